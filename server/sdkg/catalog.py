@@ -1,0 +1,102 @@
+"""The query catalog: one SPARQL file per question in ``queries/``, with a header.
+
+Header lines are comments at the top of the file::
+
+    # title: Who criticises realism, and with which argument?
+    # description: Claims that criticise the realist discourse, with their holders.
+    # question: Which actors argue against realism, and what do they say?
+    # param: discourse = <https://w3id.org/sdkg/id/discourse/realist>  (IRI of a discourse)
+
+Parameters are SPARQL variables bound with pyoxigraph ``substitutions``, never by
+string interpolation; a default is an IRI in angle brackets or a literal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+_HEADER = re.compile(r"^#\s*(title|description|question|param)\s*:\s*(.*)$")
+_PARAM = re.compile(r"^(\w+)\s*=\s*(\S.*?)\s*(?:\((.*)\))?$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class CatalogError(ValueError):
+    """A catalog file with a broken header; names the file and line."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: str
+    description: str = ""
+
+    def term(self, value: str | None = None) -> ox.NamedNode | ox.Literal:
+        return parse_term(value if value is not None else self.default)
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    name: str
+    path: Path
+    title: str
+    description: str
+    question: str
+    text: str
+    parameters: list[Parameter] = field(default_factory=list)
+
+
+def parse_term(value: str) -> ox.NamedNode | ox.Literal:
+    """A parameter value: ``<iri>``, a bare absolute IRI, an integer, or a plain literal."""
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        return ox.NamedNode(value[1:-1])
+    if re.match(r"^https?://\S+$", value):
+        return ox.NamedNode(value)
+    if re.match(r"^-?\d+$", value):
+        return ox.Literal(value, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return ox.Literal(value)
+
+
+def read_query(path: Path) -> CannedQuery:
+    text = path.read_text(encoding="utf-8")
+    fields: dict[str, str] = {}
+    parameters: list[Parameter] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#"):
+            break
+        match = _HEADER.match(line)
+        if not match:
+            continue
+        key, value = match.groups()
+        if key == "param":
+            param = _PARAM.match(value)
+            if not param:
+                raise CatalogError(f"{path}:{number}: expected 'param: name = default (description)'")
+            parameters.append(Parameter(param.group(1), param.group(2), param.group(3) or ""))
+        else:
+            fields[key] = value.strip()
+    name = path.stem
+    if not _NAME.match(name):
+        raise CatalogError(f"{path}: query file names are lowercase words joined by '-'")
+    if "title" not in fields:
+        raise CatalogError(f"{path}:1: missing '# title:' header")
+    return CannedQuery(
+        name=name,
+        path=path,
+        title=fields["title"],
+        description=fields.get("description", ""),
+        question=fields.get("question", ""),
+        text=text,
+        parameters=parameters,
+    )
+
+
+def load_catalog(queries_dir: Path) -> dict[str, CannedQuery]:
+    """All canned queries, by name, in file-name order."""
+    return {q.name: q for q in (read_query(p) for p in sorted(queries_dir.glob("*.rq")))}

@@ -1,0 +1,211 @@
+"""The ``sdkg`` command line: build, validate, serve, query, stats, release.
+
+Every command acts on the project directory given by ``--root`` (default: the
+current directory). Exit codes: 0 success, 1 validation violations or a failed
+build, 2 usage or input errors (bad file, bad query, no store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import __version__
+from . import store as stores
+from .build import BuildFailed, build, validate
+from .output import format_table
+from .project import ProjectError, parse_project
+from .stats import coverage
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    root: Path = args.root
+    try:
+        result = build(root, progress=log)
+    except BuildFailed as failure:
+        if failure.report is not None:
+            print(failure.report.text())
+        log(f"build failed: {failure}; the published store is unchanged")
+        return EXIT_INVALID
+    if result.report is not None and result.report.warnings and args.verbose:
+        print(result.report.text())
+    log(
+        f"built {result.triples} triples from {len(result.files)} files in {result.seconds:.1f} s"
+        f" ({len(result.report.warnings) if result.report else 0} warning(s)); published {result.path}"
+    )
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    try:
+        parsed = parse_project(args.root)
+    except ProjectError as error:
+        log(f"parse error: {error}")
+        return EXIT_USAGE
+    report = validate(args.root, parsed)
+    if args.format == "json":
+        print(report.json())
+    elif args.format == "turtle":
+        print(report.turtle())
+    else:
+        print(report.text())
+    return EXIT_OK if report.conforms else EXIT_INVALID
+
+
+def open_store(root: Path) -> ox.Store | None:
+    path = stores.current_store_path(root)
+    if path is None:
+        log(f"no store built yet under {stores.state_dir(root)}; run `sdkg build` first")
+        return None
+    return stores.open_read_only(path / "store")
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    text = args.query
+    if text == "-":
+        text = sys.stdin.read()
+    elif Path(text).is_file():
+        text = Path(text).read_text(encoding="utf-8")
+    store = open_store(args.root)
+    if store is None:
+        return EXIT_USAGE
+    try:
+        result = store.query(text, use_default_graph_as_union=True)
+    except SyntaxError as error:
+        log(f"malformed query: {error}")
+        return EXIT_USAGE
+    if isinstance(result, ox.QueryBoolean):
+        print(json.dumps({"boolean": bool(result)}) if args.format == "json" else str(bool(result)).lower())
+        return EXIT_OK
+    if isinstance(result, ox.QueryTriples):
+        sys.stdout.buffer.write(ox.serialize(list(result), format=ox.RdfFormat.TURTLE) or b"")
+        return EXIT_OK
+    if args.format == "table":
+        names = [v.value for v in result.variables]
+        rows = [[term_text(row[n]) for n in names] for row in result]
+        print(format_table(names, rows))
+        print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    else:
+        fmt = ox.QueryResultsFormat.JSON if args.format == "json" else ox.QueryResultsFormat.CSV
+        sys.stdout.buffer.write(result.serialize(format=fmt) or b"")
+        sys.stdout.write("\n" if args.format == "json" else "")
+    return EXIT_OK
+
+
+def term_text(term: object) -> str:
+    if term is None:
+        return ""
+    value = getattr(term, "value", str(term))
+    return str(value)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    store = open_store(args.root)
+    if store is None:
+        return EXIT_USAGE
+    tables = coverage(store)
+    if args.format == "json":
+        print(json.dumps({name: [dict(zip(h, r, strict=True)) for r in rows] for name, (h, rows) in tables.items()}, indent=2))
+        return EXIT_OK
+    for name, (header, rows) in tables.items():
+        print(f"## {name}\n{format_table(header, rows)}\n")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .web.app import Settings, create_app
+
+    root: Path = args.root
+    if args.data:
+        try:
+            result = build(root, data_paths=[Path(p) for p in args.data], progress=log, publish=False)
+        except BuildFailed as failure:
+            log(f"cannot serve: {failure}")
+            return EXIT_USAGE
+        store_path = result.path / "store"
+    else:
+        path = stores.current_store_path(root)
+        if path is None or args.rebuild:
+            if cmd_build(args) != EXIT_OK:
+                return EXIT_INVALID
+            path = stores.current_store_path(root)
+        assert path is not None
+        store_path = path / "store"
+    app = create_app(Settings(store_path=store_path))
+    log(f"serving {store_path} on http://{args.host}:{args.port}/ (SPARQL endpoint /sparql)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return EXIT_OK
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from .release import write_release
+
+    try:
+        written = write_release(args.root, args.out)
+    except ProjectError as error:
+        log(f"cannot release: {error}")
+        return EXIT_USAGE
+    for path in written:
+        print(path)
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="sdkg", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    top.add_argument("--version", action="version", version=f"sdkg {__version__}")
+    top.add_argument("--root", type=Path, default=Path("."), help="project directory (default: current directory)")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help="parse, validate and load the project into a new store, then publish it")
+    p.add_argument("-v", "--verbose", action="store_true", help="also print warnings")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("validate", help="check the data against the SHACL shapes and the source texts (exit 1 on violations)")
+    p.add_argument("--format", choices=["text", "json", "turtle"], default="text", help="report format (turtle: the SHACL report)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("serve", help="serve the SPARQL endpoint, web UI and linked-data pages")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--rebuild", action="store_true", help="build before serving even if a store exists")
+    p.add_argument("--data", nargs="+", metavar="PATH", help="serve exactly these RDF files instead of the project")
+    p.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("query", help="run a SPARQL query (text, file or - for stdin) against the local store")
+    p.add_argument("query", help="query text, a .rq file, or - to read stdin")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("stats", help="counts per class and per source")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("release", help="write the ontology release files (Turtle, RDF/XML, JSON-LD, merged, docs)")
+    p.add_argument("--out", type=Path, default=Path("release"), help="output directory (default: release/)")
+    p.set_defaults(func=cmd_release)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    args.root = args.root.resolve()
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""The IRIs every layer agrees on."""
+
+from __future__ import annotations
+
+SDKG = "https://w3id.org/sdkg/ontology#"
+ONTOLOGY_IRI = "https://w3id.org/sdkg/ontology"
+ID = "https://w3id.org/sdkg/id/"
+GRAPH = "https://w3id.org/sdkg/graph/"
+INFERRED_GRAPH = GRAPH + "inferred"
+WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+
+PREFIXES: dict[str, str] = {
+    "actor": ID + "actor/",
+    "argument": ID + "argument/",
+    "ascription": ID + "ascription/",
+    "case": ID + "case/",
+    "claim": ID + "claim/",
+    "concept": ID + "concept/",
+    "dcterms": "http://purl.org/dc/terms/",
+    "discourse": ID + "discourse/",
+    "oa": "http://www.w3.org/ns/oa#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "passage": ID + "passage/",
+    "place": ID + "place/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "sdkg": SDKG,
+    "sh": "http://www.w3.org/ns/shacl#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "source": ID + "source/",
+    "wd": WIKIDATA_ENTITY,
+    "wdt": "http://www.wikidata.org/prop/direct/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+"""Prefixes for query text and serialised results (sorted; the data files use the same)."""

@@ -1,0 +1,216 @@
+"""Find a project's files and parse them into quads, one named graph per file.
+
+A project directory holds ``ontology/`` (OWL in Turtle), ``data/`` (RDF files and
+SSSOM mapping tables), ``shapes/`` (SHACL) and ``queries/`` (the SPARQL catalog).
+Every parse error names the file, line and column, so an editor can go straight to it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .namespaces import GRAPH, WIKIDATA_ENTITY
+
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+}
+SSSOM_SUFFIX = ".sssom.tsv"
+SKOS_EXACT_MATCH = "http://www.w3.org/2004/02/skos/core#exactMatch"
+NO_TERM_FOUND = "sssom:NoTermFound"
+
+
+class ProjectError(Exception):
+    """A project file cannot be read; ``str()`` names the file and the place."""
+
+    def __init__(self, path: Path, message: str, line: int | None = None, column: int | None = None):
+        self.path = path
+        self.line = line
+        self.column = column
+        self.message = message
+        where = str(path) + (f":{line}" if line else "") + (f":{column}" if line and column else "")
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    """One input file and the named graph it is loaded into."""
+
+    path: Path
+    graph: str
+    kind: str  # "ontology", "data" or "mapping"
+
+
+@dataclass
+class ParsedProject:
+    """All quads of a project, in the order the files were found."""
+
+    files: list[ProjectFile]
+    quads: list[ox.Quad] = field(default_factory=list)
+
+    def quads_in(self, kind: str) -> list[ox.Quad]:
+        graphs = {f.graph for f in self.files if f.kind == kind}
+        return [q for q in self.quads if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in graphs]
+
+
+def graph_iri_for(root: Path, path: Path) -> str:
+    """Name a file's graph after its place in the project: ``data/common/sources.ttl`` → ``graph/data/common/sources``."""
+    try:
+        relative = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        relative = Path(path.name)
+    name = relative.as_posix()
+    for suffix in (SSSOM_SUFFIX, *RDF_FORMATS):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return GRAPH + name
+
+
+def is_rdf_file(path: Path) -> bool:
+    return path.suffix in RDF_FORMATS and not path.name.startswith(".")
+
+
+def discover(root: Path) -> list[ProjectFile]:
+    """The ontology, data and mapping files of a project, in a stable order."""
+    files: list[ProjectFile] = []
+    for path in sorted((root / "ontology").glob("*.ttl")):
+        files.append(ProjectFile(path, graph_iri_for(root, path), "ontology"))
+    data = root / "data"
+    for path in sorted(data.rglob("*")) if data.is_dir() else []:
+        if path.name.endswith(SSSOM_SUFFIX):
+            files.append(ProjectFile(path, graph_iri_for(root, path), "mapping"))
+        elif path.is_file() and is_rdf_file(path):
+            files.append(ProjectFile(path, graph_iri_for(root, path), "data"))
+    return files
+
+
+def files_for_paths(root: Path, paths: Sequence[Path]) -> list[ProjectFile]:
+    """Explicitly named RDF files (``sdkg serve --data``), directories expanded."""
+    files: list[ProjectFile] = []
+    for given in paths:
+        candidates = sorted(p for p in given.rglob("*") if p.is_file()) if given.is_dir() else [given]
+        for path in candidates:
+            if not path.exists():
+                raise ProjectError(path, "no such file")
+            if path.name.endswith(SSSOM_SUFFIX):
+                files.append(ProjectFile(path, graph_iri_for(root, path), "mapping"))
+            elif is_rdf_file(path):
+                files.append(ProjectFile(path, graph_iri_for(root, path), "data"))
+            elif not given.is_dir():
+                raise ProjectError(path, f"unsupported file type {path.suffix!r}; use one of {', '.join(RDF_FORMATS)}")
+    return files
+
+
+def parse_rdf_file(file: ProjectFile) -> list[ox.Quad]:
+    """Parse one RDF file into quads in its graph; quads a dataset format names keep their own graph."""
+    graph = ox.NamedNode(file.graph)
+    fmt = RDF_FORMATS[file.path.suffix]
+    try:
+        parsed = ox.parse(path=file.path, format=fmt, base_iri=file.path.resolve().as_uri())
+        return [
+            ox.Quad(q.subject, q.predicate, q.object, graph if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name)
+            for q in parsed
+        ]
+    except SyntaxError as error:
+        raise ProjectError(file.path, error.msg, error.lineno, error.offset) from None
+    except (OSError, ValueError) as error:
+        raise ProjectError(file.path, str(error)) from None
+
+
+def read_sssom(path: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Read an SSSOM table: its ``curie_map`` and its rows (comment header skipped)."""
+    curie_map: dict[str, str] = {}
+    body: list[str] = []
+    in_curie_map = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            text = line[1:].strip()
+            if text.startswith("curie_map:"):
+                in_curie_map = True
+            elif in_curie_map and ":" in text and line.startswith("#  "):
+                prefix, _, expansion = text.partition(":")
+                curie_map[prefix.strip()] = expansion.strip()
+            else:
+                in_curie_map = False
+        elif line.strip():
+            body.append(line)
+    rows = list(csv.DictReader(body, delimiter="\t"))
+    return curie_map, rows
+
+
+def expand_curie(curie: str, curie_map: dict[str, str], path: Path, line: int) -> str:
+    prefix, sep, local = curie.partition(":")
+    if not sep or prefix not in curie_map:
+        raise ProjectError(path, f"unknown CURIE prefix in {curie!r}", line)
+    return curie_map[prefix] + local
+
+
+def parse_sssom_file(file: ProjectFile) -> list[ox.Quad]:
+    """Generate ``skos:exactMatch`` triples from the accepted Wikidata rows of an SSSOM table.
+
+    Rows whose object is ``sssom:NoTermFound`` list unmapped entities; rows with a
+    ``confidence`` below 0.5 or a ``comment`` starting with "unreviewed" are suggestions
+    and produce nothing.
+    """
+    graph = ox.NamedNode(file.graph)
+    curie_map, rows = read_sssom(file.path)
+    header_lines = sum(1 for line in file.path.read_text(encoding="utf-8").splitlines() if line.startswith("#"))
+    quads: list[ox.Quad] = []
+    for index, row in enumerate(rows):
+        line = header_lines + 2 + index
+        missing = [c for c in ("subject_id", "predicate_id", "object_id") if not (row.get(c) or "").strip()]
+        if missing:
+            raise ProjectError(file.path, f"row without {', '.join(missing)}", line)
+        if row["object_id"].strip() == NO_TERM_FOUND or is_suggestion(row):
+            continue
+        predicate = expand_curie(row["predicate_id"].strip(), curie_map, file.path, line)
+        if predicate != SKOS_EXACT_MATCH:
+            raise ProjectError(file.path, f"predicate must be skos:exactMatch, not {row['predicate_id']}", line)
+        subject = expand_curie(row["subject_id"].strip(), curie_map, file.path, line)
+        obj = expand_curie(row["object_id"].strip(), curie_map, file.path, line)
+        if not obj.startswith(WIKIDATA_ENTITY):
+            raise ProjectError(file.path, f"object {obj} is not a Wikidata entity", line)
+        try:
+            quads.append(ox.Quad(ox.NamedNode(subject), ox.NamedNode(predicate), ox.NamedNode(obj), graph))
+        except ValueError as error:
+            raise ProjectError(file.path, str(error), line) from None
+    return quads
+
+
+def is_suggestion(row: dict[str, str]) -> bool:
+    """An unreviewed candidate (``sdkg wikidata suggest``) is kept in the table but not published."""
+    comment = (row.get("comment") or "").strip().lower()
+    confidence = (row.get("confidence") or "").strip()
+    return comment.startswith("unreviewed") or (confidence != "" and float(confidence) < 0.5)
+
+
+def parse_file(file: ProjectFile) -> list[ox.Quad]:
+    return parse_sssom_file(file) if file.kind == "mapping" else parse_rdf_file(file)
+
+
+def parse_files(files: Iterable[ProjectFile]) -> ParsedProject:
+    """Parse every file; the first broken one stops the parse with a :class:`ProjectError`."""
+    files = list(files)
+    parsed = ParsedProject(files)
+    for file in files:
+        parsed.quads.extend(parse_file(file))
+    return parsed
+
+
+def parse_project(root: Path) -> ParsedProject:
+    """Find and parse the ontology, data and mappings of the project at ``root``."""
+    if not (root / "ontology").is_dir() and not (root / "data").is_dir():
+        raise ProjectError(root, "not an SDKG project (no ontology/ or data/ directory); use --root")
+    return parse_files(discover(root))

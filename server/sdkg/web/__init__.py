@@ -1,0 +1,1 @@
+"""The HTTP layer: the FastAPI application, linked-data pages and the web UI."""

@@ -1,0 +1,106 @@
+"""The build: the repo's data builds and validates; broken input is refused and changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from sdkg import store as stores
+from sdkg.build import BuildFailed, BuildResult, build
+from sdkg.cli import main
+from sdkg.project import ProjectError, parse_project
+
+from .conftest import REPO
+
+BROKEN_CLAIM = """@prefix claim: <https://w3id.org/sdkg/id/claim/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix sdkg: <https://w3id.org/sdkg/ontology#> .
+
+claim:orphan a sdkg:Claim ;
+    rdfs:label "A claim with no ascription"@en ;
+    sdkg:paraphrase "Nobody reports this."@en .
+"""
+
+
+def test_repository_builds_and_validates(built: BuildResult) -> None:
+    assert built.report is not None
+    assert built.report.conforms, built.report.text()
+    assert built.triples > 500
+    store = stores.open_read_only(built.path / "store")
+    graphs = {g.value for g in store.named_graphs()}
+    assert "https://w3id.org/sdkg/graph/ontology/sdkg" in graphs
+    assert "https://w3id.org/sdkg/graph/data/common/sources" in graphs
+
+
+def test_each_file_in_its_own_named_graph(built: BuildResult) -> None:
+    store = stores.open_read_only(built.path / "store")
+    graph = ox.NamedNode("https://w3id.org/sdkg/graph/data/common/sources")
+    kaldor = ox.NamedNode("https://w3id.org/sdkg/id/actor/mary-kaldor")
+    assert list(store.quads_for_pattern(kaldor, None, None, graph))
+    # the default graph is the union of all graphs
+    ask = store.query(f"ASK {{ <{kaldor.value}> a ?t }}", use_default_graph_as_union=True)
+    assert bool(ask)
+
+
+def test_broken_data_is_refused_naming_file_and_node(project_copy: Path) -> None:
+    first = build(project_copy)
+    before = stores.current_store_path(project_copy)
+    assert before == first.path.resolve()
+    broken = project_copy / "data" / "broken.ttl"
+    broken.write_text(BROKEN_CLAIM, encoding="utf-8")
+    with pytest.raises(BuildFailed) as caught:
+        build(project_copy)
+    report = caught.value.report
+    assert report is not None
+    [violation] = [v for v in report.violations if v.focus_node.endswith("/claim/orphan")]
+    assert violation.file is not None and violation.file.endswith("data/broken.ttl")
+    assert violation.line == 5
+    assert "ascription" in violation.message
+    assert stores.current_store_path(project_copy) == before
+    assert len(list((stores.state_dir(project_copy) / stores.BUILDS).iterdir())) == 1
+
+
+def test_syntax_error_names_file_line_and_column(project_copy: Path) -> None:
+    build(project_copy)
+    before = stores.current_store_path(project_copy)
+    (project_copy / "data" / "typo.ttl").write_text('@prefix a: <http://a/> .\na:b a:c "open ;\n', encoding="utf-8")
+    with pytest.raises(ProjectError) as caught:
+        parse_project(project_copy)
+    assert caught.value.path.name == "typo.ttl"
+    assert caught.value.line == 2
+    assert caught.value.column is not None
+    with pytest.raises(BuildFailed, match=r"typo\.ttl:2"):
+        build(project_copy)
+    assert stores.current_store_path(project_copy) == before
+
+
+def test_cli_build_failure_exit_code_and_message(project_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--root", str(project_copy), "build"]) == 0
+    (project_copy / "data" / "broken.ttl").write_text(BROKEN_CLAIM, encoding="utf-8")
+    assert main(["--root", str(project_copy), "build"]) == 1
+    captured = capsys.readouterr()
+    assert "broken.ttl:5" in captured.out
+    assert "claim/orphan" in captured.out
+    assert "published store is unchanged" in captured.err
+    assert main(["--root", str(project_copy), "validate"]) == 1
+
+
+def test_cli_query_and_stats(project_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--root", str(project_copy), "build"]) == 0
+    capsys.readouterr()
+    query = "SELECT ?name WHERE { <https://w3id.org/sdkg/id/actor/mary-kaldor> <http://www.w3.org/2000/01/rdf-schema#label> ?name }"
+    assert main(["--root", str(project_copy), "query", query, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["name", "Mary Kaldor"]
+    assert main(["--root", str(project_copy), "query", "SELEC nonsense"]) == 2
+    assert main(["--root", str(project_copy), "stats"]) == 0
+    out = capsys.readouterr().out
+    assert "sdkg:Person" in out and "source/kaldor-cosmopolitan-rejoinder" in out
+
+
+def test_cli_acts_on_root_not_cwd(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--root", str(tmp_path), "validate"]) == 2
+    assert "not an SDKG project" in capsys.readouterr().err
+
+
