@@ -145,7 +145,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             path = stores.current_store_path(root)
         assert path is not None
         store_path = path / "store"
-    app = create_app(Settings(store_path=store_path))
+    app = create_app(Settings(store_path=store_path, root=None if args.data else root))
     log(f"serving {store_path} on http://{args.host}:{args.port}/ (SPARQL endpoint /sparql)")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return EXIT_OK

@@ -17,7 +17,11 @@ from ..sparql.protocol import ProtocolError, QueryRequest, parse_get, parse_post
 
 @dataclass
 class Settings:
+    """What the server publishes: a built store and, when serving a project, its root
+    (for the query catalog, the ontology documentation and the shapes)."""
+
     store_path: Path
+    root: Path | None = None
     title: str = "SDKG: the Security Discourse Knowledge Graph"
 
 
