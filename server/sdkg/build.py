@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,12 +16,12 @@ import pyoxigraph as ox
 
 from . import store as stores
 from .namespaces import INFERRED_GRAPH
-from .project import ParsedProject, ProjectError, ProjectFile, files_for_paths, parse_files, parse_project
+from .progress import SILENT, Progress
+from .project import ParsedProject, ProjectError, ProjectFile, discover, files_for_paths, parse_files, require_project
 from .quotes import check_quotes
 from .validate import ValidationReport, validate_project
 
 BUILD_INFO = "sdkg-build.json"
-Progress = Callable[[str], None]
 
 
 class BuildFailed(Exception):
@@ -41,10 +41,6 @@ class BuildResult:
     report: ValidationReport | None
     seconds: float
     info: dict[str, object] = field(default_factory=dict)
-
-
-def quiet(_message: str) -> None:
-    return None
 
 
 def validate(root: Path, parsed: ParsedProject) -> ValidationReport:
@@ -68,28 +64,22 @@ def infer(root: Path, store: ox.Store) -> int:
 def build(
     root: Path,
     data_paths: Sequence[Path] | None = None,
-    progress: Progress = quiet,
+    progress: Progress = SILENT,
     publish: bool = True,
 ) -> BuildResult:
     """Build the store from the project (or only ``data_paths``, unvalidated and with nothing added)."""
     started = time.monotonic()
-    try:
-        if data_paths:
-            parsed = parse_files(files_for_paths(root, data_paths))
-        else:
-            parsed = parse_project(root)
-    except ProjectError as error:
-        raise BuildFailed(f"parse error: {error}") from None
-    progress(f"parsed {len(parsed.files)} files, {len(parsed.quads)} triples")
+    parsed = parse(root, data_paths, progress)
     report = None
     if not data_paths:
+        progress.step("validating with the SHACL shapes and the source texts")
         report = validate(root, parsed)
-        progress(f"validated: {len(report.violations)} violation(s), {len(report.warnings)} warning(s)")
+        progress.step(f"validated: {len(report.violations)} violation(s), {len(report.warnings)} warning(s)")
         if not report.conforms:
             raise BuildFailed(f"validation failed with {len(report.violations)} violation(s)", report)
     build_dir = stores.new_build_dir(root)
     try:
-        store = stores.write_store(build_dir / "store", parsed.quads)
+        store = stores.write_store(build_dir / "store", parsed.quads, progress)
         inferred = 0 if data_paths else infer(root, store)
         store.flush()
         triples = len(store)
@@ -106,10 +96,25 @@ def build(
         "graphs": [f.graph for f in parsed.files] + ([INFERRED_GRAPH] if inferred else []),
     }
     (build_dir / BUILD_INFO).write_text(json.dumps(info, indent=2), encoding="utf-8")
-    progress(f"loaded {triples} triples ({inferred} inferred) into {build_dir}")
+    progress.step(f"loaded {triples:,} triples ({inferred:,} inferred) into {build_dir}")
     if publish:
         stores.publish(root, build_dir)
     return BuildResult(build_dir, triples, inferred, parsed.files, report, time.monotonic() - started, info)
+
+
+def parse(root: Path, data_paths: Sequence[Path] | None, progress: Progress) -> ParsedProject:
+    """Parse the project's files (or the given ones), reporting each file."""
+    try:
+        if data_paths:
+            files = files_for_paths(root, data_paths)
+        else:
+            require_project(root)
+            files = discover(root)
+        parsed = parse_files(files, on_file=lambda done, _f: progress.count("parsing files", done, len(files)))
+    except ProjectError as error:
+        raise BuildFailed(f"parse error: {error}") from None
+    progress.step(f"parsed {len(parsed.files)} files, {len(parsed.quads):,} triples")
+    return parsed
 
 
 def read_build_info(build_dir: Path) -> dict[str, object]:

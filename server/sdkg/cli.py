@@ -18,6 +18,7 @@ from . import __version__
 from . import store as stores
 from .build import BuildFailed, build, validate
 from .output import format_table
+from .progress import Progress
 from .project import ProjectError, parse_project
 from .stats import coverage
 
@@ -33,7 +34,7 @@ def log(message: str) -> None:
 def cmd_build(args: argparse.Namespace) -> int:
     root: Path = args.root
     try:
-        result = build(root, progress=log)
+        result = build(root, progress=Progress())
     except BuildFailed as failure:
         if failure.report is not None:
             print(failure.report.text())
@@ -132,7 +133,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     root: Path = args.root
     if args.data:
         try:
-            result = build(root, data_paths=[Path(p) for p in args.data], progress=log, publish=False)
+            result = build(root, data_paths=[Path(p) for p in args.data], progress=Progress(), publish=False)
         except BuildFailed as failure:
             log(f"cannot serve: {failure}")
             return EXIT_USAGE

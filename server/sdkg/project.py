@@ -8,7 +8,7 @@ Every parse error names the file, line and column, so an editor can go straight 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,17 +200,25 @@ def parse_file(file: ProjectFile) -> list[ox.Quad]:
     return parse_sssom_file(file) if file.kind == "mapping" else parse_rdf_file(file)
 
 
-def parse_files(files: Iterable[ProjectFile]) -> ParsedProject:
+def parse_files(
+    files: Iterable[ProjectFile], on_file: Callable[[int, ProjectFile], None] | None = None
+) -> ParsedProject:
     """Parse every file; the first broken one stops the parse with a :class:`ProjectError`."""
     files = list(files)
     parsed = ParsedProject(files)
-    for file in files:
+    for done, file in enumerate(files, start=1):
         parsed.quads.extend(parse_file(file))
+        if on_file is not None:
+            on_file(done, file)
     return parsed
+
+
+def require_project(root: Path) -> None:
+    if not (root / "ontology").is_dir() and not (root / "data").is_dir():
+        raise ProjectError(root, "not an SDKG project (no ontology/ or data/ directory); use --root")
 
 
 def parse_project(root: Path) -> ParsedProject:
     """Find and parse the ontology, data and mappings of the project at ``root``."""
-    if not (root / "ontology").is_dir() and not (root / "data").is_dir():
-        raise ProjectError(root, "not an SDKG project (no ontology/ or data/ directory); use --root")
+    require_project(root)
     return parse_files(discover(root))

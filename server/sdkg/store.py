@@ -11,13 +11,16 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from .progress import SILENT, Progress
+
 BUILDS = "builds"
 CURRENT = "current"
+LOAD_BATCH = 200_000
 
 
 def state_dir(root: Path) -> Path:
@@ -40,10 +43,15 @@ def new_build_dir(root: Path) -> Path:
     return path
 
 
-def write_store(path: Path, quads: Iterable[ox.Quad]) -> ox.Store:
-    """Load quads into a new on-disk store at ``path`` (bulk, atomic)."""
+def write_store(path: Path, quads: Sequence[ox.Quad], progress: Progress = SILENT) -> ox.Store:
+    """Bulk-load quads into a new on-disk store, in batches so a large corpus shows progress.
+
+    The build directory is private until published, so batches need not be one transaction.
+    """
     store = ox.Store(str(path))
-    store.bulk_extend(quads)
+    for start in range(0, len(quads), LOAD_BATCH):
+        store.bulk_extend(quads[start : start + LOAD_BATCH])
+        progress.count("loading triples", min(start + LOAD_BATCH, len(quads)), len(quads))
     store.flush()
     store.optimize()
     return store
