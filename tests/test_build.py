@@ -6,13 +6,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-
 from sdkg import store as stores
 from sdkg.build import BuildFailed, BuildResult, build
 from sdkg.cli import main
 from sdkg.project import ProjectError, parse_project
-
-from .conftest import REPO
 
 BROKEN_CLAIM = """@prefix claim: <https://w3id.org/sdkg/id/claim/> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
@@ -90,7 +87,10 @@ def test_cli_build_failure_exit_code_and_message(project_copy: Path, capsys: pyt
 def test_cli_query_and_stats(project_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--root", str(project_copy), "build"]) == 0
     capsys.readouterr()
-    query = "SELECT ?name WHERE { <https://w3id.org/sdkg/id/actor/mary-kaldor> <http://www.w3.org/2000/01/rdf-schema#label> ?name }"
+    query = (
+        "SELECT ?name WHERE { <https://w3id.org/sdkg/id/actor/mary-kaldor> "
+        "<http://www.w3.org/2000/01/rdf-schema#label> ?name }"
+    )
     assert main(["--root", str(project_copy), "query", query, "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines() == ["name", "Mary Kaldor"]
     assert main(["--root", str(project_copy), "query", "SELEC nonsense"]) == 2
@@ -102,5 +102,3 @@ def test_cli_query_and_stats(project_copy: Path, capsys: pytest.CaptureFixture[s
 def test_cli_acts_on_root_not_cwd(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--root", str(tmp_path), "validate"]) == 2
     assert "not an SDKG project" in capsys.readouterr().err
-
-

@@ -16,7 +16,6 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-
 from sdkg.web.app import Settings, create_app
 
 KALDOR_LABEL = (
@@ -40,7 +39,9 @@ def labels_from_json(body: bytes) -> list[str]:
 
 
 def test_get_json(client: TestClient) -> None:
-    response = client.get("/sparql", params={"query": KALDOR_LABEL}, headers={"Accept": "application/sparql-results+json"})
+    response = client.get(
+        "/sparql", params={"query": KALDOR_LABEL}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/sparql-results+json")
     assert labels_from_json(response.content) == ["Mary Kaldor"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from sdkg.passages import QuoteNotFound, anchor, check, normalise, read_normalised, sha256_of
 from sdkg.project import parse_project
 from sdkg.quotes import passages_of, source_files
@@ -52,7 +51,7 @@ def test_source_records_match_the_texts(require_sources: Path) -> None:
     parsed = parse_project(REPO)
     records = source_files(parsed)
     assert len(records) >= 2
-    for _iri, (name, digest) in records.items():
+    for name, digest in records.values():
         text = read_normalised(require_sources / name)
         assert sha256_of(text) == digest, name
 
@@ -66,4 +65,3 @@ def test_every_passage_is_verbatim_at_its_offsets(require_sources: Path) -> None
         assert record.source in texts, record.passage
         assert record.exact is not None and record.start is not None and record.end is not None, record.passage
         assert check(texts[record.source], record.exact, record.start, record.end) is None, record.passage
-

@@ -118,7 +118,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     tables = coverage(store)
     if args.format == "json":
-        print(json.dumps({name: [dict(zip(h, r, strict=True)) for r in rows] for name, (h, rows) in tables.items()}, indent=2))
+        print(
+            json.dumps(
+                {name: [dict(zip(h, r, strict=True)) for r in rows] for name, (h, rows) in tables.items()}, indent=2
+            )
+        )
         return EXIT_OK
     for name, (header, rows) in tables.items():
         print(f"## {name}\n{format_table(header, rows)}\n")
@@ -175,8 +179,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="also print warnings")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("validate", help="check the data against the SHACL shapes and the source texts (exit 1 on violations)")
-    p.add_argument("--format", choices=["text", "json", "turtle"], default="text", help="report format (turtle: the SHACL report)")
+    p = sub.add_parser(
+        "validate", help="check the data against the SHACL shapes and the source texts (exit 1 on violations)"
+    )
+    p.add_argument(
+        "--format", choices=["text", "json", "turtle"], default="text", help="report format (turtle: the SHACL report)"
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("serve", help="serve the SPARQL endpoint, web UI and linked-data pages")

@@ -24,7 +24,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-QUOTE_CHARACTERS = "\"'`\u00b4\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033\u2035\u2036\u00ab\u00bb\u2039\u203a"
+QUOTE_CHARACTERS = (
+    "\"'`\u00b4\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u2032\u2033\u2035\u2036\u00ab\u00bb\u2039\u203a"
+)
 _QUOTE_TABLE = str.maketrans({ch: "'" for ch in QUOTE_CHARACTERS})
 _WHITESPACE = re.compile(r"\s+", re.UNICODE)
 

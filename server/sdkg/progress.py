@@ -39,7 +39,9 @@ class Progress:
         tenth = int(fraction * 10)
         if self._last_logged.get(label, -1) < tenth:
             self._last_logged[label] = tenth
-            print(f"[{self.elapsed():6.1f}s] {label}: {done:,}/{total:,} ({fraction:.0%})", file=self.stream, flush=True)
+            print(
+                f"[{self.elapsed():6.1f}s] {label}: {done:,}/{total:,} ({fraction:.0%})", file=self.stream, flush=True
+            )
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started

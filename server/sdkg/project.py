@@ -65,7 +65,7 @@ class ParsedProject:
 
 
 def graph_iri_for(root: Path, path: Path) -> str:
-    """Name a file's graph after its place in the project: ``data/common/sources.ttl`` → ``graph/data/common/sources``."""
+    """Name a file's graph after its place: ``data/common/sources.ttl`` → ``graph/data/common/sources``."""
     try:
         relative = path.resolve().relative_to(root.resolve())
     except ValueError:
@@ -84,9 +84,9 @@ def is_rdf_file(path: Path) -> bool:
 
 def discover(root: Path) -> list[ProjectFile]:
     """The ontology, data and mapping files of a project, in a stable order."""
-    files: list[ProjectFile] = []
-    for path in sorted((root / "ontology").glob("*.ttl")):
-        files.append(ProjectFile(path, graph_iri_for(root, path), "ontology"))
+    files = [
+        ProjectFile(path, graph_iri_for(root, path), "ontology") for path in sorted((root / "ontology").glob("*.ttl"))
+    ]
     data = root / "data"
     for path in sorted(data.rglob("*")) if data.is_dir() else []:
         if path.name.endswith(SSSOM_SUFFIX):
@@ -120,7 +120,9 @@ def parse_rdf_file(file: ProjectFile) -> list[ox.Quad]:
     try:
         parsed = ox.parse(path=file.path, format=fmt, base_iri=file.path.resolve().as_uri())
         return [
-            ox.Quad(q.subject, q.predicate, q.object, graph if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name)
+            ox.Quad(
+                q.subject, q.predicate, q.object, graph if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name
+            )
             for q in parsed
         ]
     except SyntaxError as error:
