@@ -1,0 +1,66 @@
+"""Derived triples: run the SPARQL CONSTRUCT rules of ``ontology/rules/`` over a store.
+
+Each ``*.rq`` file holds one CONSTRUCT query with a header comment that says what it derives.
+Every rule reads the union of the *asserted* graphs (all graphs but the inferred one), so the
+rules do not depend on each other or on their order, and a rerun gives the same result. What
+they derive, less what is already asserted, replaces the contents of
+:data:`~sdkg.namespaces.INFERRED_GRAPH`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .namespaces import INFERRED_GRAPH
+
+GraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
+
+
+def rule_files(rules_dir: Path) -> list[Path]:
+    """The rule files of a directory, in name order."""
+    return sorted(path for path in rules_dir.glob("*.rq") if path.is_file())
+
+
+def asserted_graphs(store: ox.Store) -> list[GraphName]:
+    """Every graph of the store except the inferred graph (the default graph included)."""
+    inferred = ox.NamedNode(INFERRED_GRAPH)
+    graphs: list[GraphName] = [g for g in store.named_graphs() if g != inferred]
+    graphs.append(ox.DefaultGraph())
+    return graphs
+
+
+def run_rule(store: ox.Store, query: str, graphs: list[GraphName]) -> list[ox.Triple]:
+    """Evaluate one CONSTRUCT query over the union of ``graphs``."""
+    result = store.query(query, default_graph=graphs)
+    if not isinstance(result, ox.QueryTriples):
+        raise ValueError("a rule must be a CONSTRUCT query")
+    return list(result)
+
+
+def is_asserted(store: ox.Store, triple: ox.Triple, inferred: ox.NamedNode) -> bool:
+    """Whether some graph other than the inferred one already holds ``triple``."""
+    quads = store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None)
+    return any(quad.graph_name != inferred for quad in quads)
+
+
+def apply_rules(store: ox.Store, rules_dir: Path) -> int:
+    """Run every rule of ``rules_dir`` and store the new triples in the inferred graph.
+
+    The inferred graph is cleared first. Returns the number of triples it holds afterwards.
+    A rule that is not valid SPARQL raises :class:`SyntaxError` naming the file.
+    """
+    inferred = ox.NamedNode(INFERRED_GRAPH)
+    if inferred in set(store.named_graphs()):
+        store.remove_graph(inferred)
+    graphs = asserted_graphs(store)
+    derived: set[ox.Triple] = set()
+    for path in rule_files(rules_dir):
+        try:
+            derived.update(run_rule(store, path.read_text(encoding="utf-8"), graphs))
+        except SyntaxError as error:
+            raise SyntaxError(f"{path}: {error}") from None
+    new = [ox.Quad(t.subject, t.predicate, t.object, inferred) for t in derived if not is_asserted(store, t, inferred)]
+    store.extend(new)
+    return len(new)
