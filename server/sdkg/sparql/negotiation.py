@@ -36,7 +36,14 @@ ALIASES = {
     "application/x-turtle": "text/turtle",
     "application/json+ld": "application/ld+json",
 }
-SHORT_NAMES = {"ttl": "turtle", "nt": "ntriples", "rdf": "rdfxml", "rdf/xml": "rdfxml", "json-ld": "jsonld", "n-triples": "ntriples"}
+SHORT_NAMES = {
+    "ttl": "turtle",
+    "nt": "ntriples",
+    "rdf": "rdfxml",
+    "rdf/xml": "rdfxml",
+    "json-ld": "jsonld",
+    "n-triples": "ntriples",
+}
 
 RESULTS_FORMAT_OF = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+import pyoxigraph as ox
+
 from .execute import Dataset
+from .guard import TOKENS
 
 QUERY_MEDIA_TYPE = "application/sparql-query"
 UPDATE_MEDIA_TYPE = "application/sparql-update"
@@ -36,6 +39,14 @@ class QueryRequest:
 
 def media_type_of(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def charset_of(content_type: str | None) -> str | None:
+    for param in (content_type or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
 
 
 def from_pairs(pairs: list[tuple[str, str]], body_query: str | None = None) -> QueryRequest:
@@ -79,6 +90,9 @@ def parse_post(content_type: str | None, body: bytes, query_string: str) -> Quer
     """A POST is form-encoded, or a direct query (``application/sparql-query``) with the dataset in the URL."""
     media = media_type_of(content_type)
     url_pairs = parse_qsl(query_string, keep_blank_values=True)
+    charset = charset_of(content_type)
+    if charset not in (None, "utf-8", "utf8") and media != FORM_MEDIA_TYPE:
+        raise ProtocolError(415, f"unsupported charset {charset}; SPARQL requests are UTF-8")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -90,8 +104,43 @@ def parse_post(content_type: str | None, body: bytes, query_string: str) -> Quer
             raise ProtocolError(400, "a direct POST carries the query in the body, not in the URL")
         return from_pairs(url_pairs, body_query=text)
     if media == UPDATE_MEDIA_TYPE:
-        return QueryRequest(None, text, Dataset(), None, None)
+        if any(k in ("query", "update") for k, _ in url_pairs):
+            raise ProtocolError(400, "a direct POST carries the update in the body, not in the URL")
+        return from_pairs(url_pairs + [("update", text)])
     raise ProtocolError(
         415,
-        f"unsupported Content-Type {media or '(none)'}; use {FORM_MEDIA_TYPE} or {QUERY_MEDIA_TYPE}",
+        f"unsupported Content-Type {media or '(none)'}; "
+        f"use {FORM_MEDIA_TYPE}, {QUERY_MEDIA_TYPE} or {UPDATE_MEDIA_TYPE}",
     )
+
+
+def with_using(update: str, dataset: Dataset) -> str:
+    """Apply ``using-graph-uri``/``using-named-graph-uri`` by adding USING clauses before each WHERE.
+
+    pyoxigraph's update API has no dataset option. An update that has its own USING or
+    WITH conflicts with the protocol's dataset (400, as the protocol requires).
+    """
+    if not dataset.default_graphs and not dataset.named_graphs:
+        return update
+    clauses = " ".join(
+        [f"USING <{ox.NamedNode(g).value}>" for g in dataset.default_graphs]
+        + [f"USING NAMED <{ox.NamedNode(g).value}>" for g in dataset.named_graphs]
+    )
+    depth, last, inserts, end = 0, "", [], 0
+    for match in TOKENS.finditer(update):
+        gap = update[end : match.start()]
+        if depth == 0 and "{" in gap:
+            last = ""
+        depth += gap.count("{") - gap.count("}")
+        end = match.end()
+        word = match.group().lower() if match.lastgroup == "word" else ""
+        if depth != 0 or not word:
+            continue
+        if word in ("using", "with"):
+            raise ProtocolError(400, f"the update has {word.upper()} and the request a using-graph-uri dataset")
+        if word == "where" and last != "delete":
+            inserts.append(match.start())
+        last = word
+    for position in reversed(inserts):
+        update = update[:position] + clauses + " " + update[position:]
+    return update

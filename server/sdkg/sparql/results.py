@@ -1,0 +1,120 @@
+"""Write SELECT solutions in the four SPARQL results formats from rows already read.
+
+pyoxigraph can only serialise a whole ``QuerySolutions`` iterator; the row cap
+needs to stop reading after N rows and still say so, so the capped rows are
+written here, in the same shapes pyoxigraph writes them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+Row = Sequence[object | None]
+
+
+def json_term(term: object) -> dict[str, object]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": json_term(term.subject),
+                "predicate": json_term(term.predicate),
+                "object": json_term(term.object),
+            },
+        }
+    return {"type": "literal", "value": str(term)}
+
+
+def write_json(variables: list[str], rows: Sequence[Row], truncated: bool) -> bytes:
+    bindings = [{v: json_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
+    # "truncated" goes before "results": pyoxigraph's parser rejects keys after the bindings
+    document = {"head": {"vars": variables}, "truncated": truncated, "results": {"bindings": bindings}}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def xml_term(term: object) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        value = escape(term.value, {"\n": "&#10;", "\r": "&#13;", '"': "&quot;"})
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{value}</literal>"
+        if term.datatype.value != XSD_STRING:
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{value}</literal>"
+        return f"<literal>{value}</literal>"
+    if isinstance(term, ox.Triple):
+        parts = (("subject", term.subject), ("predicate", term.predicate), ("object", term.object))
+        return "<triple>" + "".join(f"<{n}>{xml_term(t)}</{n}>" for n, t in parts) + "</triple>"
+    return f"<literal>{escape(str(term))}</literal>"
+
+
+def write_xml(variables: list[str], rows: Sequence[Row]) -> bytes:
+    out = ['<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
+    out.extend(f"<variable name={quoteattr(v)}/>" for v in variables)
+    out.append("</head><results>")
+    for row in rows:
+        out.append("<result>")
+        for name, term in zip(variables, row, strict=True):
+            if term is not None:
+                out.append(f"<binding name={quoteattr(name)}>{xml_term(term)}</binding>")
+        out.append("</result>")
+    out.append("</results></sparql>")
+    return "".join(out).encode("utf-8")
+
+
+def csv_cell(term: object | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        text = f"_:{term.value}"
+    elif isinstance(term, ox.NamedNode | ox.Literal):
+        text = term.value
+    else:
+        text = str(term)
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def write_csv(variables: list[str], rows: Sequence[Row]) -> bytes:
+    lines = [",".join(variables)] + [",".join(csv_cell(t) for t in row) for row in rows]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def write_tsv(variables: list[str], rows: Sequence[Row]) -> bytes:
+    lines = ["\t".join("?" + v for v in variables)] + [
+        "\t".join("" if t is None else str(t) for t in row) for row in rows
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def write_solutions(media_type: str, variables: list[str], rows: Sequence[Row], truncated: bool) -> bytes:
+    """Serialise ``rows`` (one term or ``None`` per variable) in ``media_type``."""
+    if media_type == "application/sparql-results+json":
+        return write_json(variables, rows, truncated)
+    if media_type == "application/sparql-results+xml":
+        return write_xml(variables, rows)
+    if media_type == "text/csv":
+        return write_csv(variables, rows)
+    if media_type == "text/tab-separated-values":
+        return write_tsv(variables, rows)
+    raise ValueError(f"not a results format: {media_type}")

@@ -1,0 +1,223 @@
+"""Self-description: the SPARQL 1.1 service description, the VoID description and the
+query catalog as SHACL ``sh:SPARQLExecutable`` resources.
+
+Everything here is built as a list of triples; the app serialises it in the
+negotiated RDF format like any CONSTRUCT answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..catalog import CannedQuery, CatalogError, load_catalog
+from ..sparql.engine import Engine, select
+from ..sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+SH = "http://www.w3.org/ns/shacl#"
+DCTERMS = "http://purl.org/dc/terms/"
+FORMATS = "http://www.w3.org/ns/formats/"
+FORMAT_IRIS = {
+    "application/sparql-results+json": "SPARQL_Results_JSON",
+    "application/sparql-results+xml": "SPARQL_Results_XML",
+    "text/csv": "SPARQL_Results_CSV",
+    "text/tab-separated-values": "SPARQL_Results_TSV",
+    "text/turtle": "Turtle",
+    "application/n-triples": "N-Triples",
+    "application/rdf+xml": "RDF_XML",
+    "application/ld+json": "JSON-LD",
+    "application/n-quads": "N-Quads",
+    "application/trig": "TriG",
+}
+SELF_PREFIXES = {"sd": SD, "void": VOID, "sh": SH, "dcterms": DCTERMS, "formats": FORMATS, "xsd": XSD}
+_PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>\s*$", re.IGNORECASE | re.MULTILINE)
+_FORM = re.compile(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", re.IGNORECASE)
+
+Triples = list[ox.Triple]
+
+
+def iri(value: str) -> ox.NamedNode:
+    return ox.NamedNode(value)
+
+
+def integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=iri(XSD + "integer"))
+
+
+@dataclass
+class Stats:
+    """Counts over the published data (the union of its graphs), for SD and VoID."""
+
+    triples: int = 0
+    graphs: list[tuple[str, int]] = field(default_factory=list)
+    classes: list[tuple[str, int]] = field(default_factory=list)
+    properties: list[tuple[str, int]] = field(default_factory=list)
+    subjects: int = 0
+    objects: int = 0
+
+
+async def gather_stats(engine: Engine) -> Stats:
+    """Count triples per graph, entities per class and triples per property."""
+
+    async def pairs(query: str) -> list[tuple[str, int]]:
+        rows = await select(engine, query)
+        return [(r["x"]["value"], int(r["n"]["value"])) for r in rows if "x" in r and r["x"]["type"] == "uri"]
+
+    graphs = await pairs("SELECT ?x (COUNT(*) AS ?n) WHERE { GRAPH ?x { ?s ?p ?o } } GROUP BY ?x ORDER BY ?x")
+    classes = await pairs("SELECT ?x (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?x } GROUP BY ?x ORDER BY ?x")
+    properties = await pairs("SELECT ?x (COUNT(*) AS ?n) WHERE { ?s ?x ?o } GROUP BY ?x ORDER BY ?x")
+    totals = await select(
+        engine, "SELECT (COUNT(*) AS ?t) (COUNT(DISTINCT ?s) AS ?s2) (COUNT(DISTINCT ?o) AS ?o2) WHERE { ?s ?p ?o }"
+    )
+    row = totals[0] if totals else {}
+    return Stats(
+        triples=int(row.get("t", {}).get("value", 0)),
+        graphs=graphs,
+        classes=classes,
+        properties=properties,
+        subjects=int(row.get("s2", {}).get("value", 0)),
+        objects=int(row.get("o2", {}).get("value", 0)),
+    )
+
+
+def service_description(base: str, stats: Stats, updates: bool, catalog: Triples) -> Triples:
+    """The SPARQL 1.1 service description of ``{base}sparql`` (with the catalog attached)."""
+    service, dataset, default = iri(base + "sparql#service"), iri(base + "sparql#dataset"), ox.BlankNode("default")
+    a = iri(RDF + "type")
+    out: Triples = [
+        ox.Triple(service, a, iri(SD + "Service")),
+        ox.Triple(service, iri(SD + "endpoint"), iri(base + "sparql")),
+        ox.Triple(service, iri(SD + "supportedLanguage"), iri(SD + "SPARQL11Query")),
+        ox.Triple(service, iri(SD + "feature"), iri(SD + "UnionDefaultGraph")),
+        ox.Triple(service, iri(SD + "feature"), iri(SD + "BasicFederatedQuery")),
+        ox.Triple(service, iri(SD + "defaultDataset"), dataset),
+        ox.Triple(service, iri(RDFS + "seeAlso"), iri(base + ".well-known/void")),
+        ox.Triple(service, iri(RDFS + "seeAlso"), iri(base + "catalog")),
+        ox.Triple(dataset, a, iri(SD + "Dataset")),
+        ox.Triple(dataset, iri(SD + "defaultGraph"), default),
+        ox.Triple(default, a, iri(SD + "Graph")),
+        ox.Triple(default, iri(VOID + "triples"), integer(stats.triples)),
+    ]
+    if updates:
+        out.append(ox.Triple(service, iri(SD + "supportedLanguage"), iri(SD + "SPARQL11Update")))
+    for fmt in RESULT_FORMATS + GRAPH_FORMATS:
+        out.append(ox.Triple(service, iri(SD + "resultFormat"), iri(FORMATS + FORMAT_IRIS[fmt.media_type])))
+    for index, (graph_iri, count) in enumerate(stats.graphs):
+        named, graph = ox.BlankNode(f"named{index}"), ox.BlankNode(f"graph{index}")
+        out += [
+            ox.Triple(dataset, iri(SD + "namedGraph"), named),
+            ox.Triple(named, a, iri(SD + "NamedGraph")),
+            ox.Triple(named, iri(SD + "name"), iri(graph_iri)),
+            ox.Triple(named, iri(SD + "graph"), graph),
+            ox.Triple(graph, a, iri(SD + "Graph")),
+            ox.Triple(graph, iri(VOID + "triples"), integer(count)),
+        ]
+    return out + catalog
+
+
+def void_description(base: str, title: str, stats: Stats) -> Triples:
+    """VoID: the dataset, its SPARQL endpoint, class and property partitions with counts."""
+    dataset = iri(base + ".well-known/void#dataset")
+    a = iri(RDF + "type")
+    out: Triples = [
+        ox.Triple(dataset, a, iri(VOID + "Dataset")),
+        ox.Triple(dataset, iri(DCTERMS + "title"), ox.Literal(title)),
+        ox.Triple(dataset, iri(VOID + "sparqlEndpoint"), iri(base + "sparql")),
+        ox.Triple(dataset, iri(VOID + "triples"), integer(stats.triples)),
+        ox.Triple(dataset, iri(VOID + "distinctSubjects"), integer(stats.subjects)),
+        ox.Triple(dataset, iri(VOID + "distinctObjects"), integer(stats.objects)),
+        ox.Triple(dataset, iri(VOID + "classes"), integer(len(stats.classes))),
+        ox.Triple(dataset, iri(VOID + "properties"), integer(len(stats.properties))),
+    ]
+    for index, (class_iri, count) in enumerate(stats.classes):
+        node = ox.BlankNode(f"class{index}")
+        out += [
+            ox.Triple(dataset, iri(VOID + "classPartition"), node),
+            ox.Triple(node, iri(VOID + "class"), iri(class_iri)),
+            ox.Triple(node, iri(VOID + "entities"), integer(count)),
+        ]
+    for index, (property_iri, count) in enumerate(stats.properties):
+        node = ox.BlankNode(f"property{index}")
+        out += [
+            ox.Triple(dataset, iri(VOID + "propertyPartition"), node),
+            ox.Triple(node, iri(VOID + "property"), iri(property_iri)),
+            ox.Triple(node, iri(VOID + "triples"), integer(count)),
+        ]
+    return out
+
+
+def split_prefixes(text: str) -> tuple[dict[str, str], str]:
+    """The PREFIX declarations of a query (name → namespace) and its text without them."""
+    prefixes = {m.group(1) or "": m.group(2) for m in _PREFIX_LINE.finditer(text)}
+    lines = _PREFIX_LINE.sub("", text).splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
+        lines.pop(0)  # the catalog header: its fields are published as properties
+    return prefixes, "\n".join(lines).strip() + "\n"
+
+
+def executable(base: str, query: CannedQuery) -> Triples:
+    """One catalog query as ``sh:SPARQL{Select,Construct,Ask}Executable`` with ``sh:prefixes``."""
+    node, declarations = iri(f"{base}catalog/{query.name}"), iri(f"{base}catalog/{query.name}#prefixes")
+    a = iri(RDF + "type")
+    prefixes, body = split_prefixes(query.text)
+    without_comments = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("#"))
+    form = _FORM.search(without_comments)
+    keyword = form.group(1).lower() if form else "select"
+    out: Triples = [
+        ox.Triple(node, a, iri(SH + "SPARQLExecutable")),
+        ox.Triple(node, iri(RDFS + "label"), ox.Literal(query.title)),
+        ox.Triple(node, iri(SH + "prefixes"), declarations),
+        ox.Triple(declarations, a, iri(OWL_ONTOLOGY)),
+    ]
+    if keyword in ("select", "construct", "ask"):
+        out.append(ox.Triple(node, a, iri(SH + f"SPARQL{keyword.capitalize()}Executable")))
+        out.append(ox.Triple(node, iri(SH + keyword), ox.Literal(body)))
+    else:
+        out.append(ox.Triple(node, iri(RDFS + "comment"), ox.Literal(body)))
+    if query.description:
+        out.append(ox.Triple(node, iri(DCTERMS + "description"), ox.Literal(query.description)))
+    if query.question:
+        out.append(ox.Triple(node, iri(RDFS + "comment"), ox.Literal(query.question)))
+    for name, namespace in sorted(prefixes.items()):
+        declaration = ox.BlankNode(f"{query.name}-{name or 'default'}".replace(".", "-"))
+        out += [
+            ox.Triple(declarations, iri(SH + "declare"), declaration),
+            ox.Triple(declaration, iri(SH + "prefix"), ox.Literal(name)),
+            ox.Triple(declaration, iri(SH + "namespace"), ox.Literal(namespace, datatype=iri(XSD + "anyURI"))),
+        ]
+    for parameter in query.parameters:
+        holder = ox.BlankNode(f"{query.name}-param-{parameter.name}")
+        out += [
+            ox.Triple(node, iri(SH + "parameter"), holder),
+            ox.Triple(holder, iri(SH + "path"), iri(f"{base}catalog/{query.name}#{parameter.name}")),
+            ox.Triple(holder, iri(SH + "name"), ox.Literal(parameter.name)),
+            ox.Triple(holder, iri(SH + "defaultValue"), parameter.term()),
+        ]
+        if parameter.description:
+            out.append(ox.Triple(holder, iri(SH + "description"), ox.Literal(parameter.description)))
+    return out
+
+
+OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"  # SHACL wants the sh:declare holder typed owl:Ontology
+
+
+def catalog_triples(base: str, root: Path | None) -> Triples:
+    """The catalog of ``root/queries``; empty when serving files without a project or when it is broken."""
+    if root is None or not (root / "queries").is_dir():
+        return []
+    try:
+        catalog = load_catalog(root / "queries")
+    except (CatalogError, OSError, ValueError):
+        return []
+    out: Triples = []
+    for query in catalog.values():
+        out += executable(base, query)
+    return out

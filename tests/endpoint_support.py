@@ -1,0 +1,48 @@
+"""Small stores and apps for the endpoint tests (independent of the repository's data)."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+from sdkg.build import BUILD_INFO
+from sdkg.store import write_store
+
+EX = "http://example.org/"
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def make_store(directory: Path, quads: Iterable[ox.Quad], version: str = "test-build-1") -> Path:
+    """A build directory like ``sdkg build`` writes: ``<dir>/<version>/store`` plus its build info."""
+    build_dir = directory / "builds" / version
+    build_dir.mkdir(parents=True)
+    store = write_store(build_dir / "store", quads)
+    triples = len(store)
+    del store
+    info = {"version": version, "built": "2024-01-02T03:04:05Z", "triples": triples}
+    (build_dir / BUILD_INFO).write_text(json.dumps(info), encoding="utf-8")
+    return build_dir / "store"
+
+
+def people(count: int = 30) -> list[ox.Quad]:
+    """``count`` people with labels in one named graph, and a few documents in another."""
+    graph = ox.NamedNode(EX + "graph/people")
+    person = ox.NamedNode(EX + "Person")
+    quads = []
+    for index in range(count):
+        subject = ox.NamedNode(f"{EX}person/{index}")
+        quads.append(ox.Quad(subject, RDF_TYPE, person, graph))
+        quads.append(ox.Quad(subject, RDFS_LABEL, ox.Literal(f"Person {index}", language="en"), graph))
+    docs = ox.NamedNode(EX + "graph/docs")
+    quads.append(ox.Quad(ox.NamedNode(EX + "doc/1"), RDF_TYPE, ox.NamedNode(EX + "Document"), docs))
+    return quads
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
