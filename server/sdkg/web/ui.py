@@ -1,0 +1,98 @@
+"""The query page at ``/``: YASGUI with the query catalog as titled examples, and its static files.
+
+Everything the page loads comes from ``/static/`` (vendored YASGUI, Chart.js and
+Cytoscape.js, see static/VENDORED.md); nothing from a CDN.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, PlainTextResponse, Response
+
+from ..catalog import CannedQuery, CatalogError, load_catalog
+from ..namespaces import PREFIXES
+from .render import STATIC, render
+
+router = APIRouter()
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+STATIC_MEDIA = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+}
+
+
+def example_text(query: CannedQuery) -> str:
+    """The query as the editor shows it: parameters get their defaults in a ``VALUES`` block
+    at the top of the WHERE clause, so the example runs as is and the value is easy to change."""
+    if not query.parameters:
+        return query.text
+    match = _WHERE.search(query.text)
+    if match is None:
+        return query.text
+    lines = []
+    for parameter in query.parameters:
+        note = f"  # parameter: {parameter.description}" if parameter.description else "  # parameter"
+        lines.append(f"\n    VALUES ?{parameter.name} {{ {parameter.term()} }}{note}")
+    return query.text[: match.end()] + "".join(lines) + query.text[match.end() :]
+
+
+def catalog_examples(root: Path | None) -> tuple[list[dict[str, str]], str | None]:
+    """The catalog as examples for the page, and an error message if it cannot be read."""
+    if root is None or not (root / "queries").is_dir():
+        return [], None
+    try:
+        catalog = load_catalog(root / "queries")
+    except (CatalogError, OSError, ValueError) as error:
+        return [], str(error)
+    examples = [
+        {
+            "name": q.name,
+            "title": q.title,
+            "description": q.description,
+            "question": q.question,
+            "query": example_text(q),
+        }
+        for q in catalog.values()
+    ]
+    return examples, None
+
+
+def script_json(data: object) -> str:
+    """JSON that is safe inside a ``<script>`` element."""
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+@router.api_route("/", methods=["GET", "HEAD"], summary="The query page (YASGUI)")
+async def home(request: Request) -> Response:
+    examples, catalog_error = catalog_examples(request.app.state.settings.root)
+    config = {"examples": examples, "prefixes": PREFIXES}
+    return render(
+        request,
+        "query.html",
+        title="Query",
+        examples=examples,
+        catalog_error=catalog_error,
+        config_json=script_json(config),
+    )
+
+
+@router.api_route("/static/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+async def static(path: str) -> Response:
+    """A file under ``static/``, and nothing outside it."""
+    root = STATIC.resolve()
+    target = (root / path).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        return PlainTextResponse("Not found\n", status_code=404)
+    media_type = STATIC_MEDIA.get(target.suffix)
+    if media_type and media_type.startswith("text/"):
+        media_type += "; charset=utf-8"
+    return FileResponse(target, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})
