@@ -1,0 +1,419 @@
+"""Wikidata: the federated SERVICE endpoints, and checking and suggesting the SSSOM mappings.
+
+Since the 2025 graph split Wikidata answers SPARQL at two endpoints, the main graph and
+the scholarly graph (scholarly articles and their authorships). Catalog queries name them
+by these canonical IRIs. Before a federated query runs, :func:`federate` does two things:
+
+- maps each canonical IRI to the configured endpoint (environment variables
+  ``SDKG_WIKIDATA_ENDPOINT`` and ``SDKG_WIKIDATA_SCHOLARLY_ENDPOINT``; unset means
+  Wikidata itself), so tests and mirrors can stand in for Wikidata;
+- binds ``?item`` inside each Wikidata SERVICE block to the QIDs our graph maps
+  (``skos:exactMatch``). Oxigraph sends a SERVICE pattern without the solutions found so
+  far, so an unbound ``?item wdt:P569 ?born`` would ask Wikidata for every birth date;
+  the VALUES block makes it a bind join. It changes no answer of a query that joins
+  ``?item`` with ``skos:exactMatch`` outside the SERVICE block, the catalog's convention.
+
+The injected IRIs come from our own store and are checked to be Wikidata item IRIs; user
+parameters are never written into query text (they are bound with substitutions).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import unicodedata
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import __version__
+from .namespaces import WIKIDATA_ENTITY
+from .output import format_table
+from .project import NO_TERM_FOUND, SSSOM_SUFFIX, is_suggestion, read_sssom
+
+WIKIDATA_MAIN = "https://query.wikidata.org/sparql"
+WIKIDATA_SCHOLARLY = "https://query-scholarly.wikidata.org/sparql"
+ENDPOINT_SETTINGS: dict[str, str] = {
+    WIKIDATA_MAIN: "SDKG_WIKIDATA_ENDPOINT",
+    WIKIDATA_SCHOLARLY: "SDKG_WIKIDATA_SCHOLARLY_ENDPOINT",
+}
+ITEM_VARIABLE = "item"
+USER_AGENT = f"sdkg/{__version__} (Security Discourse Knowledge Graph; mapping checks)"
+DEFAULT_TIMEOUT = 30.0
+BATCH = 50
+EXIT_OFFLINE = 3
+"""``sdkg wikidata`` exit code when the endpoint cannot be consulted (0 ok, 1 problems found, 2 usage)."""
+
+_QID = re.compile(r"^Q[1-9][0-9]*$")
+_ENDPOINT = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+_SERVICE = re.compile(r"(\bSERVICE\s+(?:SILENT\s+)?)<([^<>\s]*)>(\s*\{)", re.IGNORECASE)
+_ITEM = re.compile(r"[?$]" + ITEM_VARIABLE + r"\b")
+
+MAPPED_ITEMS = (
+    "SELECT DISTINCT ?item WHERE { ?entity <http://www.w3.org/2004/02/skos/core#exactMatch> ?item "
+    f'FILTER(STRSTARTS(STR(?item), "{WIKIDATA_ENTITY}Q")) }} ORDER BY ?item'
+)
+"""The Wikidata items our graph maps: the values :func:`federate` binds ``?item`` to."""
+
+PREFIXES = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <http://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX wikibase: <http://wikiba.se/ontology#>
+"""
+
+
+class WikidataUnavailable(Exception):
+    """The endpoint could not be consulted; ``offline`` when it could not even be reached."""
+
+    def __init__(self, endpoint: str, reason: str, offline: bool):
+        self.endpoint = endpoint
+        self.reason = reason
+        self.offline = offline
+        super().__init__(f"{'offline' if offline else 'unavailable'}: {endpoint}: {reason}")
+
+
+# ---------------------------------------------------------------- endpoints and federation
+
+
+def configured_endpoints(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Canonical Wikidata endpoint → the endpoint to use (itself unless configured)."""
+    environ = os.environ if environ is None else environ
+    endpoints: dict[str, str] = {}
+    for canonical, setting in ENDPOINT_SETTINGS.items():
+        value = (environ.get(setting) or "").strip() or canonical
+        if not _ENDPOINT.match(value):
+            raise ValueError(f"{setting}={value!r} is not an http(s) URL")
+        endpoints[canonical] = value
+    return endpoints
+
+
+def wikidata_services(query: str) -> list[str]:
+    """The canonical Wikidata endpoints a query's SERVICE clauses name."""
+    return sorted({m.group(2) for m in _SERVICE.finditer(query) if m.group(2) in ENDPOINT_SETTINGS})
+
+
+def is_federated(query: str) -> bool:
+    return bool(wikidata_services(query))
+
+
+def item_iris(items: Iterable[str]) -> list[str]:
+    """Keep Wikidata item IRIs only (the values written into SERVICE blocks), sorted and unique."""
+    kept = {i for i in items if i.startswith(WIKIDATA_ENTITY) and _QID.match(i[len(WIKIDATA_ENTITY) :])}
+    return sorted(kept, key=lambda i: int(i[len(WIKIDATA_ENTITY) + 1 :]))
+
+
+def federate(query: str, items: Iterable[str], endpoints: Mapping[str, str] | None = None) -> str:
+    """Point Wikidata SERVICE clauses at the configured endpoints and bind ``?item`` in them to ``items``."""
+    endpoints = configured_endpoints() if endpoints is None else endpoints
+    values = ""
+    if _ITEM.search(query):
+        values = f" VALUES ?{ITEM_VARIABLE} {{ " + " ".join(f"<{i}>" for i in item_iris(items)) + " }"
+
+    def rewrite(match: re.Match[str]) -> str:
+        canonical = match.group(2)
+        if canonical not in ENDPOINT_SETTINGS:
+            return match.group(0)
+        return f"{match.group(1)}<{endpoints.get(canonical, canonical)}>{match.group(3)}{values}"
+
+    return _SERVICE.sub(rewrite, query)
+
+
+def mapped_items(store: ox.Store) -> list[str]:
+    """The Wikidata items a pyoxigraph store maps."""
+    result = store.query(MAPPED_ITEMS, use_default_graph_as_union=True)
+    assert isinstance(result, ox.QuerySolutions)
+    return [row["item"].value for row in result]  # type: ignore[union-attr]
+
+
+def prepare(query: str, store: ox.Store, environ: Mapping[str, str] | None = None) -> str:
+    """A catalog query ready to run on ``store`` with pyoxigraph (unchanged when not federated)."""
+    if not is_federated(query):
+        return query
+    return federate(query, mapped_items(store), configured_endpoints(environ))
+
+
+# ---------------------------------------------------------------- remote SPARQL
+
+
+def remote_select(endpoint: str, query: str, timeout: float = DEFAULT_TIMEOUT) -> list[dict[str, dict[str, str]]]:
+    """POST a SELECT to a SPARQL endpoint and return its JSON bindings."""
+    body = urllib.parse.urlencode({"query": query}).encode()
+    request = urllib.request.Request(
+        endpoint,
+        data=body,
+        headers={
+            "Accept": "application/sparql-results+json",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "User-Agent": USER_AGENT,
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            data = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        raise WikidataUnavailable(endpoint, f"HTTP {error.code} {error.reason}", offline=False) from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise WikidataUnavailable(endpoint, str(reason), offline=True) from None
+    except ValueError as error:
+        raise WikidataUnavailable(endpoint, f"not SPARQL JSON results: {error}", offline=False) from None
+    return list(data.get("results", {}).get("bindings", []))
+
+
+# ---------------------------------------------------------------- the mapping tables
+
+
+@dataclass(frozen=True)
+class MappingRow:
+    """One row of an SSSOM table, with the entity IRI expanded."""
+
+    table: Path
+    subject_id: str
+    subject_iri: str
+    subject_label: str
+    object_id: str
+    object_label: str
+    status: str  # "accepted", "suggestion" or "unmapped"
+
+    @property
+    def qid(self) -> str | None:
+        local = self.object_id.partition(":")[2]
+        return local if self.object_id.startswith("wikidata:") and _QID.match(local) else None
+
+
+def mapping_tables(root: Path) -> list[Path]:
+    return sorted((root / "data").rglob("*" + SSSOM_SUFFIX))
+
+
+def read_mappings(root: Path) -> list[MappingRow]:
+    """Every row of every SSSOM table under ``data/``."""
+    rows: list[MappingRow] = []
+    for table in mapping_tables(root):
+        curie_map, records = read_sssom(table)
+        for record in records:
+            subject_id = (record.get("subject_id") or "").strip()
+            object_id = (record.get("object_id") or "").strip()
+            prefix, _, local = subject_id.partition(":")
+            status = "unmapped" if object_id == NO_TERM_FOUND else "suggestion" if is_suggestion(record) else "accepted"
+            rows.append(
+                MappingRow(
+                    table=table,
+                    subject_id=subject_id,
+                    subject_iri=curie_map.get(prefix, "") + local if prefix in curie_map else subject_id,
+                    subject_label=(record.get("subject_label") or "").strip(),
+                    object_id=object_id,
+                    object_label=(record.get("object_label") or "").strip(),
+                    status=status,
+                )
+            )
+    return rows
+
+
+# ---------------------------------------------------------------- check
+
+
+@dataclass(frozen=True)
+class ItemCheck:
+    row: MappingRow
+    status: str  # "ok", "missing", "redirect" or "label-mismatch"
+    wikidata_label: str
+    detail: str
+
+
+def normalise_label(label: str) -> str:
+    """Compare labels without case, accents, punctuation or a leading article."""
+    text = "".join(c for c in unicodedata.normalize("NFKD", label) if not unicodedata.combining(c)).casefold()
+    text = " ".join(re.sub(r"[\W_]+", " ", text).split())
+    return text[4:] if text.startswith("the ") else text
+
+
+def labels_match(ours: Iterable[str], theirs: Iterable[str]) -> bool:
+    wanted = {normalise_label(label) for label in ours if label}
+    return any(normalise_label(label) in wanted for label in theirs if label)
+
+
+def check_query(qids: Iterable[str]) -> str:
+    values = " ".join(f"<{WIKIDATA_ENTITY}{q}>" for q in qids if _QID.match(q))
+    return (
+        PREFIXES
+        + "SELECT ?item ?exists ?target ?label ?alias WHERE {\n"
+        + f"  VALUES ?item {{ {values} }}\n"
+        + "  BIND(EXISTS { ?item ?p ?o } AS ?exists)\n"
+        + "  OPTIONAL { ?item owl:sameAs ?target }\n"
+        + '  OPTIONAL { ?item rdfs:label ?label FILTER(LANG(?label) = "en") }\n'
+        + '  OPTIONAL { ?item skos:altLabel ?alias FILTER(LANG(?alias) = "en") }\n'
+        + "}"
+    )
+
+
+def check_mappings(
+    rows: Iterable[MappingRow], endpoint: str, timeout: float = DEFAULT_TIMEOUT, include_suggestions: bool = False
+) -> list[ItemCheck]:
+    """Ask the endpoint, for each mapped QID, that the item exists, is no redirect and has our label."""
+    wanted = [
+        r for r in rows if r.qid and (r.status == "accepted" or (include_suggestions and r.status == "suggestion"))
+    ]
+    found: dict[str, dict[str, set[str]]] = {}
+    qids = sorted({r.qid for r in wanted if r.qid})
+    for start in range(0, len(qids), BATCH):
+        for binding in remote_select(endpoint, check_query(qids[start : start + BATCH]), timeout):
+            qid = binding["item"]["value"].rpartition("/")[2]
+            entry = found.setdefault(qid, {"exists": set(), "target": set(), "label": set(), "alias": set()})
+            for key in entry:
+                if key in binding:
+                    entry[key].add(binding[key]["value"])
+    return [judge(row, found.get(row.qid or "", {})) for row in wanted]
+
+
+def judge(row: MappingRow, entry: dict[str, set[str]]) -> ItemCheck:
+    labels = sorted(entry.get("label", set()))
+    label = labels[0] if labels else ""
+    if "true" not in entry.get("exists", set()):
+        return ItemCheck(row, "missing", "", f"{row.qid} does not exist (deleted or never created)")
+    if entry.get("target"):
+        target = sorted(entry["target"])[0].rpartition("/")[2]
+        return ItemCheck(row, "redirect", label, f"{row.qid} redirects to {target}; map {target} instead")
+    if not labels_match([row.subject_label], labels + sorted(entry.get("alias", set()))):
+        return ItemCheck(
+            row, "label-mismatch", label, f"ours {row.subject_label!r}, Wikidata {label or '(no English label)'!r}"
+        )
+    return ItemCheck(row, "ok", label, "")
+
+
+# ---------------------------------------------------------------- suggest
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    row: MappingRow
+    qid: str
+    label: str
+    description: str
+
+
+def label_variants(label: str) -> list[str]:
+    variants = [label, label[:1].upper() + label[1:], label.lower()]
+    if label.lower().startswith("the "):
+        variants.append(label[4:])
+    return list(dict.fromkeys(v for v in variants if v))
+
+
+def suggest_query(rows: Iterable[MappingRow]) -> str:
+    """Items whose English label or alias equals one of our labels; literals and IRIs serialised by pyoxigraph."""
+    pairs = [
+        f"({ox.NamedNode(r.subject_iri)} {ox.Literal(v, language='en')})"
+        for r in rows
+        for v in label_variants(r.subject_label)
+    ]
+    return (
+        PREFIXES
+        + "SELECT ?entity ?item ?label ?description ?links WHERE {\n"
+        + "  VALUES (?entity ?name) { "
+        + " ".join(pairs)
+        + " }\n"
+        + "  { ?item rdfs:label ?name } UNION { ?item skos:altLabel ?name }\n"
+        + '  ?item rdfs:label ?label FILTER(LANG(?label) = "en")\n'
+        + '  OPTIONAL { ?item schema:description ?description FILTER(LANG(?description) = "en") }\n'
+        + "  OPTIONAL { ?item wikibase:sitelinks ?links }\n"
+        + "}"
+    )
+
+
+def suggest_mappings(
+    rows: Iterable[MappingRow], endpoint: str, per_entity: int = 3, timeout: float = DEFAULT_TIMEOUT
+) -> list[Suggestion]:
+    """Candidates for unmapped entities that have no suggestion or mapping yet, best known first."""
+    rows = list(rows)
+    handled = {r.subject_iri for r in rows if r.status != "unmapped"}
+    todo = [r for r in rows if r.status == "unmapped" and r.subject_iri not in handled and r.subject_label]
+    by_subject = {r.subject_iri: r for r in todo}
+    found: dict[str, dict[str, tuple[int, str, str]]] = {}
+    for start in range(0, len(todo), BATCH):
+        for binding in remote_select(endpoint, suggest_query(todo[start : start + BATCH]), timeout):
+            qid = binding["item"]["value"].rpartition("/")[2]
+            if not binding["item"]["value"].startswith(WIKIDATA_ENTITY) or not _QID.match(qid):
+                continue
+            links = int(float(binding.get("links", {}).get("value", "0") or 0))
+            described = binding.get("description", {}).get("value", "")
+            found.setdefault(binding["entity"]["value"], {})[qid] = (links, binding["label"]["value"], described)
+    suggestions: list[Suggestion] = []
+    for subject, candidates in sorted(found.items()):
+        ranked = sorted(candidates.items(), key=lambda c: (-c[1][0], int(c[0][1:])))[:per_entity]
+        suggestions.extend(Suggestion(by_subject[subject], qid, label, desc) for qid, (_n, label, desc) in ranked)
+    return suggestions
+
+
+SUGGESTION_CONFIDENCE = "0.3"
+
+
+def suggestion_record(suggestion: Suggestion, endpoint: str, header: list[str], today: date) -> list[str]:
+    """An SSSOM row for a candidate: unreviewed and below 0.5, so the build never publishes it."""
+    description = f" ({suggestion.description})" if suggestion.description else ""
+    values = {
+        "subject_id": suggestion.row.subject_id,
+        "subject_label": suggestion.row.subject_label,
+        "predicate_id": "skos:exactMatch",
+        "object_id": f"wikidata:{suggestion.qid}",
+        "object_label": suggestion.label,
+        "mapping_justification": "semapv:LexicalMatching",
+        "author_id": "",
+        "author_label": "sdkg wikidata suggest",
+        "mapping_date": today.isoformat(),
+        "confidence": SUGGESTION_CONFIDENCE,
+        "comment": f"unreviewed: English label or alias matches, from {endpoint}{description}; "
+        "check the item, then set confidence and comment to accept",
+    }
+    return [values.get(column, "") for column in header]
+
+
+def write_suggestions(suggestions: Iterable[Suggestion], endpoint: str, today: date | None = None) -> dict[Path, int]:
+    """Append the candidates to the table each entity is listed in; existing lines stay as they are."""
+    today = today or date.today()
+    written: dict[Path, int] = {}
+    by_table: dict[Path, list[Suggestion]] = {}
+    for suggestion in suggestions:
+        by_table.setdefault(suggestion.row.table, []).append(suggestion)
+    for table, items in by_table.items():
+        text = table.read_text(encoding="utf-8")
+        header_line = next(line for line in text.splitlines() if line and not line.startswith("#"))
+        header = header_line.split("\t")
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        for suggestion in items:
+            writer.writerow(suggestion_record(suggestion, endpoint, header, today))
+        table.write_text(text + ("" if text.endswith("\n") else "\n") + out.getvalue(), encoding="utf-8")
+        written[table] = len(items)
+    return written
+
+
+def format_checks(checks: Iterable[ItemCheck], fmt: str = "text") -> str:
+    """The check report: a table for people, JSON for scripts."""
+    checks = list(checks)
+    if fmt == "json":
+        return json.dumps(
+            [
+                {
+                    "subject": c.row.subject_id,
+                    "label": c.row.subject_label,
+                    "qid": c.row.qid,
+                    "status": c.status,
+                    "wikidata_label": c.wikidata_label,
+                    "detail": c.detail,
+                    "table": str(c.row.table),
+                }
+                for c in checks
+            ],
+            indent=2,
+        )
+    rows = [[c.status, c.row.qid or "", c.row.subject_label, c.wikidata_label, c.detail] for c in checks]
+    return format_table(["status", "qid", "our label", "Wikidata label", "detail"], rows)

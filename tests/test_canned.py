@@ -1,0 +1,169 @@
+"""The canned-query endpoint: /queries, /queries/{name}.json|.csv|.rq, parameters bound safely."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sdkg import wikidata as wd
+from sdkg.catalog import load_catalog
+from sdkg.web.app import Settings, create_app
+
+REPO = Path(__file__).resolve().parent.parent
+TYPED_LABELS = """# title: Things of a type, with their labels
+# description: A test query with one IRI parameter.
+# question: What is there of this type?
+# param: type = <https://w3id.org/sdkg/ontology#Discourse>  (a class IRI)
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?type ?thing ?label WHERE { ?thing a ?type ; rdfs:label ?label } ORDER BY ?label
+"""
+LABELLED = """# title: Things with this label
+# param: name = Mary Kaldor  (a label, without language tag)
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?name ?thing ?label WHERE { ?thing rdfs:label ?label FILTER(STR(?label) = ?name) }
+"""
+DISCOURSES = ["critical discourse of security", "pluralist discourse of security", "realist discourse of security"]
+
+
+def make_root(tmp: Path) -> Path:
+    """A project root whose catalog is the repository's plus two test queries."""
+    (tmp / "queries").mkdir(parents=True)
+    for path in (REPO / "queries").glob("*.rq"):
+        shutil.copy(path, tmp / "queries" / path.name)
+    (tmp / "queries" / "test-typed-labels.rq").write_text(TYPED_LABELS, encoding="utf-8")
+    (tmp / "queries" / "test-labelled.rq").write_text(LABELLED, encoding="utf-8")
+    return tmp
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_root(tmp_path_factory.mktemp("canned"))
+
+
+@pytest.fixture(scope="module")
+def client(store_path: Path, root: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(store_path=store_path, root=root, engine="local"))) as test_client:
+        yield test_client
+
+
+def labels(response_body: bytes) -> list[str]:
+    return [b["label"]["value"] for b in json.loads(response_body)["results"]["bindings"]]
+
+
+def test_list(client: TestClient, root: Path) -> None:
+    response = client.get("/queries")
+    assert response.status_code == 200
+    entries = {q["name"]: q for q in response.json()["queries"]}
+    assert set(entries) == set(load_catalog(root / "queries"))
+    typed = entries["test-typed-labels"]
+    assert typed["links"] == {
+        "json": "/queries/test-typed-labels.json",
+        "csv": "/queries/test-typed-labels.csv",
+        "rq": "/queries/test-typed-labels.rq",
+    }
+    assert typed["parameters"] == [
+        {"name": "type", "default": "<https://w3id.org/sdkg/ontology#Discourse>", "description": "a class IRI"}
+    ]
+    assert typed["federated"] is False
+    assert entries["wikidata-person-lives"]["federated"] is True
+
+
+def test_default_parameters(client: TestClient) -> None:
+    response = client.get("/queries/test-typed-labels.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/sparql-results+json")
+    assert labels(response.content) == DISCOURSES
+
+
+def test_parameter_from_query_string(client: TestClient) -> None:
+    response = client.get("/queries/test-typed-labels.json", params={"type": "https://w3id.org/sdkg/ontology#Stance"})
+    assert response.status_code == 200
+    assert labels(response.content) == ["endorses", "rejects", "reports neutrally"]
+    bound = {b["type"]["value"] for b in json.loads(response.content)["results"]["bindings"]}
+    assert bound == {"https://w3id.org/sdkg/ontology#Stance"}
+
+
+def test_csv(client: TestClient) -> None:
+    response = client.get("/queries/test-typed-labels.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert 'filename="test-typed-labels.csv"' in response.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0] == ["type", "thing", "label"]
+    assert [r[2] for r in rows[1:]] == DISCOURSES
+
+
+def test_literal_parameter_is_bound_not_interpolated(client: TestClient) -> None:
+    assert labels(client.get("/queries/test-labelled.json").content) == ["Mary Kaldor"]
+    attack = '" } UNION { ?thing ?p ?label } #'
+    response = client.get("/queries/test-labelled.json", params={"name": attack})
+    assert response.status_code == 200
+    assert labels(response.content) == []  # the text is a value: nothing has that label
+    response = client.get("/queries/test-typed-labels.json", params={"type": "<https://x/> } ?a ?b ?c {"})
+    assert response.status_code == 200 and labels(response.content) == []  # a literal, bound as a value
+    response = client.get("/queries/test-typed-labels.json", params={"type": "<https://x/ ?a ?b>"})
+    assert response.status_code == 400  # not a valid IRI: refused
+
+
+def test_errors(client: TestClient) -> None:
+    unknown = client.get("/queries/test-typed-labels.json", params={"typo": "x"})
+    assert unknown.status_code == 400 and "unknown parameter 'typo'" in unknown.json()["error"]
+    twice = client.get("/queries/test-typed-labels.json?type=a&type=b")
+    assert twice.status_code == 400
+    assert client.get("/queries/no-such-query.json").status_code == 404
+    assert client.get("/queries/test-typed-labels.xml").status_code == 404
+    assert client.get("/queries/test-typed-labels").status_code == 404
+
+
+def test_query_text(client: TestClient) -> None:
+    response = client.get("/queries/test-typed-labels.rq")
+    assert response.status_code == 200 and response.text == TYPED_LABELS
+
+
+def test_every_catalog_query_answers(store_path: Path, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each repository query answers with its defaults; federated ones, with Wikidata out of reach, say so (502)."""
+    closed = "http://127.0.0.1:9/sparql"  # nothing listens on the discard port: no request leaves the machine
+    for setting in wd.ENDPOINT_SETTINGS.values():
+        monkeypatch.setenv(setting, closed)
+    settings = Settings(store_path=store_path, root=root, engine="local", allowed_services={closed: 5.0})
+    with TestClient(create_app(settings)) as offline:
+        for name, query in load_catalog(REPO / "queries").items():
+            for ext in ("json", "csv"):
+                response = offline.get(f"/queries/{name}.{ext}")
+                expected = 502 if wd.is_federated(query.text) else 200
+                assert response.status_code == expected, (name, response.text)
+                if expected == 502:
+                    assert "Wikidata could not be queried" in response.json()["error"]
+
+
+def test_no_catalog_without_root(store_path: Path) -> None:
+    with TestClient(create_app(Settings(store_path=store_path, engine="local"))) as bare:
+        assert bare.get("/queries").json() == {"queries": []}
+        assert bare.get("/queries/anything.json").status_code == 404
+
+
+@pytest.mark.slow
+def test_federated_against_local_wikidata(
+    store_path: Path, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the endpoint setting pointing at a local Oxigraph fixture (and allowed), a federated query answers."""
+    from tests.test_wikidata import FIXTURES, serve_fixture
+
+    process, endpoint = serve_fixture(tmp_path, FIXTURES / "main.ttl")
+    try:
+        monkeypatch.setenv("SDKG_WIKIDATA_ENDPOINT", endpoint)
+        settings = Settings(store_path=store_path, root=root, engine="local", allowed_services={endpoint: 10.0})
+        with TestClient(create_app(settings)) as local:
+            response = local.get("/queries/wikidata-place-coordinates.json")
+            assert response.status_code == 200, response.text
+            rows = {b["label"]["value"]: b for b in response.json()["results"]["bindings"]}
+            assert rows["Iraq"]["coordinates"]["value"] == "Point(44.0 33.0)"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
