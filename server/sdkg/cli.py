@@ -50,12 +50,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Exit 0 when the project conforms (warnings allowed), 1 on violations, 2 when input is unreadable."""
     try:
         parsed = parse_project(args.root)
+        report = validate(args.root, parsed)
     except ProjectError as error:
-        log(f"parse error: {error}")
+        log(f"cannot validate: {error}")
         return EXIT_USAGE
-    report = validate(args.root, parsed)
     if args.format == "json":
         print(report.json())
     elif args.format == "turtle":
@@ -63,6 +64,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         print(report.text())
     return EXIT_OK if report.conforms else EXIT_INVALID
+
+
+VALIDATE_EPILOG = """\
+Each result gives the file and line, the node (label and IRI), the path, the
+offending value, the message and the rule (a shape in shapes/, see docs/shapes.md).
+Violations block `sdkg build`; warnings are reported and do not.
+
+exit codes:
+  0  the project conforms (warnings may be reported)
+  1  at least one violation
+  2  unreadable input: a syntax error (reported as file:line:column), a broken
+     SSSOM row or shapes file, or no SDKG project at --root
+"""
 
 
 def open_store(root: Path) -> ox.Store | None:
@@ -130,11 +144,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+    import os
+
     import uvicorn
 
+    from .sparql.execute import declared_prefixes
+    from .sparql.guard import WIKIDATA_SERVICES
     from .web.app import Settings, create_app
 
     root: Path = args.root
+    prefixes = None
     if args.data:
         try:
             result = build(root, data_paths=[Path(p) for p in args.data], progress=Progress(), publish=False)
@@ -142,6 +162,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log(f"cannot serve: {failure}")
             return EXIT_USAGE
         store_path = result.path / "store"
+        prefixes = declared_prefixes([Path(p) for p in args.data])
     else:
         path = stores.current_store_path(root)
         if path is None or args.rebuild:
@@ -150,8 +171,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
             path = stores.current_store_path(root)
         assert path is not None
         store_path = path / "store"
-    app = create_app(Settings(store_path=store_path, root=None if args.data else root))
-    log(f"serving {store_path} on http://{args.host}:{args.port}/ (SPARQL endpoint /sparql)")
+    allowed = dict(WIKIDATA_SERVICES)
+    for entry in args.allow_service or []:
+        endpoint, _, seconds = entry.partition("=")
+        allowed[endpoint] = float(seconds) if seconds else args.timeout
+    if args.no_default_services:
+        allowed = {k: v for k, v in allowed.items() if k not in WIKIDATA_SERVICES or k in (args.allow_service or [])}
+    settings = Settings(
+        store_path=store_path,
+        root=None if args.data else root,
+        timeout=args.timeout,
+        max_rows=args.max_rows or None,
+        admin_token=args.admin_token or os.environ.get("SDKG_ADMIN_TOKEN") or None,
+        allowed_services=allowed,
+        max_request_bytes=args.max_request_bytes,
+        workers=args.workers,
+        prefixes=prefixes,
+    )
+    query_log = logging.getLogger("sdkg.query")  # one JSON line per query on stderr
+    query_log.setLevel(logging.INFO)
+    query_log.addHandler(logging.StreamHandler(sys.stderr))
+    app = create_app(settings)
+    mode = "read-write (admin token set)" if settings.admin_token else "read-only"
+    log(f"serving {store_path} on http://{args.host}:{args.port}/ (SPARQL endpoint /sparql, {mode})")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return EXIT_OK
 
@@ -169,6 +211,50 @@ def cmd_release(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_wikidata(args: argparse.Namespace) -> int:
+    """Check the mapped QIDs against Wikidata, or propose candidates for unmapped entities."""
+    from . import wikidata as wd
+
+    try:
+        endpoint = args.endpoint or wd.configured_endpoints()[wd.WIKIDATA_MAIN]
+        rows = wd.read_mappings(args.root)
+        if args.action == "check":
+            checks = wd.check_mappings(rows, endpoint, args.timeout, args.include_suggestions)
+        else:
+            suggestions = wd.suggest_mappings(rows, endpoint, args.per_entity, args.timeout)
+    except wd.WikidataUnavailable as error:
+        state = "offline" if error.offline else "unavailable"
+        log(f"{state}: cannot consult {error.endpoint} ({error.reason}); nothing was checked or written")
+        return wd.EXIT_OFFLINE
+    except (ProjectError, ValueError, OSError) as error:
+        log(f"cannot read the mappings: {error}")
+        return EXIT_USAGE
+    if args.action == "check":
+        print(wd.format_checks(checks, args.format))
+        problems = sum(1 for c in checks if c.status != "ok")
+        log(f"checked {len(checks)} mapping(s) against {endpoint}: {problems} problem(s)")
+        return EXIT_INVALID if problems else EXIT_OK
+    for s in suggestions:
+        print(f"{s.row.subject_id}\t{s.row.subject_label}\twikidata:{s.qid}\t{s.label}\t{s.description}")
+    if not args.dry_run:
+        for table, count in wd.write_suggestions(suggestions, endpoint).items():
+            log(f"{table}: appended {count} unreviewed suggestion(s)")
+    log(f"{len(suggestions)} candidate(s) from {endpoint}{' (dry run: nothing written)' if args.dry_run else ''}")
+    return EXIT_OK
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from .push import PushFailed, push, summary
+
+    try:
+        result = push(args.root, args.to, progress=log, timeout=args.timeout)
+    except PushFailed as failure:
+        log(f"push failed: {failure}")
+        return EXIT_USAGE
+    print(summary(result))
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="sdkg", description=__doc__.split("\n\n")[0] if __doc__ else None)
     top.add_argument("--version", action="version", version=f"sdkg {__version__}")
@@ -180,7 +266,11 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser(
-        "validate", help="check the data against the SHACL shapes and the source texts (exit 1 on violations)"
+        "validate",
+        help="check the data against the SHACL shapes and the source texts (exit 1 on violations)",
+        description="Check the data and mappings against the SHACL shapes and the quotes against the source texts.",
+        epilog=VALIDATE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
         "--format", choices=["text", "json", "turtle"], default="text", help="report format (turtle: the SHACL report)"
@@ -192,8 +282,27 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--rebuild", action="store_true", help="build before serving even if a store exists")
     p.add_argument("--data", nargs="+", metavar="PATH", help="serve exactly these RDF files instead of the project")
+    p.add_argument("--timeout", type=float, default=10.0, help="hard query time limit in seconds (default: 10)")
+    p.add_argument("--max-rows", type=int, default=10_000, help="most rows per answer, 0 for no cap (default: 10000)")
+    p.add_argument("--admin-token", help="allow updates with this bearer token (or set SDKG_ADMIN_TOKEN)")
+    p.add_argument(
+        "--allow-service",
+        action="append",
+        metavar="IRI[=SECONDS]",
+        help="also allow SERVICE/LOAD to this endpoint (repeatable; Wikidata's are allowed by default)",
+    )
+    p.add_argument("--no-default-services", action="store_true", help="do not allow Wikidata's endpoints by default")
+    p.add_argument("--max-request-bytes", type=int, default=1_000_000, help="request size limit (default: 1 MB)")
+    p.add_argument("--workers", type=int, help="query worker processes (default: 2-4 by CPU count)")
     p.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("push", help="copy the published (validated) build to a SPARQL store, one graph per PUT (GSP)")
+    p.add_argument(
+        "--to", required=True, metavar="URL", help="Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store"
+    )
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per graph (default: 300)")
+    p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("query", help="run a SPARQL query (text, file or - for stdin) against the local store")
     p.add_argument("query", help="query text, a .rq file, or - to read stdin")
@@ -207,6 +316,19 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("release", help="write the ontology release files (Turtle, RDF/XML, JSON-LD, merged, docs)")
     p.add_argument("--out", type=Path, default=Path("release"), help="output directory (default: release/)")
     p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser(
+        "wikidata",
+        help="check mapped QIDs against Wikidata, or suggest QIDs for unmapped entities (exit 3: Wikidata unreachable)",
+    )
+    p.add_argument("action", choices=["check", "suggest"])
+    p.add_argument("--endpoint", help="SPARQL endpoint (default: $SDKG_WIKIDATA_ENDPOINT or query.wikidata.org)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default: 30)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="check: report format")
+    p.add_argument("--include-suggestions", action="store_true", help="check: also check unreviewed suggestions")
+    p.add_argument("--per-entity", type=int, default=3, help="suggest: candidates per entity (default: 3)")
+    p.add_argument("--dry-run", action="store_true", help="suggest: print candidates, write nothing")
+    p.set_defaults(func=cmd_wikidata)
     return top
 
 
