@@ -1,0 +1,297 @@
+"""``make bench``: SDKG's server against Oxigraph server and rdflib-endpoint, and the build at scale.
+
+1. Compare: one synthetic corpus is built with our pipeline and served by ``sdkg serve``,
+   ``oxigraph serve`` and ``rdflib-endpoint``. Each query of the catalog (``queries/*.rq``
+   without SERVICE, plus ``bench/queries/*.rq``) must return the same number of rows from all
+   three; then per-query latency (p50, p95) and catalog throughput at 1, 8 and 32 clients.
+2. Scale: for each corpus size, build time by phase (parse, validate, load) against
+   ``oxigraph load`` of the same files, store size, peak memory and catalog latency.
+
+Results go to ``bench/results/latest.md`` (and ``.json``). Everything is bounded: each
+step in count and time, the whole run by ``--budget`` seconds (later steps are skipped,
+and the report says so).
+
+    python -m bench [--claims 2000] [--scales 10000,100000] [--full] [--duration 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from sdkg.catalog import CatalogError, read_query
+from sdkg.sparql.remote import substitute
+
+from . import servers
+from .loadgen import Latency, Throughput, measure_latency, measure_throughput
+from .synthetic import generate
+
+REPO = Path(__file__).resolve().parent.parent
+STARTED = time.monotonic()
+SYNTHETIC_DEFAULTS = {  # catalog parameters point at real entities; on synthetic data use synthetic ones
+    "https://w3id.org/sdkg/id/actor/": "https://w3id.org/sdkg/id/actor/a1",
+    "https://w3id.org/sdkg/id/case/": "https://w3id.org/sdkg/id/case/k1",
+    "https://w3id.org/sdkg/id/claim/": "https://w3id.org/sdkg/id/claim/x3",
+    "https://w3id.org/sdkg/id/concept/": "https://w3id.org/sdkg/id/concept/c1",
+    "https://w3id.org/sdkg/id/source/": "https://w3id.org/sdkg/id/source/s0",
+}
+
+
+def log(message: str) -> None:
+    print(f"[{time.monotonic() - STARTED:6.0f} s] {message}", file=sys.stderr, flush=True)
+
+
+def catalog() -> list[tuple[str, str]]:
+    """(name, text) of every catalog query that runs offline, parameters bound to synthetic entities."""
+    queries: list[tuple[str, str]] = []
+    for path in sorted((REPO / "queries").glob("*.rq")) + sorted((REPO / "bench" / "queries").glob("*.rq")):
+        try:
+            canned = read_query(path)
+        except CatalogError as error:
+            log(f"skipping {path.name}: {error}")
+            continue
+        if re.search(r"\bSERVICE\b", canned.text, re.IGNORECASE):
+            continue
+        text = canned.text
+        if canned.parameters:
+            terms: dict[str, ox.NamedNode | ox.Literal] = {}
+            for parameter in canned.parameters:
+                term = parameter.term()
+                if isinstance(term, ox.NamedNode):
+                    for namespace, synthetic in SYNTHETIC_DEFAULTS.items():
+                        if term.value.startswith(namespace):
+                            term = ox.NamedNode(synthetic)
+                elif parameter.name == "text":
+                    term = ox.Literal("security state")
+                terms[parameter.name] = term
+            text = substitute(text, terms)
+        prefix = "bench/" if path.parent.name == "queries" and path.parent.parent.name == "bench" else ""
+        queries.append((prefix + canned.name, text))
+    return queries
+
+
+def over_budget(args: argparse.Namespace, step: str) -> bool:
+    if time.monotonic() - STARTED > args.budget:
+        log(f"over the {args.budget:g} s budget: skipping {step}")
+        return True
+    return False
+
+
+def build(root: Path, validate_limit: float) -> dict[str, Any]:
+    """Our build, phase by phase, in a child process (its peak memory from wait4)."""
+    env = {k: v for k, v in os.environ.items() if k != "SDKG_STATE"}
+    env["SDKG_SOURCES"] = str(root / "sources")
+    command = [sys.executable, "-m", "bench.buildrun", str(root), "--validate-limit", str(validate_limit)]
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, cwd=REPO)
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"build of {root} failed")
+    result: dict[str, Any] = json.loads(output)
+    result["total_s"] = time.monotonic() - started
+    result["peak_mb"] = usage.ru_maxrss / 1024
+    result["size_mb"] = servers.size_mb(Path(result["store"]))
+    return result
+
+
+def rdf_files(root: Path) -> list[Path]:
+    return sorted((root / "ontology").glob("*.ttl")) + sorted((root / "data").rglob("*.ttl"))
+
+
+def corpus(work: Path, claims: int, validate_limit: float) -> tuple[Path, dict[str, Any]]:
+    root = work / f"claims-{claims}"
+    started = time.monotonic()
+    generate(root, claims, progress=log)
+    log(f"generated {claims} claims in {time.monotonic() - started:.1f} s; building")
+    result = build(root, validate_limit)
+    log(
+        f"built {result['triples']:,} triples: parse {result['parse_s']:.1f} s, load {result['load_s']:.1f} s, "
+        f"validate {result.get('validate_note') or format(result['validate_s'], '.1f') + ' s'}"
+    )
+    return root, result
+
+
+async def latencies(
+    server: servers.Server, queries: list[tuple[str, str]], args: argparse.Namespace
+) -> dict[str, Latency]:
+    out: dict[str, Latency] = {}
+    for name, text in queries:
+        if time.monotonic() - STARTED > args.budget:
+            out[name] = Latency(None, 0, error="skipped: over the run's time budget")
+            continue
+        out[name] = await measure_latency(server.url, text, args.latency_runs, args.latency_seconds, args.timeout)
+    return out
+
+
+def compare(args: argparse.Namespace, work: Path, root: Path, queries: list[tuple[str, str]]) -> dict[str, Any]:
+    """Start the three servers one after the other (so they do not share the two cores) and measure each."""
+    store = ox.Store.read_only(str(root / "var" / "current" / "store"))
+    nquads = work / "corpus.nq"
+    store.dump(output=str(nquads), format=ox.RdfFormat.N_QUADS)
+    del store
+    oxigraph_dir = work / "oxigraph-compare"
+    if oxigraph_dir.exists():
+        subprocess.run(["rm", "-rf", str(oxigraph_dir)], check=True)
+    servers.oxigraph_load(oxigraph_dir, [nquads], work / "logs")
+    results: dict[str, Any] = {"servers": {}}
+    starters = {
+        "sdkg": lambda: servers.start_sdkg(root, work / "logs", args.timeout),
+        "oxigraph": lambda: servers.start_oxigraph(oxigraph_dir, work / "logs", args.timeout),
+        "rdflib-endpoint": lambda: servers.start_rdflib(nquads, work / "logs", args.rdflib_load_limit),
+    }
+    for name, start in starters.items():
+        if name == "rdflib-endpoint" and args.skip_rdflib:
+            continue
+        if over_budget(args, f"the {name} comparison"):
+            continue
+        log(f"starting {name}")
+        try:
+            server = start()
+        except RuntimeError as error:
+            log(str(error))
+            results["servers"][name] = {"error": str(error)}
+            continue
+        try:
+            log(f"{name} ready in {server.started_s:.1f} s; latency over {len(queries)} queries")
+            lat = asyncio.run(latencies(server, queries, args))
+            runs: dict[str, Throughput] = {}
+            working = [text for n, text in queries if lat[n].status == 200]
+            for clients in args.clients:
+                if over_budget(args, f"{name} throughput at {clients} clients"):
+                    break
+                cpu = server.cpu_seconds()
+                result = asyncio.run(measure_throughput(server.url, working, clients, args.duration, args.grace))
+                server_cpu = (server.cpu_seconds() - cpu) / result.seconds
+                runs[str(clients)] = result
+                log(
+                    f"{name} @ {clients} clients: {result.qps:.1f} q/s ({result.errors} errors), "
+                    f"server CPU {server_cpu:.2f} cores, load generator CPU {result.client_cpu:.2f} cores"
+                )
+                result.__dict__["server_cpu"] = server_cpu
+            results["servers"][name] = {
+                "startup_s": server.started_s,
+                "peak_rss_mb": server.peak_rss_mb(),
+                "latency": {
+                    n: {
+                        "rows": v.rows,
+                        "status": v.status,
+                        "p50": v.p50,
+                        "p95": v.p95,
+                        "n": len(v.samples),
+                        "error": v.error,
+                    }
+                    for n, v in lat.items()
+                },
+                "throughput": {c: {**t.__dict__, "qps": t.qps} for c, t in runs.items()},
+            }
+        finally:
+            server.stop()
+    return results
+
+
+def scale(
+    args: argparse.Namespace,
+    work: Path,
+    sizes: list[int],
+    reuse: dict[int, tuple[Path, dict[str, Any]]],
+    queries: list[tuple[str, str]],
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for claims in sizes:
+        if over_budget(args, f"the {claims}-claim scale run"):
+            rows.append({"claims": claims, "skipped": "over budget"})
+            continue
+        root, built = reuse[claims] if claims in reuse else corpus(work, claims, args.validate_limit)
+        location = work / f"oxigraph-load-{claims}"
+        subprocess.run(["rm", "-rf", str(location)], check=True)
+        log(f"oxigraph load of the same {len(rdf_files(root))} files")
+        reference = servers.oxigraph_load(location, rdf_files(root), work / "logs")
+        subprocess.run(["rm", "-rf", str(location)], check=True)
+        log(f"oxigraph load: {reference['seconds']:.1f} s; catalog latency through sdkg serve")
+        server = servers.start_sdkg(root, work / "logs", args.timeout)
+        try:
+            lat = asyncio.run(
+                latencies(server, queries, argparse.Namespace(**{**vars(args), "latency_runs": args.scale_runs}))
+            )
+        finally:
+            server.stop()
+        rows.append(
+            {
+                "claims": claims,
+                "build": built,
+                "oxigraph_load": reference,
+                "latency": {
+                    n: {"rows": v.rows, "status": v.status, "p50": v.p50, "p95": v.p95, "error": v.error}
+                    for n, v in lat.items()
+                },
+            }
+        )
+        slow = [n for n, v in lat.items() if v.p50 is None or v.p50 >= 1.0]
+        log(f"{claims} claims: {len(slow)} queries with p50 >= 1 s or failing: {', '.join(slow) or 'none'}")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--claims", type=int, default=2_000, help="corpus size of the three-server comparison")
+    parser.add_argument("--scales", default="10000,100000", help="corpus sizes of the scale runs (claims)")
+    parser.add_argument("--full", action="store_true", help="also the 1M-claim (about 29M triples) scale run")
+    parser.add_argument("--clients", default="1,8,32")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per throughput run")
+    parser.add_argument("--grace", type=float, default=15.0, help="seconds in-flight requests may take after a run")
+    parser.add_argument("--latency-runs", type=int, default=20)
+    parser.add_argument("--latency-seconds", type=float, default=2.0, help="time per query for latency samples")
+    parser.add_argument("--scale-runs", type=int, default=5, help="latency samples per query in the scale runs")
+    parser.add_argument("--timeout", type=float, default=60.0, help="per-query limit (servers and client)")
+    parser.add_argument(
+        "--validate-limit", type=float, default=60.0, help="seconds SHACL validation may take per build"
+    )
+    parser.add_argument("--rdflib-load-limit", type=float, default=300.0)
+    parser.add_argument("--skip-rdflib", action="store_true")
+    parser.add_argument("--budget", type=float, default=14 * 60, help="seconds for the whole run")
+    parser.add_argument("--work", type=Path, default=REPO / "var" / "bench")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    args = parser.parse_args(argv)
+    args.clients = [int(c) for c in args.clients.split(",") if c]
+    sizes = [int(s) for s in args.scales.split(",") if s] + ([1_000_000] if args.full else [])
+    args.work.mkdir(parents=True, exist_ok=True)
+    queries = catalog()
+    log(f"{len(queries)} catalog queries; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    machine = {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg()[0]}
+    root, built = corpus(args.work, args.claims, args.validate_limit)
+    comparison = compare(args, args.work, root, queries)
+    scales = scale(args, args.work, sizes, {args.claims: (root, built)}, queries)
+    machine["load_average_at_end"] = os.getloadavg()[0]
+    results = {
+        "machine": machine,
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "compare_claims": args.claims,
+        "compare_build": built,
+        "comparison": comparison,
+        "scales": scales,
+        "seconds": time.monotonic() - STARTED,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    from .report import markdown
+
+    text = markdown(results)
+    (args.out / "latest.md").write_text(text, encoding="utf-8")
+    print(text)
+    log(f"done in {time.monotonic() - STARTED:.0f} s; wrote {args.out / 'latest.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,148 @@
+"""The benchmark's markdown report: ratios first, then the detail behind them."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+
+def ms(value: float | None) -> str:
+    return "–" if value is None else f"{value * 1000:.1f}"
+
+
+def seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    return "–" if not a or not b else f"{a / b:.2f}×"
+
+
+def qps(server: dict[str, Any], clients: str) -> float | None:
+    run = server.get("throughput", {}).get(clients)
+    return None if run is None else float(run["qps"])
+
+
+def comparison(results: dict[str, Any]) -> list[str]:
+    servers: dict[str, dict[str, Any]] = results["comparison"]["servers"]
+    ours = servers.get("sdkg", {})
+    build = results["compare_build"]
+    lines = [
+        f"## Three servers, one corpus: {results['compare_claims']:,} claims, {build['triples']:,} triples",
+        "",
+        "Throughput is catalog queries per second (the catalog's queries in turn, each client on its own",
+        "keep-alive connection). CPU is in cores (1.00 = one core busy); the load generator's own CPU is",
+        "shown so that it can be seen not to be the bottleneck.",
+        "",
+        "| server | ready after (s) | peak RSS (MB) | median p50 (ms) | q/s @1 | q/s @8 | q/s @32 "
+        "| load-gen CPU @8 | server CPU @8 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, server in servers.items():
+        if "error" in server:
+            lines.append(f"| {name} | failed: {server['error']} | | | | | | | |")
+            continue
+        p50s = [v["p50"] for v in server["latency"].values() if v["p50"] is not None]
+        at8 = server["throughput"].get("8", {})
+        lines.append(
+            f"| {name} | {server['startup_s']:.1f} | {server['peak_rss_mb']:.0f} | "
+            f"{ms(statistics.median(p50s) if p50s else None)} | "
+            + " | ".join(f"{qps(server, c):.1f}" if qps(server, c) is not None else "–" for c in ("1", "8", "32"))
+            + f" | {at8.get('client_cpu', 0):.2f} | {at8.get('server_cpu', 0):.2f} |"
+        )
+    lines += ["", "| ratio (sdkg ÷ other) | @1 | @8 | @32 | target @8 |", "|---|---|---|---|---|"]
+    for other, target in (("oxigraph", 0.5), ("rdflib-endpoint", 10.0)):
+        if other not in servers or "error" in servers[other] or "error" in ours:
+            continue
+        cells = [ratio(qps(ours, c), qps(servers[other], c)) for c in ("1", "8", "32")]
+        at8 = qps(ours, "8"), qps(servers[other], "8")
+        met = "met" if at8[0] and at8[1] and at8[0] / at8[1] >= target else "missed"
+        lines.append(f"| sdkg ÷ {other} | {' | '.join(cells)} | ≥ {target:g}×: {met} |")
+    lines += ["", *row_check(servers), "", *latency_table(servers)]
+    return lines
+
+
+def row_check(servers: dict[str, dict[str, Any]]) -> list[str]:
+    names = [n for n, s in servers.items() if "latency" in s]
+    if not names:
+        return []
+    queries = list(servers[names[0]]["latency"])
+    differing = []
+    for query in queries:
+        counts = {n: servers[n]["latency"].get(query, {}).get("rows") for n in names}
+        if len(set(counts.values())) > 1:
+            differing.append(
+                f"- `{query}`: " + ", ".join(f"{n} {c if c is not None else 'error'}" for n, c in counts.items())
+            )
+    if not differing:
+        return [f"Row counts: all {len(queries)} queries return the same number of rows from {', '.join(names)}."]
+    return [f"Row counts differ for {len(differing)} of {len(queries)} queries:", *differing]
+
+
+def latency_table(servers: dict[str, dict[str, Any]]) -> list[str]:
+    names = [n for n, s in servers.items() if "latency" in s]
+    if not names:
+        return []
+    header = "| query | rows | " + " | ".join(f"{n} p50 / p95 (ms)" for n in names) + " | sdkg ÷ oxigraph p50 |"
+    lines = ["### Per-query latency (sequential, after one warm-up)", "", header, "|" + "---|" * (len(names) + 3)]
+    for query in servers[names[0]]["latency"]:
+        cells = []
+        for n in names:
+            v = servers[n]["latency"].get(query, {})
+            cells.append(
+                f"{ms(v.get('p50'))} / {ms(v.get('p95'))}" if v.get("p50") is not None else f"error {v.get('status')}"
+            )
+        ours = servers.get("sdkg", {}).get("latency", {}).get(query, {}).get("p50")
+        theirs = servers.get("oxigraph", {}).get("latency", {}).get(query, {}).get("p50")
+        rows = servers[names[0]]["latency"][query].get("rows")
+        lines.append(f"| `{query}` | {rows} | " + " | ".join(cells) + f" | {ratio(ours, theirs)} |")
+    return lines
+
+
+def scales(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Build and catalog at scale",
+        "",
+        "Build phases are ours (`bench/buildrun.py` runs the steps of `sdkg build`); `oxigraph load` loads the",
+        "same Turtle files. Load ratio = oxigraph load time ÷ our parse + load time (target ≥ 0.5); the rules",
+        "(CONSTRUCT inferences) and validation are shown apart, as `oxigraph load` does neither.",
+        "",
+        "| claims | triples | parse (s) | validate (s) | load (s) | rules (s) | oxigraph load (s) | load ratio "
+        "| store MB (ours / oxigraph) | peak MB (ours / oxigraph) | catalog p50 median / max (ms) | p50 ≥ 1 s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in results["scales"]:
+        if "skipped" in row:
+            lines.append(f"| {row['claims']:,} | skipped: {row['skipped']} | | | | | | | | | | |")
+            continue
+        b, o = row["build"], row["oxigraph_load"]
+        ours = b["parse_s"] + b["load_s"]
+        p50s = {n: v["p50"] for n, v in row["latency"].items()}
+        good = [v for v in p50s.values() if v is not None]
+        slow = [n for n, v in p50s.items() if v is None or v >= 1.0]
+        validate = seconds(b.get("validate_s")) if b.get("validate_s") is not None else b.get("validate_note", "–")
+        lines.append(
+            f"| {row['claims']:,} | {b['triples']:,} | {b['parse_s']:.1f} | {validate} | {b['load_s']:.1f} | "
+            f"{seconds(b.get('infer_s')) if b.get('infer_s') is not None else b.get('infer_note', '–')} | "
+            f"{o['seconds']:.1f} | {o['seconds'] / ours:.2f} | {b['size_mb']:.0f} / {o['size_mb']:.0f} | "
+            f"{b['peak_mb']:.0f} / {o['peak_mb']:.0f} | {ms(statistics.median(good) if good else None)} / "
+            f"{ms(max(good) if good else None)} | {', '.join(f'`{n}`' for n in slow) or 'none'} |"
+        )
+    return lines
+
+
+def markdown(results: dict[str, Any]) -> str:
+    machine = results["machine"]
+    lines = [
+        "# SDKG benchmark results",
+        "",
+        f"{machine['cores']} cores; load average {machine['load_average_at_start']:.1f} at the start and "
+        f"{machine['load_average_at_end']:.1f} at the end (other work on the machine shows here); "
+        f"the run took {results['seconds']:.0f} s.",
+        "",
+        *comparison(results),
+        "",
+        *scales(results),
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,96 @@
+"""Copy the published build into another SPARQL store through the Graph Store Protocol.
+
+Only ``var/current`` is pushed: a build is published only after it parsed and validated,
+so what reaches the remote store has passed the same gate as what ``sdkg serve`` serves.
+Each named graph (one per project file, plus the inferred graph) replaces the graph of the
+same name on the store with ``PUT <gsp-url>?graph=<graph IRI>``, so pushing twice leaves
+the same content.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+from . import store as stores
+from .build import read_build_info
+
+CONTENT_TYPE = "application/n-triples"
+
+
+class PushFailed(Exception):
+    """Nothing to push, or the store refused a graph; the message says which."""
+
+
+@dataclass
+class PushResult:
+    graphs: int
+    triples: int
+    bytes: int
+    seconds: float
+
+
+def graphs_of(build_dir: Path, store: ox.Store) -> list[str]:
+    """The build's named graphs, in the order the build recorded them (any others after)."""
+    info = read_build_info(build_dir)
+    listed = info.get("graphs")
+    recorded = [str(g) for g in listed] if isinstance(listed, list) else []
+    present = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    return [g for g in recorded if g in present] + [g for g in present if g not in recorded]
+
+
+def current_build(root: Path) -> Path:
+    """The published (validated) build, or ``PushFailed`` if there is none or it says it was not validated."""
+    build_dir = stores.current_store_path(root)
+    if build_dir is None:
+        raise PushFailed(f"no published build under {stores.state_dir(root)}; run `sdkg build` first")
+    info = read_build_info(build_dir)
+    if not info:
+        raise PushFailed(f"{build_dir} has no build record; rebuild with `sdkg build`")
+    if info.get("validated") is False:
+        raise PushFailed(f"{build_dir} was built without validation; only validated builds are pushed")
+    return build_dir
+
+
+def push(
+    root: Path,
+    url: str,
+    progress: Callable[[str], None] = lambda _m: None,
+    timeout: float = 300.0,
+    auth: tuple[str, str] | None = None,
+) -> PushResult:
+    """PUT every named graph of the current build to the Graph Store Protocol endpoint at ``url``."""
+    build_dir = current_build(root)
+    store = stores.open_read_only(build_dir / "store")
+    graphs = graphs_of(build_dir, store)
+    started = time.monotonic()
+    total_triples = total_bytes = 0
+    with httpx.Client(timeout=timeout, auth=auth) as client:
+        for number, graph in enumerate(graphs, start=1):
+            body = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)) or b""
+            triples = body.count(b"\n")
+            try:
+                response = client.put(
+                    url, params={"graph": graph}, content=body, headers={"Content-Type": CONTENT_TYPE}
+                )
+            except httpx.HTTPError as error:
+                raise PushFailed(f"cannot reach {url}: {error}") from None
+            if response.status_code >= 300:
+                raise PushFailed(f"{url} refused graph <{graph}>: {response.status_code} {response.text.strip()[:300]}")
+            total_triples += triples
+            total_bytes += len(body)
+            if len(graphs) <= 20 or number % max(1, len(graphs) // 10) == 0 or number == len(graphs):
+                progress(f"pushed {number}/{len(graphs)} graphs, {total_triples} triples")
+    return PushResult(len(graphs), total_triples, total_bytes, time.monotonic() - started)
+
+
+def summary(result: PushResult) -> str:
+    return json.dumps(
+        {"graphs": result.graphs, "triples": result.triples, "bytes": result.bytes, "seconds": round(result.seconds, 2)}
+    )

@@ -1,0 +1,302 @@
+"""An :class:`~sdkg.sparql.engine.Engine` over any SPARQL 1.1 store, through the protocol.
+
+``sdkg serve --store-url URL`` keeps its pages, catalog and guards and sends the queries
+to Oxigraph server, Fuseki, Virtuoso, QLever or GraphDB. The store must expose the union
+of the build's named graphs as its default graph (``oxigraph serve --union-default-graph``,
+Fuseki ``unionDefaultGraph``, Virtuoso's default), like the local engine does;
+:meth:`RemoteEngine.check_union_default_graph` says whether it does.
+
+Parameters are never pasted into the query text: each value is serialised as an RDF term
+(pyoxigraph escapes and validates it) into a ``VALUES`` block joined at the top of the
+query's WHERE group, which binds the variable before the rest of the pattern as
+pyoxigraph's ``substitutions`` do.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import httpx
+import pyoxigraph as ox
+from starlette.concurrency import run_in_threadpool
+
+from .execute import NO_DATASET, Dataset, QueryOutput, serialise_graph, take
+from .guard import WIKIDATA_SERVICES, check
+from .negotiation import GRAPH_FORMATS, RESULT_FORMATS, RESULTS_FORMAT_OF, Format, NotAcceptable
+from .results import write_solutions
+from .workers import QueryTimeout, WorkerFailed
+
+USER_AGENT = "sdkg-remote-engine"
+COUNT_TTL = 60.0
+ASK_RESULTS = "application/sparql-results+json"
+ASK_GRAPH = "application/n-triples"
+
+
+class RemoteStoreError(WorkerFailed):
+    """The store could not answer (unreachable, 5xx, a reply we cannot read); served as 503 like a failed worker."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+
+# ------------------------------------------------------------------ query text scanning
+
+_TOKEN = re.compile(
+    r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+      |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<brace>[{}])
+  | (?P<word>[A-Za-z_][A-Za-z0-9_-]*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def scan(query: str) -> tuple[str | None, int | None]:
+    """The query form (SELECT, ASK, CONSTRUCT, DESCRIBE) and the offset just inside its WHERE group.
+
+    Comments, strings and IRIs are skipped, so braces and keywords inside them do not
+    count. The offset is ``None`` when the WHERE group cannot be found, or when it holds
+    only a sub-select (where no ``VALUES`` may precede the ``SELECT``).
+    """
+    form: str | None = None
+    skip_template = False
+    depth = 0
+    opened_at: int | None = None
+    for match in _TOKEN.finditer(query):
+        kind = match.lastgroup
+        if kind in ("comment", "string", "iri"):
+            continue
+        text = match.group()
+        if kind == "word" and depth == 0 and form is None and text.upper() in _FORMS:
+            form = text.upper()
+            skip_template = form == "CONSTRUCT"
+        elif kind == "word" and form == "CONSTRUCT" and depth == 0 and text.upper() == "WHERE" and skip_template:
+            skip_template = False  # short form ``CONSTRUCT WHERE { … }`` has no template
+        elif kind == "brace" and text == "{":
+            if depth == 0 and form is not None and not skip_template:
+                opened_at = match.end()
+                break
+            depth += 1
+        elif kind == "brace":
+            depth -= 1
+            if depth == 0 and skip_template:
+                skip_template = False
+    if opened_at is None:
+        return form, None
+    rest = next(
+        (m for m in _TOKEN.finditer(query, opened_at) if m.lastgroup not in ("comment",) and not m.group().isspace()),
+        None,
+    )
+    if rest is not None and rest.lastgroup == "word" and rest.group().upper() == "SELECT":
+        return form, None
+    return form, opened_at
+
+
+def values_block(substitutions: dict[str, ox.NamedNode | ox.Literal]) -> str:
+    """``VALUES (?a ?b) { (<iri> "literal"@en) }`` from terms serialised by pyoxigraph (escaped, valid)."""
+    names = []
+    for name in substitutions:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(f"not a SPARQL variable name: {name!r}")
+        names.append("?" + name)
+    terms = []
+    for term in substitutions.values():
+        if not isinstance(term, ox.NamedNode | ox.Literal):
+            raise ValueError(f"a parameter must be an IRI or a literal, not {type(term).__name__}")
+        terms.append(str(term))
+    return f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
+
+
+def substitute(query: str, substitutions: dict[str, ox.NamedNode | ox.Literal]) -> str:
+    """The query with a ``VALUES`` block binding the parameters at the top of its WHERE group."""
+    form, offset = scan(query)
+    if form is None:
+        raise SyntaxError("not a SPARQL query (no SELECT, ASK, CONSTRUCT or DESCRIBE)")
+    block = values_block(substitutions)
+    if offset is None or "\\u" in query or "\\U" in query:  # \u escapes apply before parsing: do not guess
+        return query + "\n" + block  # a trailing VALUES joins with the whole result
+    return query[:offset] + block + query[offset:]
+
+
+# ------------------------------------------------------------------ the engine
+
+
+class RemoteEngine:
+    """Run queries on a remote SPARQL 1.1 query endpoint (``url``) and answer exactly like the local engine.
+
+    The store is always asked for SPARQL JSON results or N-Triples; the answer is read with
+    pyoxigraph and written with the local engine's writers, so formats, prefixes, JSON-LD
+    compaction and the row cap are the same whichever engine runs.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        timeout: float = 10.0,
+        max_rows: int | None = None,
+        prefixes: dict[str, str] | None = None,
+        allowed_services: dict[str, float] | None = None,
+    ):
+        self.url = url
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self.prefixes = prefixes
+        self.allowed_services = WIKIDATA_SERVICES if allowed_services is None else allowed_services
+        self.client = httpx.AsyncClient(timeout=timeout, headers={"User-Agent": USER_AGENT})
+        self._count: tuple[float, int] | None = None
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def run(
+        self,
+        query: str,
+        results_format: Format | None,
+        graph_format: Format | None,
+        dataset: Dataset = NO_DATASET,
+        substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
+        timeout: float | None = None,
+        max_rows: int | None = None,
+        context_url: str | None = None,
+        base_iri: str | None = None,
+    ) -> QueryOutput:
+        """Evaluate remotely; raises ``SyntaxError``, ``NotAcceptable``, ``Refused``, ``QueryTimeout``,
+        :class:`RemoteStoreError`."""
+        check(query, self.allowed_services)
+        form, _ = scan(query)
+        graph = form in ("CONSTRUCT", "DESCRIBE")
+        if graph and graph_format is None:
+            raise NotAcceptable(GRAPH_FORMATS)
+        if form in ("SELECT", "ASK") and results_format is None:
+            raise NotAcceptable(RESULT_FORMATS)
+        if substitutions:
+            query = substitute(query, substitutions)
+        if base_iri:
+            query = f"BASE <{ox.NamedNode(base_iri).value}>\n{query}"
+        deadline = min(timeout, self.timeout) if timeout else self.timeout
+        response = await self._post(query, ASK_GRAPH if graph else ASK_RESULTS, dataset, deadline)
+        rows = max_rows if max_rows is not None else self.max_rows
+        return await run_in_threadpool(answer, response, results_format, graph_format, rows, self.prefixes, context_url)
+
+    async def _post(self, query: str, accept: str, dataset: Dataset, deadline: float) -> httpx.Response:
+        form: dict[str, str | list[str]] = {"query": query}
+        if dataset.default_graphs:
+            form["default-graph-uri"] = list(dataset.default_graphs)
+        if dataset.named_graphs:
+            form["named-graph-uri"] = list(dataset.named_graphs)
+        try:
+            response = await self.client.post(self.url, data=form, headers={"Accept": accept}, timeout=deadline)
+        except httpx.TimeoutException:
+            raise QueryTimeout(deadline) from None
+        except httpx.HTTPError as error:
+            raise RemoteStoreError(f"cannot reach the store at {self.url}: {error}") from None
+        check_status(response, self.url, deadline)
+        return response
+
+    def triple_count(self) -> int:
+        """Quads in the store's named graphs (what a pushed build holds); cached for a minute."""
+        now = time.monotonic()
+        if self._count is not None and now - self._count[0] < COUNT_TTL:
+            return self._count[1]
+        query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+        try:
+            response = httpx.post(
+                self.url,
+                data={"query": query},
+                headers={"Accept": ASK_RESULTS, "User-Agent": USER_AGENT},
+                timeout=self.timeout,
+            )
+        except httpx.HTTPError as error:
+            raise RemoteStoreError(f"cannot reach the store at {self.url}: {error}") from None
+        check_status(response, self.url, self.timeout)
+        bindings = json.loads(response.content)["results"]["bindings"]
+        count = int(bindings[0]["n"]["value"]) if bindings else 0
+        self._count = (now, count)
+        return count
+
+    async def check_union_default_graph(self) -> bool:
+        """Whether a triple of some named graph is also in the default graph (what the pages and catalog expect)."""
+        output = await self.run("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1", JSON_RESULTS, None)
+        rows: list[dict[str, Any]] = json.loads(output.body)["results"]["bindings"]
+        if not rows or any(b["type"] == "bnode" for b in rows[0].values()):
+            return True  # empty, or only blank nodes, which cannot be sent back: nothing to compare
+        terms = {k: term_of(v) for k, v in rows[0].items()}
+        answer = await self.run("ASK { ?s ?p ?o }", JSON_RESULTS, None, substitutions=terms)
+        return bool(json.loads(answer.body)["boolean"])
+
+
+JSON_RESULTS = RESULT_FORMATS[0]
+
+
+def answer(
+    response: httpx.Response,
+    results_format: Format | None,
+    graph_format: Format | None,
+    max_rows: int | None,
+    prefixes: dict[str, str] | None,
+    context_url: str | None,
+) -> QueryOutput:
+    """Read the store's answer and write it as the local engine would (in one thread: pyoxigraph results are bound)."""
+    media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    try:
+        if media in ("application/n-triples", "text/plain", "text/turtle", "application/n-quads"):
+            if graph_format is None:
+                raise NotAcceptable(GRAPH_FORMATS)
+            rdf_format = ox.RdfFormat.TURTLE if media == "text/turtle" else ox.RdfFormat.N_QUADS
+            triples, truncated = take(
+                (ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(response.content, format=rdf_format)),
+                max_rows,
+            )
+            body = serialise_graph(triples, graph_format, prefixes, context_url)
+            return QueryOutput(body, graph_format.media_type, "graph", rows=len(triples), truncated=truncated)
+        if media not in ("application/sparql-results+json", "application/json"):
+            raise RemoteStoreError(
+                f"the store answered with {media or 'no content type'}, not JSON results or N-Triples"
+            )
+        if results_format is None:
+            raise NotAcceptable(RESULT_FORMATS)
+        result = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+    except SyntaxError as error:
+        raise RemoteStoreError(f"cannot read the store's answer ({media}): {error}") from None
+    if isinstance(result, ox.QueryBoolean):
+        body = result.serialize(format=RESULTS_FORMAT_OF[results_format.media_type]) or b""
+        return QueryOutput(body, results_format.media_type, "boolean", rows=1)
+    variables = [v.value for v in result.variables]
+    solutions, truncated = take(iter(result), max_rows)
+    rows = [[solution[v] for v in variables] for solution in solutions]
+    body = write_solutions(results_format.media_type, variables, rows, truncated)
+    return QueryOutput(body, results_format.media_type, "solutions", rows=len(rows), truncated=truncated)
+
+
+def check_status(response: httpx.Response, url: str, deadline: float) -> None:
+    """Map the store's status to the local engine's exceptions: 400 → ``SyntaxError``, 5xx → ``RemoteStoreError``."""
+    if response.status_code < 300:
+        return
+    message = response.text.strip()[:500] or response.reason_phrase
+    if response.status_code in (400, 422):
+        raise SyntaxError(message)
+    if response.status_code in (408, 504):
+        raise QueryTimeout(deadline)
+    raise RemoteStoreError(f"the store at {url} answered {response.status_code}: {message}", response.status_code)
+
+
+def term_of(binding: dict[str, str]) -> ox.NamedNode | ox.Literal:
+    """A SPARQL JSON binding as a pyoxigraph term (blank nodes cannot be sent back, so they are refused)."""
+    if binding["type"] == "uri":
+        return ox.NamedNode(binding["value"])
+    if binding["type"] in ("literal", "typed-literal"):
+        if "xml:lang" in binding:
+            return ox.Literal(binding["value"], language=binding["xml:lang"])
+        if "datatype" in binding:
+            return ox.Literal(binding["value"], datatype=ox.NamedNode(binding["datatype"]))
+        return ox.Literal(binding["value"])
+    raise ValueError(f"cannot use a {binding['type']} as a parameter")

@@ -1,0 +1,303 @@
+"""The remote engine and ``sdkg push`` against a real ``oxigraph serve`` process on 127.0.0.1.
+
+The build is pushed through the Graph Store Protocol, then the same queries run through
+:class:`RemoteEngine` and the local engine must give the same answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from sdkg.build import BuildResult
+from sdkg.cli import main as sdkg_main
+from sdkg.push import PushFailed, push
+from sdkg.sparql.engine import LocalEngine
+from sdkg.sparql.execute import Dataset, QueryOutput
+from sdkg.sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
+from sdkg.sparql.remote import RemoteEngine, RemoteStoreError, scan, substitute
+from sdkg.sparql.workers import QueryTimeout
+
+JSON = RESULT_FORMATS[0]
+TURTLE = GRAPH_FORMATS[0]
+SDKG = "https://w3id.org/sdkg/ontology#"
+PREFIX = f"PREFIX sdkg: <{SDKG}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+
+
+# ------------------------------------------------------------------ placing the VALUES block (no server)
+
+
+def test_values_go_inside_the_where_group_not_into_strings_iris_or_comments() -> None:
+    query = 'SELECT ?s # { not this\nWHERE { ?s rdfs:label "{x}" ; <http://e/{y}> ?o }'
+    out = substitute(query, {"s": ox.NamedNode("http://example.org/a")})
+    assert out.startswith(
+        'SELECT ?s # { not this\nWHERE { VALUES (?s) { (<http://example.org/a>) }  ?s rdfs:label "{x}"'
+    )
+
+
+def test_construct_template_is_skipped() -> None:
+    form, offset = scan("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    assert form == "CONSTRUCT"
+    assert offset == len("CONSTRUCT { ?s ?p ?o } WHERE {")
+    assert scan("CONSTRUCT WHERE { ?s ?p ?o }") == ("CONSTRUCT", len("CONSTRUCT WHERE {"))
+
+
+def test_sub_select_and_escapes_fall_back_to_a_trailing_values() -> None:
+    assert scan("SELECT * { SELECT ?s { ?s ?p ?o } }") == ("SELECT", None)
+    out = substitute("SELECT ?s WHERE \\u007B ?s ?p ?o }", {"s": ox.NamedNode("http://example.org/a")})
+    assert out.endswith("VALUES (?s) { (<http://example.org/a>) } ")
+
+
+def test_a_hostile_literal_stays_one_escaped_literal() -> None:
+    value = ox.Literal('x" } } ; DROP ALL ; SELECT * { "', language="en")
+    out = substitute("SELECT ?l WHERE { ?s rdfs:label ?l }", {"l": value})
+    assert '("x\\" } } ; DROP ALL ; SELECT * { \\""@en)' in out
+    with pytest.raises(ValueError):
+        substitute("SELECT ?l WHERE { ?s ?p ?l }", {"l) } DROP ALL #": ox.Literal("x")})
+
+
+# ------------------------------------------------------------------ a real Oxigraph server
+
+
+def oxigraph_binary() -> str:
+    found = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    if not Path(found).is_file():
+        message = "the oxigraph server is not installed: pip install -e '.[test]'"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_oxigraph(*options: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [oxigraph_binary(), "serve", "--bind", f"127.0.0.1:{port}", *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
+            return process, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("oxigraph serve did not start within 20 s")
+
+
+@pytest.fixture(scope="module")
+def oxigraph(built: BuildResult, built_root: Path) -> Iterator[str]:
+    """An in-memory ``oxigraph serve --union-default-graph`` holding the pushed build."""
+    process, url = start_oxigraph("--union-default-graph")
+    try:
+        push(built_root, url + "/store")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def rows(output: QueryOutput) -> list[tuple[tuple[str, str], ...]]:
+    """Solutions as sorted, comparable tuples (blank node labels differ between stores, so they are masked)."""
+    bindings = json.loads(output.body)["results"]["bindings"]
+    masked = [
+        tuple(sorted((k, "_:b" if v["type"] == "bnode" else json.dumps(v, sort_keys=True)) for k, v in b.items()))
+        for b in bindings
+    ]
+    return sorted(masked)
+
+
+QUERIES = [
+    "SELECT ?class (COUNT(?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class",
+    "SELECT ?s ?label WHERE { ?s rdfs:label ?label }",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+    "SELECT ?c ?d WHERE { ?c sdkg:relatedDiscourse ?d OPTIONAL { ?c rdfs:comment ?x } }",
+]
+
+
+@pytest.mark.slow
+def test_push_copies_every_graph(oxigraph: str, store_path: Path) -> None:
+    engine = RemoteEngine(oxigraph + "/query")
+    local = ox.Store.read_only(str(store_path))
+    assert engine.triple_count() == len(local)
+    remote_graphs = asyncio.run(one(engine, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"))
+    assert {r[0][1] for r in rows(remote_graphs)} == {
+        json.dumps({"type": "uri", "value": g.value}) for g in local.named_graphs()
+    }
+
+
+async def one(engine: RemoteEngine, query: str) -> QueryOutput:
+    try:
+        return await engine.run(query, JSON, None)
+    finally:
+        await engine.aclose()
+
+
+@pytest.mark.slow
+def test_remote_answers_match_the_local_store(oxigraph: str, store_path: Path) -> None:
+    async def compare() -> None:
+        remote, local = RemoteEngine(oxigraph + "/query"), LocalEngine(store_path)
+        try:
+            for query in QUERIES:
+                mine, theirs = await local.run(PREFIX + query, JSON, None), await remote.run(PREFIX + query, JSON, None)
+                assert rows(theirs) == rows(mine), query
+                assert rows(mine), f"no rows at all for {query}: the comparison would prove nothing"
+            discourse = {"d": ox.NamedNode("https://w3id.org/sdkg/id/discourse/realist")}
+            query = PREFIX + "SELECT ?c ?d WHERE { ?c sdkg:relatedDiscourse ?d }"
+            mine = await local.run(query, JSON, None, substitutions=discourse)
+            theirs = await remote.run(query, JSON, None, substitutions=discourse)
+            assert rows(theirs) == rows(mine) and rows(mine)
+            ask = PREFIX + "ASK { ?d a sdkg:Discourse }"
+            assert json.loads((await remote.run(ask, JSON, None, substitutions=discourse)).body)["boolean"] is True
+            construct = PREFIX + "CONSTRUCT { ?d rdfs:label ?l } WHERE { ?d a sdkg:Discourse ; rdfs:label ?l }"
+            mine, theirs = await local.run(construct, None, TURTLE), await remote.run(construct, None, TURTLE)
+            assert theirs.media_type == "text/turtle"
+            parsed = [set(ox.parse(o.body, format=ox.RdfFormat.TURTLE)) for o in (mine, theirs)]
+            assert parsed[0] == parsed[1] and parsed[0]
+            where = await local.run(PREFIX + "SELECT ?g WHERE { GRAPH ?g { ?d a sdkg:Discourse } } LIMIT 1", JSON, None)
+            graph = json.loads(where.body)["results"]["bindings"][0]["g"]["value"]
+            count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+            one_graph = Dataset(default_graphs=(graph,))
+            mine = await local.run(count, JSON, None, dataset=one_graph)
+            theirs = await remote.run(count, JSON, None, dataset=one_graph)
+            assert rows(theirs) == rows(mine)
+            capped = await remote.run(PREFIX + QUERIES[1], JSON, None, max_rows=3)
+            assert capped.rows == 3 and capped.truncated
+        finally:
+            await remote.aclose()
+
+    asyncio.run(compare())
+
+
+@pytest.mark.slow
+def test_store_errors_map_to_the_local_engine_exceptions(oxigraph: str) -> None:
+    async def errors() -> None:
+        engine = RemoteEngine(oxigraph + "/query", timeout=5)
+        try:
+            with pytest.raises(SyntaxError):
+                await engine.run("SELECT ?s WHERE { ?s ", JSON, None)
+            assert await engine.check_union_default_graph() is True
+        finally:
+            await engine.aclose()
+        nobody = RemoteEngine(f"http://127.0.0.1:{free_port()}/query", timeout=2)
+        try:
+            with pytest.raises(RemoteStoreError):
+                await nobody.run("ASK {}", JSON, None)
+        finally:
+            await nobody.aclose()
+
+    asyncio.run(errors())
+
+
+@pytest.mark.slow
+def test_a_slow_store_raises_query_timeout() -> None:
+    """A listener that never answers stands in for a store stuck in a long query."""
+
+    async def stuck() -> None:
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            engine = RemoteEngine(f"http://127.0.0.1:{listener.getsockname()[1]}/query", timeout=0.5)
+            try:
+                with pytest.raises(QueryTimeout):
+                    await engine.run("ASK {}", JSON, None)
+            finally:
+                await engine.aclose()
+
+    asyncio.run(stuck())
+
+
+@pytest.mark.slow
+def test_without_union_default_graph_the_check_says_so(built: BuildResult, built_root: Path) -> None:
+    process, url = start_oxigraph()
+    try:
+        push(built_root, url + "/store")
+
+        async def check() -> bool:
+            engine = RemoteEngine(url + "/query")
+            try:
+                return await engine.check_union_default_graph()
+            finally:
+                await engine.aclose()
+
+        assert asyncio.run(check()) is False
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_push_command_is_idempotent_and_needs_a_build(
+    oxigraph: str, built_root: Path, project_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = RemoteEngine(oxigraph + "/query").triple_count()
+    assert sdkg_main(["--root", str(built_root), "push", "--to", oxigraph + "/store"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["triples"] == before
+    assert RemoteEngine(oxigraph + "/query").triple_count() == before
+    with pytest.raises(PushFailed):
+        push(project_copy, oxigraph + "/store")
+    assert sdkg_main(["--root", str(project_copy), "push", "--to", oxigraph + "/store"]) == 2
+
+
+@pytest.mark.slow
+def test_the_whole_server_runs_over_a_remote_store(oxigraph: str, built_root: Path) -> None:
+    """``sdkg serve --store-url``: endpoint, pages and canned queries answer from the remote store."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sdkg.cli", "--root", str(built_root), "serve", "--port", str(port)]
+        + ["--store-url", oxigraph + "/query"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base + "/health", timeout=2)
+                break
+            except httpx.TransportError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(server.stderr.read().decode() if server.stderr else "no server") from None
+                time.sleep(0.2)
+        answer = httpx.get(
+            base + "/sparql",
+            params={"query": PREFIX + "SELECT ?l WHERE { ?d a sdkg:Discourse ; rdfs:label ?l } ORDER BY ?l"},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        labels = [b["l"]["value"] for b in answer.json()["results"]["bindings"]]
+        assert labels == [
+            "critical discourse of security",
+            "pluralist discourse of security",
+            "realist discourse of security",
+        ]
+        page = httpx.get(base + "/id/actor/mary-kaldor", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "Mary Kaldor" in page.text
+        refused = httpx.get(
+            base + "/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"}
+        )
+        assert refused.status_code == 403
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
