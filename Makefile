@@ -43,6 +43,7 @@ release: setup
 	$(BIN)/sdkg release --out release
 
 bench: setup
+	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python -m bench
 
 clean:

@@ -92,6 +92,7 @@ def build(
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "triples": triples,
         "inferred": inferred,
+        "validated": report is not None,
         "files": [str(f.path) for f in parsed.files],
         "graphs": [f.graph for f in parsed.files] + ([INFERRED_GRAPH] if inferred else []),
     }

@@ -155,6 +155,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     root: Path = args.root
     prefixes = None
+    if args.store_url and (args.data or args.admin_token):
+        log("--store-url serves a remote store read-only: it cannot be combined with --data or --admin-token")
+        return EXIT_USAGE
     if args.data:
         try:
             result = build(root, data_paths=[Path(p) for p in args.data], progress=Progress(), publish=False)
@@ -187,13 +190,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_request_bytes=args.max_request_bytes,
         workers=args.workers,
         prefixes=prefixes,
+        store_url=args.store_url,
     )
     query_log = logging.getLogger("sdkg.query")  # one JSON line per query on stderr
     query_log.setLevel(logging.INFO)
     query_log.addHandler(logging.StreamHandler(sys.stderr))
     app = create_app(settings)
     mode = "read-write (admin token set)" if settings.admin_token else "read-only"
-    log(f"serving {store_path} on http://{args.host}:{args.port}/ (SPARQL endpoint /sparql, {mode})")
+    served = args.store_url or store_path
+    log(f"serving {served} on http://{args.host}:{args.port}/ (SPARQL endpoint /sparql, {mode})")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return EXIT_OK
 
@@ -256,7 +261,12 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="sdkg", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    top = argparse.ArgumentParser(
+        prog="sdkg",
+        description="Build, check, query and serve the Security Discourse Knowledge Graph.",
+        epilog="Exit codes: 0 success, 1 validation violations or a failed build, 2 unreadable input, "
+        "3 Wikidata unreachable (wikidata commands).",
+    )
     top.add_argument("--version", action="version", version=f"sdkg {__version__}")
     top.add_argument("--root", type=Path, default=Path("."), help="project directory (default: current directory)")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -278,10 +288,16 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("serve", help="serve the SPARQL endpoint, web UI and linked-data pages")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     p.add_argument("--rebuild", action="store_true", help="build before serving even if a store exists")
     p.add_argument("--data", nargs="+", metavar="PATH", help="serve exactly these RDF files instead of the project")
+    p.add_argument(
+        "--store-url",
+        metavar="URL",
+        help="query this SPARQL 1.1 endpoint (Oxigraph, Fuseki, Virtuoso, QLever, GraphDB...) instead of the "
+        "local store; load it first with `sdkg push --to`",
+    )
     p.add_argument("--timeout", type=float, default=10.0, help="hard query time limit in seconds (default: 10)")
     p.add_argument("--max-rows", type=int, default=10_000, help="most rows per answer, 0 for no cap (default: 10000)")
     p.add_argument("--admin-token", help="allow updates with this bearer token (or set SDKG_ADMIN_TOKEN)")

@@ -11,6 +11,7 @@ import asyncio
 import atexit
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from ..sparql.caching import data_version, etag, http_date, not_modified
 from ..sparql.engine import Engine, LocalEngine
 from ..sparql.execute import Dataset, QueryOutput, jsonld_context, looks_like_update, serialise_graph
 from ..sparql.guard import WIKIDATA_SERVICES, Refused, check
+from ..sparql.remote import RemoteEngine
 from ..sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, NotAcceptable, negotiate
 from ..sparql.protocol import ProtocolError, QueryRequest, parse_get, parse_post, with_using
 from ..sparql.update import Change, ChangeRefused, commit, sparql_update
@@ -39,6 +41,8 @@ from . import canned, pages, ui
 from .metrics import Metrics
 from .service import SELF_PREFIXES, Stats, catalog_triples, gather_stats, service_description, void_description
 from .store_protocol import store_router
+
+logger = logging.getLogger("sdkg.server")
 
 TRUNCATED = "X-SDKG-Truncated"
 ROW_LIMIT = "X-SDKG-Row-Limit"
@@ -103,6 +107,9 @@ class Settings:
     """``workers`` (hard timeout) or ``local`` (in-process threads, no hard timeout)."""
     prefixes: dict[str, str] | None = None
     """Prefixes for Turtle and JSON-LD answers (default: the project's)."""
+    store_url: str | None = None
+    """Query this SPARQL 1.1 endpoint instead of the local store (``store_path`` still names the
+    local build that was pushed there, for the data version)."""
 
 
 def error(status: int, message: str, **extra: object) -> JSONResponse:
@@ -111,6 +118,10 @@ def error(status: int, message: str, **extra: object) -> JSONResponse:
 
 def make_engine(settings: Settings) -> Engine:
     prefixes = settings.prefixes if settings.prefixes is not None else PREFIXES
+    if settings.store_url:
+        return RemoteEngine(
+            settings.store_url, settings.timeout, settings.max_rows, prefixes, settings.allowed_services
+        )
     if settings.engine == "local":
         return LocalEngine(settings.store_path, settings.max_rows, prefixes, settings.allowed_services)
     return WorkerEngine(
@@ -166,6 +177,21 @@ class TooLarge(Exception):
     pass
 
 
+async def warn_unless_union_default_graph(engine: RemoteEngine) -> None:
+    """Pages and the catalog read the default graph as the union of all graphs; say so when a store does not."""
+    try:
+        union = await engine.check_union_default_graph()
+    except Exception as exc:  # the store may be down at start; queries will report it
+        logger.warning("cannot reach %s at start-up: %s", engine.url, exc)
+        return
+    if not union:
+        logger.warning(
+            "%s does not expose its named graphs in the default graph; configure it to (e.g. oxigraph serve "
+            "--union-default-graph), or pages and canned queries will find nothing",
+            engine.url,
+        )
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Serve the store at ``settings.store_path``."""
     engine = make_engine(settings)
@@ -176,10 +202,14 @@ def create_app(settings: Settings) -> FastAPI:
         reopen = getattr(app.state.engine, "open", None)
         if reopen is not None:
             reopen()
+        if isinstance(app.state.engine, RemoteEngine):
+            await warn_unless_union_default_graph(app.state.engine)
         yield
         close = getattr(app.state.engine, "close", None)
         if close is not None:
             close()
+        if isinstance(app.state.engine, RemoteEngine):
+            await app.state.engine.aclose()
 
     app = FastAPI(title=settings.title, version=__version__, lifespan=lifespan)
     app.state.engine = engine
