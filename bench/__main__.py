@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+
 from sdkg.catalog import CatalogError, read_query
 from sdkg.sparql.remote import substitute
 

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pyoxigraph as ox
+
 from sdkg import store as stores
 from sdkg.build import BUILD_INFO, parse, validate
 from sdkg.progress import Progress

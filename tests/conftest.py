@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from sdkg.build import BuildResult, build
 from sdkg.passages import source_directories
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
+
 from sdkg.build import BUILD_INFO
 from sdkg.store import write_store
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
 from sdkg import store as stores
 from sdkg.build import BuildFailed, BuildResult, build
 from sdkg.cli import main

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+
 from sdkg import wikidata as wd
 from sdkg.catalog import load_catalog
 from sdkg.web.app import Settings, create_app

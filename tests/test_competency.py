@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
 from sdkg.passages import find_source_text, read_normalised
 from sdkg.project import parse_project
 from sdkg.rules import apply_rules

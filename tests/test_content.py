@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
 from sdkg.namespaces import ID, PREFIXES
 from sdkg.project import NO_TERM_FOUND, parse_project, read_sssom
 

@@ -16,6 +16,7 @@ from xml.etree import ElementTree
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+
 from sdkg.web.app import Settings, create_app
 
 KALDOR_LABEL = (
@@ -127,7 +128,7 @@ def test_real_server_answers_curl_style_request(built_root: Path) -> None:
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(process.stderr.read().decode() if process.stderr else "server did not start")
+                    raise AssertionError(process.stderr.read().decode() if process.stderr else "no server") from None
                 time.sleep(0.2)
         assert response.status_code == 200
         assert labels_from_json(response.content) == ["Mary Kaldor"]

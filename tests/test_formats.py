@@ -10,11 +10,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
+
 from sdkg.build import build
 from sdkg.progress import Progress
 from sdkg.sparql.execute import declared_prefixes
 from sdkg.web.app import Settings, create_app
-
 from tests.endpoint_support import EX, make_store, people
 
 SELECT = "SELECT ?s ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l } ORDER BY ?s"

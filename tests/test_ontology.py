@@ -14,6 +14,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
 from sdkg.namespaces import INFERRED_GRAPH, ONTOLOGY_IRI, SDKG
 from sdkg.release import FULL_IRI, write_release
 from sdkg.rules import apply_rules, rule_files

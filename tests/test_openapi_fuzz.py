@@ -14,8 +14,8 @@ import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
-from sdkg.web.app import Settings, create_app
 
+from sdkg.web.app import Settings, create_app
 from tests.endpoint_support import make_store, people
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import rdflib
 from fastapi.testclient import TestClient
+
 from sdkg.catalog import load_catalog
 from sdkg.web.app import Settings, create_app
 from sdkg.web.describe import describe_query, entity_iri

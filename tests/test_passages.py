@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from sdkg.passages import QuoteNotFound, anchor, check, normalise, read_normalised, sha256_of
 from sdkg.project import parse_project
 from sdkg.quotes import passages_of, source_files

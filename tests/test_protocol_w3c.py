@@ -19,8 +19,8 @@ import pytest
 import rdflib
 from fastapi.testclient import TestClient
 from rdflib.collection import Collection
-from sdkg.web.app import Settings, create_app
 
+from sdkg.web.app import Settings, create_app
 from tests.endpoint_support import make_store
 
 SUITE = Path("/work/shared/reference/w3c-sparql11-protocol")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
 from sdkg import wikidata as wd
 from sdkg.catalog import CannedQuery, load_catalog
 from sdkg.passages import read_normalised

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+
 from sdkg.build import BuildResult
 from sdkg.cli import main as sdkg_main
 from sdkg.push import PushFailed, push

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sdkg.web.app import Settings, create_app
 
+from sdkg.web.app import Settings, create_app
 from tests.endpoint_support import EX, make_store, people
 
 JSON = {"Accept": "application/sparql-results+json"}

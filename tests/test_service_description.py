@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
-from sdkg.web.app import Settings, create_app
 
+from sdkg.web.app import Settings, create_app
 from tests.endpoint_support import EX, make_store, people
 
 WHO = """# title: Who is there?

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
 from sdkg import wikidata as wd
 from sdkg.catalog import load_catalog
 from sdkg.cli import main

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from sdkg.build import build
 
 REPO = Path(__file__).resolve().parent.parent

@@ -32,9 +32,9 @@ from ..sparql.caching import data_version, etag, http_date, not_modified
 from ..sparql.engine import Engine, LocalEngine
 from ..sparql.execute import Dataset, QueryOutput, jsonld_context, looks_like_update, serialise_graph
 from ..sparql.guard import WIKIDATA_SERVICES, Refused, check
-from ..sparql.remote import RemoteEngine
 from ..sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, NotAcceptable, negotiate
 from ..sparql.protocol import ProtocolError, QueryRequest, parse_get, parse_post, with_using
+from ..sparql.remote import RemoteEngine
 from ..sparql.update import Change, ChangeRefused, commit, sparql_update
 from ..sparql.workers import EngineBusy, QueryTimeout, WorkerEngine, WorkerFailed
 from . import canned, pages, ui
