@@ -12,7 +12,7 @@ serve: setup ## build the store from the repo's files and serve it on http://$(H
 	$(BIN)/sdkg build
 	$(BIN)/sdkg serve --host $(HOST) --port $(PORT)
 
-test: setup test-deps ## the whole test suite (installs Java/OWL API, Chromium when root)
+test: setup test-deps lint typecheck ## lint, types, then the whole test suite (installs Java/OWL API, Chromium when root)
 	$(BIN)/pytest -q
 
 setup: $(STAMP)

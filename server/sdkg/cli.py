@@ -20,7 +20,7 @@ from .build import BuildFailed, build, validate
 from .output import format_table
 from .progress import Progress
 from .project import ProjectError, parse_project
-from .stats import coverage
+from .stats import coverage, coverage_markdown
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -130,6 +130,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     store = open_store(args.root)
     if store is None:
         return EXIT_USAGE
+    if args.format == "markdown":
+        print(coverage_markdown(store))
+        return EXIT_OK
     tables = coverage(store)
     if args.format == "json":
         print(
@@ -326,7 +329,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("stats", help="counts per class and per source")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="markdown: the README table")
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("release", help="write the ontology release files (Turtle, RDF/XML, JSON-LD, merged, docs)")

@@ -65,3 +65,39 @@ def coverage(store: ox.Store) -> dict[str, tuple[list[str], list[list[str]]]]:
         "instances per class": table(store, CLASS_COUNTS),
         "per source": table(store, SOURCE_COUNTS),
     }
+
+
+MAPPING_COUNTS = f"""
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT (COUNT(DISTINCT ?s) AS ?mapped) WHERE {{
+  ?s skos:exactMatch ?item .
+  FILTER(STRSTARTS(STR(?s), "{ID}") && STRSTARTS(STR(?item), "http://www.wikidata.org/entity/"))
+}}
+"""
+
+README_ROWS = [
+    ("actors", "sdkg:Actor"),
+    ("cases", "sdkg:Case"),
+    ("claims", "sdkg:Claim"),
+    ("argument links", "sdkg:ArgumentLink"),
+    ("passages", "sdkg:Passage"),
+    ("concepts", "sdkg:Concept"),
+    ("places", "sdkg:Place"),
+]
+
+
+def coverage_markdown(store: ox.Store) -> str:
+    """The coverage table the README shows (``sdkg stats --format markdown``)."""
+    totals = dict(table(store, SUPERCLASS_COUNTS)[1])
+    _header, per_source = table(store, SOURCE_COUNTS)
+    mapped = table(store, MAPPING_COUNTS)[1][0][0]
+    lines = ["| what | in the graph |", "| --- | ---: |"]
+    lines += [f"| {name} | {totals.get(cls, '0')} |" for name, cls in README_ROWS]
+    lines.append(f"| entities linked to Wikidata | {mapped} |")
+    lines += [
+        "",
+        "| source | claims | passages | actors | cases | argument links |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in per_source]
+    return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""The README stays true: the two commands first, and the coverage table matches the data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sdkg import store as stores
+from sdkg.build import BuildResult
+from sdkg.cli import parser
+from sdkg.stats import coverage_markdown
+
+from .conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_two_commands_come_first() -> None:
+    first_block = re.search(r"```sh\n(.*?)```", README, re.DOTALL)
+    assert first_block is not None
+    commands = [line.split("#")[0].strip() for line in first_block.group(1).splitlines()]
+    assert commands == ["make serve", "make test"]
+    assert README.index("make serve") < README.index("## ")
+
+
+def test_coverage_table_matches_the_data(built: BuildResult) -> None:
+    table = coverage_markdown(stores.open_read_only(built.path / "store"))
+    block = README.split("<!-- coverage:start -->\n", 1)[1].split("<!-- coverage:end -->", 1)[0].strip()
+    assert block == table, "run `sdkg stats --format markdown` and paste it into the README"
+
+
+def test_every_command_is_documented() -> None:
+    subcommands = parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    for name in subcommands:
+        assert f"`sdkg {name}" in README, name
+
+
+def test_makefile_targets_named_in_readme_exist() -> None:
+    makefile = Path(REPO / "Makefile").read_text(encoding="utf-8")
+    for target in re.findall(r"^make (\w+)", README, re.MULTILINE):
+        assert re.search(rf"^{target}:", makefile, re.MULTILINE), target
