@@ -20,6 +20,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from oxshacl import validate as ox_validate  # noqa: E402
+
 from sdkg.project import ProjectError, parse_project  # noqa: E402
 from sdkg.validate import SHAPES_NS, compact, load_shapes, validate_project  # noqa: E402
 

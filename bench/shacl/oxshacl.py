@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
+
 from sdkg.shacl_sparql import OxigraphSparql, prefixes_of, to_rdflib
 
 SUBCLASS = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
@@ -52,6 +53,14 @@ class Compiler:
     def __init__(self, shapes: rdflib.Graph, store: ox.Store):
         self.g = shapes
         self.store = store
+        self.data_graphs = list(store.named_graphs())
+
+    def select(self, query: str) -> list[dict[str, object]]:
+        """Run a query over the union of the data graphs."""
+        result = self.store.query(query, use_default_graph_as_union=True)
+        assert isinstance(result, ox.QuerySolutions)
+        names = [v.value for v in result.variables]
+        return [{name: row[name] for name in names if row[name] is not None} for row in result]
 
     def items(self, node: rdflib.term.Node) -> list[rdflib.term.Node]:
         return list(rdflib.collection.Collection(self.g, node))
@@ -67,6 +76,10 @@ class Compiler:
         raise NotImplementedError(f"path {node}")
 
     def targets(self, shape: rdflib.term.Node) -> str:
+        """A sub-query binding ?this to the shape's focus nodes (oxigraph plans it with the rest)."""
+        return self.target_union(shape)
+
+    def target_union(self, shape: rdflib.term.Node) -> str:
         parts = [f"{{ ?this {SUBCLASS} <{c}> }}" for c in self.g.objects(shape, SH.targetClass)]
         parts += [f"{{ ?this <{p}> ?t_o }}" for p in self.g.objects(shape, SH.targetSubjectsOf)]
         parts += [f"{{ ?t_s <{p}> ?this }}" for p in self.g.objects(shape, SH.targetObjectsOf)]
@@ -208,7 +221,7 @@ def validate(quads: list[ox.Quad], shapes: rdflib.Graph, timings: dict[str, floa
     queries = [q for shape in node_shapes for q in compiler.queries(shape)] + list(sparql_queries(shapes, compiler))
     for rule, component, severity, query in queries:
         started = time.perf_counter()
-        for row in engine.select(prefixes_of(shapes, rdflib.URIRef(rule)) + query):
+        for row in compiler.select(prefixes_of(shapes, rdflib.URIRef(rule)) + query):
             value = row.get("v", row.get("value"))
             findings.append(
                 Finding(

@@ -50,6 +50,7 @@ def child(route: str, project: Path) -> dict[str, object]:
     """Run one route in this process; print a JSON line with the timings."""
     import pyoxigraph as ox
     import rdflib
+
     from sdkg.project import parse_project
     from sdkg.validate import load_shapes, prepared_sparql, to_rdflib, validate_project
 

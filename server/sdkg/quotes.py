@@ -19,6 +19,7 @@ from .validate import Locator, Result
 
 OA = "http://www.w3.org/ns/oa#"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+QUOTE_CHECK = "sdkg:QuoteCheck"
 
 
 @dataclass(frozen=True)
@@ -41,18 +42,24 @@ def passages_of(parsed: ParsedProject) -> list[PassageRecord]:
           OPTIONAL {{ ?p <{OA}hasSelector> ?q . ?q <{OA}exact> ?exact }}
           OPTIONAL {{ ?p <{OA}hasSelector> ?s . ?s <{OA}start> ?start ; <{OA}end> ?end }}
         }}"""
-    records = []
-    for row in store.query(query, use_default_graph_as_union=True):
-        records.append(
-            PassageRecord(
-                passage=row["p"].value,
-                source=row["src"].value if row["src"] else None,
-                exact=row["exact"].value if row["exact"] else None,
-                start=int(row["start"].value) if row["start"] else None,
-                end=int(row["end"].value) if row["end"] else None,
-            )
+    solutions = store.query(query, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    records = [
+        PassageRecord(
+            passage=text_of(row["p"]),
+            source=text_of(row["src"]) if row["src"] else None,
+            exact=text_of(row["exact"]) if row["exact"] else None,
+            start=int(text_of(row["start"])) if row["start"] else None,
+            end=int(text_of(row["end"])) if row["end"] else None,
         )
+        for row in solutions
+    ]
     return records
+
+
+def text_of(term: object) -> str:
+    """The IRI or lexical form of a term (quoted triples do not occur here)."""
+    return str(getattr(term, "value", term))
 
 
 def source_files(parsed: ParsedProject) -> dict[str, tuple[str, str | None]]:
@@ -61,44 +68,72 @@ def source_files(parsed: ParsedProject) -> dict[str, tuple[str, str | None]]:
     hashes: dict[str, str] = {}
     for q in parsed.quads:
         if q.predicate.value == SDKG + "sourceFileName":
-            names[q.subject.value] = q.object.value
+            names[text_of(q.subject)] = text_of(q.object)
         elif q.predicate.value == SDKG + "normalisedTextSha256":
-            hashes[q.subject.value] = q.object.value
+            hashes[text_of(q.subject)] = text_of(q.object)
     return {iri: (name, hashes.get(iri)) for iri, name in names.items()}
 
 
 def check_quotes(root: Path, parsed: ParsedProject) -> list[Result]:
-    """A violation per passage that is not verbatim at its offsets; a warning per missing text."""
-    locator = Locator(parsed)
+    """A violation per passage that is not verbatim at its offsets; a warning per missing text.
+
+    Offsets that are wrong on their face (start not before end, end - start not the quote's
+    length, end beyond the recorded text length) are left to the shapes, which report them
+    without needing the text.
+    """
+    locator = Locator(parsed, root)
+    labels = {text_of(q.subject): text_of(q.object) for q in parsed.quads if q.predicate.value == RDFS_LABEL}
     texts: dict[str, str | None] = {}
     results: list[Result] = []
     files = source_files(parsed)
 
     def result(severity: str, node: str, message: str, value: str | None = None) -> Result:
-        file, line = locator.locate(node)
-        return Result(severity, node, None, "oa:hasSelector", value, message, "sdkg:QuoteCheck", "sdkg:QuoteCheck", file, line)
+        file, line = locator.locate(node, OA + "hasSelector" if value is not None else None)
+        path = "oa:hasSelector/oa:exact" if value is not None else None
+        return Result(
+            severity, node, labels.get(node), path, value, message, QUOTE_CHECK, QUOTE_CHECK, file, line, QUOTE_CHECK
+        )
 
     for source, (name, digest) in files.items():
         path = find_source_text(root, name)
         if path is None:
             texts[source] = None
-            results.append(result("Warning", source, f"source text {name} not found; set SDKG_SOURCES to check quotes"))
+            results.append(
+                result("Warning", source, f"source text {name} not found; set SDKG_SOURCES to check its quotes")
+            )
             continue
         text = read_normalised(path)
         if digest and sha256_of(text) != digest:
-            results.append(result("Violation", source, f"{path} does not match the recorded SHA-256 of the normalised text"))
+            message = (
+                f"{path.name} does not match the recorded SHA-256 of the normalised text (another version of the text?)"
+            )
+            results.append(result("Violation", source, message))
             texts[source] = None
             continue
         texts[source] = text
     for record in passages_of(parsed):
         if record.source not in texts:
             if record.source is not None:
-                results.append(result("Violation", record.passage, f"passage source <{record.source}> has no sdkg:sourceFileName"))
+                unnamed = f"the passage's source <{record.source}> names no text file (sdkg:sourceFileName)"
+                results.append(result("Violation", record.passage, unnamed + ", so the quote cannot be checked"))
             continue
-        text = texts[record.source]
-        if text is None or record.exact is None or record.start is None or record.end is None:
+        source_text = texts[record.source]
+        if source_text is None or record.exact is None or record.start is None or record.end is None:
             continue
-        problem = check(text, record.exact, record.start, record.end)
+        if (
+            record.start >= record.end
+            or record.end - record.start != len(record.exact)
+            or record.end > len(source_text)
+        ):
+            continue
+        problem = check(source_text, record.exact, record.start, record.end)
         if problem:
-            results.append(result("Violation", record.passage, f"quote not verbatim at its offsets: {problem}", record.exact[:80]))
+            results.append(
+                result(
+                    "Violation",
+                    record.passage,
+                    f"The quote is not verbatim in the source text at its offsets: {problem}.",
+                    record.exact[:80],
+                )
+            )
     return results

@@ -1,28 +1,44 @@
 """SHACL validation of a parsed project, with results an editor can act on.
 
-Every result says where: the file (and line, when the focus node's block can be
-found), the focus node with its label, the path, the offending value and the rule.
+Every result says where: the file and line (the line of the offending property
+when it can be found, else of the node's block; the row of an SSSOM table for a
+generated Wikidata link), the focus node with its label, the path, the
+offending value, the plain-words message and the rule (the named shape or
+SPARQL constraint in ``shapes/``, documented in ``docs/shapes.md``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import asdict, dataclass
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import rdflib
 from pyshacl import validate as pyshacl_validate
-from rdflib.namespace import RDFS, SH
+from rdflib.namespace import RDF, RDFS, SH
+from rdflib.plugins.sparql import processor
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
 
-from .project import ParsedProject, ProjectError
+from .namespaces import PREFIXES
+from .project import ParsedProject, ProjectError, expand_curie, read_sssom
+from .shacl_sparql import OxigraphSparql, add_to_report
 
 SEVERITY_NAMES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
+SHAPES_NS = "https://w3id.org/sdkg/shapes#"
+DISPLAY_PREFIXES = {**PREFIXES, "sdkgsh": SHAPES_NS, "wikidata": PREFIXES["wd"]}
 
 
 @dataclass(frozen=True)
 class Result:
-    """One SHACL validation result, located in the project."""
+    """One validation result, located in the project."""
 
     severity: str
     focus_node: str
@@ -34,16 +50,18 @@ class Result:
     shape: str
     file: str | None
     line: int | None
+    rule: str = ""
+    """The named rule that failed: a property shape, node shape or SPARQL constraint (``sdkgsh:...``)."""
 
     def text(self) -> str:
         where = f"{self.file}:{self.line}" if self.file and self.line else (self.file or "<unknown file>")
-        label = f' "{self.focus_label}"' if self.focus_label else ""
-        parts = [f"{where}: {self.severity}: {self.message}", f"  node: <{self.focus_node}>{label}"]
+        label = f'"{self.focus_label}" ' if self.focus_label else ""
+        parts = [f"{where}: {self.severity.lower()}: {self.message}", f"  node:  {label}<{self.focus_node}>"]
         if self.path:
-            parts.append(f"  path: {self.path}")
+            parts.append(f"  path:  {self.path}")
         if self.value is not None:
             parts.append(f"  value: {self.value}")
-        parts.append(f"  rule: {self.constraint} (shape {self.shape})")
+        parts.append(f"  rule:  {self.rule or self.shape} ({self.constraint})")
         return "\n".join(parts)
 
 
@@ -52,7 +70,7 @@ class ValidationReport:
     """The outcome of validating a project: violations block a build, warnings do not."""
 
     results: list[Result]
-    report_graph: rdflib.Graph
+    report_graph: rdflib.Graph = field(default_factory=rdflib.Graph)
 
     @property
     def violations(self) -> list[Result]:
@@ -72,12 +90,65 @@ class ValidationReport:
         return "\n".join(lines)
 
     def json(self) -> str:
-        return json.dumps(
-            {"conforms": self.conforms, "results": [asdict(r) for r in self.results]}, indent=2, ensure_ascii=False
-        )
+        body = {
+            "conforms": self.conforms,
+            "violations": len(self.violations),
+            "warnings": len(self.warnings),
+            "results": [asdict(r) for r in self.results],
+        }
+        return json.dumps(body, indent=2, ensure_ascii=False)
 
     def turtle(self) -> str:
-        return self.report_graph.serialize(format="turtle")
+        """The SHACL validation report, with the quote check's results added as sh:ValidationResult."""
+        graph = rdflib.Graph()
+        for prefix in ("rdf", "rdfs", "sdkg", "sh", "xsd"):
+            graph.bind(prefix, DISPLAY_PREFIXES[prefix])
+        graph.bind("sdkgsh", SHAPES_NS)
+        graph += self.report_graph
+        reports = list(graph.subjects(RDF.type, SH.ValidationReport)) or [rdflib.BNode()]
+        report = reports[0]
+        graph.set((report, RDF.type, SH.ValidationReport))
+        graph.set((report, SH.conforms, rdflib.Literal(self.conforms)))
+        for result in self.results:
+            if result.constraint.startswith("sdkg:"):
+                graph.add((report, SH.result, extra_result(graph, result)))
+        return graph.serialize(format="turtle")
+
+
+def extra_result(graph: rdflib.Graph, result: Result) -> rdflib.BNode:
+    """A non-SHACL check's result (the quote check) in the vocabulary of the SHACL report."""
+    node = rdflib.BNode()
+    graph.add((node, RDF.type, SH.ValidationResult))
+    graph.add((node, SH.resultSeverity, SH[result.severity]))
+    graph.add((node, SH.focusNode, rdflib.URIRef(result.focus_node)))
+    graph.add((node, SH.resultMessage, rdflib.Literal(result.message)))
+    graph.add((node, SH.sourceConstraintComponent, rdflib.URIRef(expand(result.constraint))))
+    if result.value is not None:
+        graph.add((node, SH.value, rdflib.Literal(result.value)))
+    return node
+
+
+def expand(name: str) -> str:
+    prefix, _, local = name.partition(":")
+    return DISPLAY_PREFIXES[prefix] + local if prefix in DISPLAY_PREFIXES else name
+
+
+def compact(iri: str) -> str:
+    """``sdkg:heldBy`` for a known namespace, ``<iri>`` otherwise."""
+    best = ""
+    for prefix, namespace in DISPLAY_PREFIXES.items():
+        if iri.startswith(namespace) and len(namespace) > len(DISPLAY_PREFIXES.get(best, "")):
+            local = iri[len(namespace) :]
+            if re.fullmatch(r"[A-Za-z0-9_.\-]*", local) and not local.endswith("."):
+                best = prefix
+    return f"{best}:{iri[len(DISPLAY_PREFIXES[best]) :]}" if best else f"<{iri}>"
+
+
+def display_term(term: rdflib.term.Node | None) -> str:
+    """A term as an editor reads it in a message: ``actor:mary-kaldor``, or a literal's text."""
+    if term is None:
+        return "?"
+    return compact(str(term)) if isinstance(term, rdflib.URIRef) else str(term)
 
 
 def to_rdflib(quads: list[ox.Quad]) -> rdflib.Graph:
@@ -90,78 +161,272 @@ def to_rdflib(quads: list[ox.Quad]) -> rdflib.Graph:
 
 
 def load_shapes(shapes_dir: Path) -> rdflib.Graph:
+    """All ``shapes/*.ttl`` in one graph; a syntax error names the file, line and column."""
     shapes = rdflib.Graph()
     for path in sorted(shapes_dir.glob("*.ttl")):
         try:
-            shapes.parse(path, format="turtle")
-        except Exception as error:  # rdflib raises many parser error types
-            raise ProjectError(path, f"cannot parse shapes: {error}") from None
+            triples = ox.parse(path=path, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
+            data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        except SyntaxError as error:
+            raise ProjectError(path, f"cannot parse shapes: {error.msg}", error.lineno, error.offset) from None
+        except (OSError, ValueError) as error:
+            raise ProjectError(path, f"cannot read shapes: {error}") from None
+        if data:
+            shapes.parse(data=data, format="nt")
     return shapes
+
+
+_PREPARE_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=512)
+def _prepared_query(text: str, base: str | None, namespaces: tuple[tuple[str, str], ...]) -> Any:
+    return translateQuery(parseQuery(text), base, dict(namespaces) or None)
+
+
+@contextmanager
+def prepared_sparql() -> Iterator[None]:
+    """Parse each SHACL-SPARQL query once, not once per focus node.
+
+    pyshacl hands rdflib the query text for every focus node, and rdflib's parser
+    takes ~0.1 s per parse: hours at 100k nodes. Within this block rdflib reuses the
+    parsed and translated query (rdflib's prepared-query path, same results).
+    """
+    original = processor.SPARQLProcessor.query
+
+    def query(
+        self: processor.SPARQLProcessor,
+        strOrQuery: Any,
+        initBindings: Mapping[str, Any] | None = None,
+        initNs: Mapping[str, Any] | None = None,
+        base: str | None = None,
+        DEBUG: bool = False,
+    ) -> Any:
+        if isinstance(strOrQuery, str):
+            namespaces = tuple(sorted((str(k), str(v)) for k, v in (initNs or {}).items()))
+            strOrQuery = _prepared_query(strOrQuery, base, namespaces)
+        return original(self, strOrQuery, initBindings, None, base, DEBUG)
+
+    with _PREPARE_LOCK:
+        processor.SPARQLProcessor.query = query  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            processor.SPARQLProcessor.query = original  # type: ignore[method-assign]
 
 
 def validate_project(parsed: ParsedProject, shapes_dir: Path) -> ValidationReport:
     """Validate data and mappings against the shapes, with the ontology for class hierarchy."""
     data = to_rdflib(parsed.quads)
     shapes = load_shapes(shapes_dir)
-    _conforms, report_graph, _text = pyshacl_validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
-    )
-    assert isinstance(report_graph, rdflib.Graph)
-    locator = Locator(parsed)
-    results = [read_result(report_graph, node, data, locator) for node in report_graph.subjects(SH.resultSeverity, None)]
-    results.sort(key=lambda r: (r.severity != "Violation", r.file or "", r.line or 0, r.focus_node))
+    engine = OxigraphSparql(parsed.quads, display_term)
+    engine.expand_targets(shapes)
+    sparql_results = engine.take_constraints(shapes)
+    with prepared_sparql():
+        _conforms, report_graph, _text = pyshacl_validate(
+            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+        )
+    if not isinstance(report_graph, rdflib.Graph):
+        raise ProjectError(shapes_dir, f"the shapes cannot be used: {report_graph}")
+    add_to_report(report_graph, sparql_results)
+    locator = Locator(parsed, shapes_dir.parent)
+    reader = ResultReader(report_graph, shapes, data, locator)
+    results = [reader.read(node) for node in report_graph.subjects(SH.resultSeverity, None)]
+    results.sort(key=sort_key)
     return ValidationReport(results, report_graph)
 
 
-def read_result(report: rdflib.Graph, node: rdflib.term.Node, data: rdflib.Graph, locator: Locator) -> Result:
-    def one(predicate: rdflib.URIRef) -> rdflib.term.Node | None:
-        return next(iter(report.objects(node, predicate)), None)
+def sort_key(result: Result) -> tuple[bool, str, int, str, str]:
+    return (result.severity != "Violation", result.file or "", result.line or 0, result.focus_node, result.rule)
 
-    focus = one(SH.focusNode)
-    path = one(SH.resultPath)
-    value = one(SH.value)
-    label = next(iter(data.objects(focus, RDFS.label)), None) if focus is not None else None
-    file, line = locator.locate(str(focus)) if focus is not None else (None, None)
-    return Result(
-        severity=SEVERITY_NAMES.get(str(one(SH.resultSeverity)), str(one(SH.resultSeverity))),
-        focus_node=str(focus),
-        focus_label=str(label) if label is not None else None,
-        path=data.namespace_manager.normalizeUri(path) if isinstance(path, rdflib.URIRef) else (str(path) if path else None),
-        value=str(value) if value is not None else None,
-        message=str(one(SH.resultMessage) or "constraint not met"),
-        constraint=str(one(SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
-        shape=str(one(SH.sourceShape)),
-        file=file,
-        line=line,
-    )
+
+class ResultReader:
+    """Turn one sh:ValidationResult into a located :class:`Result`."""
+
+    def __init__(self, report: rdflib.Graph, shapes: rdflib.Graph, data: rdflib.Graph, locator: Locator):
+        self.report = report
+        self.shapes = shapes
+        self.data = data
+        self.locator = locator
+
+    def one(self, node: rdflib.term.Node, predicate: rdflib.URIRef) -> rdflib.term.Node | None:
+        return next(iter(self.report.objects(node, predicate)), None)
+
+    def read(self, node: rdflib.term.Node) -> Result:
+        focus = self.one(node, SH.focusNode)
+        path = self.one(node, SH.resultPath)
+        value = self.one(node, SH.value)
+        shape = self.one(node, SH.sourceShape)
+        constraint = self.one(node, SH.sourceConstraint)
+        path_text = self.path_text(path, self.report) if path is not None else None
+        owner = focus
+        if isinstance(focus, rdflib.BNode):  # a selector: report its passage
+            owner = next(iter(self.data.subjects(None, focus)), focus)
+            link = next(iter(self.data.predicates(owner, focus)), None)
+            if link is not None:
+                path_text = f"{compact(str(link))}/{path_text}" if path_text else compact(str(link))
+        label = next(iter(self.data.objects(owner, RDFS.label)), None) if owner is not None else None
+        predicate = str(path) if isinstance(path, rdflib.URIRef) else None
+        value_iri = str(value) if isinstance(value, rdflib.URIRef) else None
+        file, line = self.locator.locate(str(owner), predicate, value_iri, inside=focus is not owner)
+        return Result(
+            severity=SEVERITY_NAMES.get(str(self.one(node, SH.resultSeverity)), "Violation"),
+            focus_node=str(owner),
+            focus_label=str(label) if label is not None else None,
+            path=path_text,
+            value=self.value_text(value) if value is not None else None,
+            message=str(self.one(node, SH.resultMessage) or "constraint not met"),
+            constraint=str(self.one(node, SH.sourceConstraintComponent)).rsplit("#", 1)[-1],
+            shape=compact(str(shape)) if isinstance(shape, rdflib.URIRef) else str(shape),
+            file=file,
+            line=line,
+            rule=self.rule(shape, constraint),
+        )
+
+    def rule(self, shape: rdflib.term.Node | None, constraint: rdflib.term.Node | None) -> str:
+        if isinstance(constraint, rdflib.URIRef) and str(constraint).startswith(SHAPES_NS):
+            return compact(str(constraint))
+        return compact(str(shape)) if isinstance(shape, rdflib.URIRef) else ""
+
+    def path_text(self, path: rdflib.term.Node, graph: rdflib.Graph) -> str:
+        """A SHACL path in SPARQL property-path syntax: ``^sdkg:ascribes``, ``oa:hasSelector/oa:start``."""
+        if isinstance(path, rdflib.URIRef):
+            return compact(str(path))
+        inverse = graph.value(path, SH.inversePath)
+        if inverse is not None:
+            return "^" + self.path_text(inverse, graph)
+        if graph.value(path, RDF.first) is not None:
+            return "/".join(self.path_text(step, graph) for step in rdflib.collection.Collection(graph, path))
+        return str(path)
+
+    def value_text(self, value: rdflib.term.Node) -> str:
+        if isinstance(value, rdflib.URIRef):
+            return compact(str(value))
+        if isinstance(value, rdflib.Literal):
+            return value.n3(self.data.namespace_manager)
+        return str(value)
 
 
 class Locator:
-    """Find the file, and the line, where a node is described."""
+    """Find the file and line where a node, or one of its properties, is written."""
 
-    def __init__(self, parsed: ParsedProject):
-        self.file_of_graph = {f.graph: f.path for f in parsed.files}
+    def __init__(self, parsed: ParsedProject, root: Path | None = None):
+        self.root = root.resolve() if root is not None else None
+        self.files = {f.graph: f for f in parsed.files}
         self.graph_of_subject: dict[str, str] = {}
+        self.graph_of_type: dict[str, str] = {}
+        self.graph_of_triple: dict[tuple[str, str, str], str] = {}
+        self.graph_of_pair: dict[tuple[str, str], str] = {}
+        self.first_use: dict[str, tuple[str, str, str]] = {}
         for quad in parsed.quads:
-            if isinstance(quad.subject, ox.NamedNode) and isinstance(quad.graph_name, ox.NamedNode):
-                self.graph_of_subject.setdefault(quad.subject.value, quad.graph_name.value)
+            if not isinstance(quad.graph_name, ox.NamedNode):
+                continue
+            subject, graph = str(getattr(quad.subject, "value", quad.subject)), quad.graph_name.value
+            self.graph_of_subject.setdefault(subject, graph)
+            self.graph_of_pair.setdefault((subject, quad.predicate.value), graph)
+            if quad.predicate.value == str(RDF.type):
+                self.graph_of_type.setdefault(subject, graph)
+            if isinstance(quad.object, ox.NamedNode):
+                self.graph_of_triple.setdefault((subject, quad.predicate.value, quad.object.value), graph)
+                self.first_use.setdefault(quad.object.value, (subject, quad.predicate.value, graph))
         self.lines: dict[Path, list[str]] = {}
 
-    def locate(self, iri: str) -> tuple[str | None, int | None]:
-        graph = self.graph_of_subject.get(iri)
-        path = self.file_of_graph.get(graph) if graph else None
-        if path is None:
-            return None, None
-        return str(path), self.line_of(path, iri)
+    def display(self, path: Path) -> str:
+        if self.root is not None:
+            try:
+                return path.resolve().relative_to(self.root).as_posix()
+            except ValueError:
+                pass
+        return str(path)
 
-    def line_of(self, path: Path, iri: str) -> int | None:
+    def locate(
+        self, iri: str, predicate: str | None = None, value: str | None = None, inside: bool = False
+    ) -> tuple[str | None, int | None]:
+        """The file and line of ``iri``'s block, or of its ``predicate`` (with ``value``) in it."""
+        graph = None
+        if predicate and value:
+            graph = self.graph_of_triple.get((iri, predicate, value))
+        if predicate and graph is None and predicate != str(RDF.type):
+            graph = self.graph_of_pair.get((iri, predicate))
+        graph = graph or self.graph_of_type.get(iri) or self.graph_of_subject.get(iri)
+        if graph is None and iri in self.first_use:  # never described: point at its first use
+            iri, predicate, graph = self.first_use[iri]
+            value, inside = None, True
+        file = self.files.get(graph) if graph else None
+        if file is None:
+            return None, None
+        if file.kind == "mapping":
+            return self.display(file.path), self.row_of(file.path, iri, value)
+        return self.display(file.path), self.line_of(file.path, iri, predicate if (predicate or inside) else None)
+
+    def text_of(self, path: Path) -> list[str]:
         if path not in self.lines:
             try:
                 self.lines[path] = path.read_text(encoding="utf-8").splitlines()
             except (OSError, UnicodeDecodeError):
                 self.lines[path] = []
-        local = iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-        for number, text in enumerate(self.lines[path], start=1):
-            if text.startswith(f"<{iri}>") or (not text.startswith((" ", "\t", "@", "#")) and f":{local} " in text):
+        return self.lines[path]
+
+    def line_of(self, path: Path, iri: str, predicate: str | None = None) -> int | None:
+        lines = self.text_of(path)
+        names = written_names(lines)
+        subject_forms = names(iri)
+        start = None
+        for number, text in enumerate(lines, start=1):
+            if not text[:1].isspace() and any(text.startswith(form + " ") or text == form for form in subject_forms):
+                start = number
+                break
+        if start is None or predicate is None:
+            return start
+        predicate_forms = names(predicate)
+        for number in range(start, len(lines) + 1):
+            text = lines[number - 1]
+            if number > start and text.strip() and not text[:1].isspace():
+                break
+            if any(re.search(rf"(^|[\s\[;,(]){re.escape(form)}(?=[\s;,\]\)])", text) for form in predicate_forms):
                 return number
-        return None
+        return start
+
+    def row_of(self, path: Path, iri: str, value: str | None) -> int | None:
+        """The line of the SSSOM row mapping ``iri`` (to ``value`` when given)."""
+        try:
+            curie_map, _ = read_sssom(path)
+        except (OSError, UnicodeDecodeError):
+            return None
+        fallback = None
+        for number, text in enumerate(self.text_of(path), start=1):
+            columns = text.split("\t")
+            if text.startswith("#") or len(columns) < 4:
+                continue
+            try:
+                subject = expand_curie(columns[0].strip(), curie_map, path, number)
+                obj = expand_curie(columns[3].strip(), curie_map, path, number)
+            except ProjectError:
+                continue
+            if subject == iri:
+                if value is None or obj == value:
+                    return number
+                fallback = fallback or number
+        return fallback
+
+
+def written_names(lines: list[str]) -> Any:
+    """A function giving the ways an IRI can be written in a Turtle file, from its @prefix lines."""
+    declared: dict[str, str] = {}
+    for text in lines:
+        match = re.match(r"\s*@?prefix\s+([A-Za-z][\w\-.]*)?:\s*<([^>]*)>", text, re.IGNORECASE)
+        if match:
+            declared[match.group(1) or ""] = match.group(2)
+        elif text.strip() and not text.lstrip().startswith(("#", "@", "PREFIX", "prefix")):
+            break
+
+    def names(iri: str) -> list[str]:
+        forms = [f"<{iri}>"]
+        for prefix, namespace in declared.items():
+            if iri.startswith(namespace) and iri != namespace:
+                forms.append(f"{prefix}:{iri[len(namespace) :]}")
+        if iri == str(RDF.type):
+            forms.append("a")
+        return forms
+
+    return names
