@@ -12,6 +12,8 @@ from sdkg.build import BuildFailed, BuildResult, build
 from sdkg.cli import main
 from sdkg.project import ProjectError, parse_project
 
+from .conftest import REPO
+
 BROKEN_CLAIM = """@prefix claim: <https://w3id.org/sdkg/id/claim/> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix sdkg: <https://w3id.org/sdkg/ontology#> .
@@ -103,3 +105,24 @@ def test_cli_query_and_stats(project_copy: Path, capsys: pytest.CaptureFixture[s
 def test_cli_acts_on_root_not_cwd(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--root", str(tmp_path), "validate"]) == 2
     assert "not an SDKG project" in capsys.readouterr().err
+
+
+def test_catalog_is_queryable_in_its_own_graph(built: BuildResult) -> None:
+    """The query catalog is in the store as sh:SPARQLExecutables, so agents can discover it by SPARQL."""
+    store = stores.open_read_only(built.path / "store")
+    query = """
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        PREFIX sh: <http://www.w3.org/ns/shacl#>
+        SELECT ?q ?title ?prefix WHERE {
+          GRAPH <https://w3id.org/sdkg/graph/catalog> {
+            ?q a sh:SPARQLSelectExecutable ; rdfs:label ?title ; sh:select ?text ;
+               sh:prefixes/sh:declare/sh:prefix ?prefix .
+          }
+        }"""
+    solutions = store.query(query, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    rows = {(r["q"].value, r["prefix"].value) for r in solutions}
+    names = {q.rsplit("/", 1)[-1] for q, _ in rows}
+    expected = {p.stem for p in (REPO / "queries").glob("*.rq")}
+    assert "statistics" in names and names <= expected and len(names) >= 30
+    assert ("https://w3id.org/sdkg/catalog/statistics", "sdkg") in rows

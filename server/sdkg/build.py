@@ -15,6 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import store as stores
+from .catalog_rdf import CATALOG_GRAPH, catalog_quads
 from .namespaces import INFERRED_GRAPH
 from .progress import SILENT, Progress
 from .project import ParsedProject, ProjectError, ProjectFile, discover, files_for_paths, parse_files, require_project
@@ -81,6 +82,8 @@ def build(
     try:
         store = stores.write_store(build_dir / "store", parsed.quads, progress)
         inferred = 0 if data_paths else infer(root, store)
+        catalog = [] if data_paths else catalog_quads(root)
+        store.bulk_extend(catalog)
         store.flush()
         triples = len(store)
         del store
@@ -94,7 +97,9 @@ def build(
         "inferred": inferred,
         "validated": report is not None,
         "files": [str(f.path) for f in parsed.files],
-        "graphs": [f.graph for f in parsed.files] + ([INFERRED_GRAPH] if inferred else []),
+        "graphs": [f.graph for f in parsed.files]
+        + ([INFERRED_GRAPH] if inferred else [])
+        + ([CATALOG_GRAPH] if catalog else []),
     }
     (build_dir / BUILD_INFO).write_text(json.dumps(info, indent=2), encoding="utf-8")
     progress.step(f"loaded {triples:,} triples ({inferred:,} inferred) into {build_dir}")

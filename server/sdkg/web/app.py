@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..catalog_rdf import catalog_triples
 from ..namespaces import PREFIXES
 from ..sparql.caching import data_version, etag, http_date, not_modified
 from ..sparql.engine import Engine, LocalEngine
@@ -39,7 +40,7 @@ from ..sparql.update import Change, ChangeRefused, commit, sparql_update
 from ..sparql.workers import EngineBusy, QueryTimeout, WorkerEngine, WorkerFailed
 from . import canned, pages, ui
 from .metrics import Metrics
-from .service import SELF_PREFIXES, Stats, catalog_triples, gather_stats, service_description, void_description
+from .service import SELF_PREFIXES, Stats, gather_stats, service_description, void_description
 from .store_protocol import store_router
 
 logger = logging.getLogger("sdkg.server")

@@ -7,13 +7,10 @@ negotiated RDF format like any CONSTRUCT answer.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..catalog import CannedQuery, CatalogError, load_catalog
 from ..sparql.engine import Engine, select
 from ..sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 
@@ -38,8 +35,6 @@ FORMAT_IRIS = {
     "application/trig": "TriG",
 }
 SELF_PREFIXES = {"sd": SD, "void": VOID, "sh": SH, "dcterms": DCTERMS, "formats": FORMATS, "xsd": XSD}
-_PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>\s*$", re.IGNORECASE | re.MULTILINE)
-_FORM = re.compile(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", re.IGNORECASE)
 
 Triples = list[ox.Triple]
 
@@ -151,73 +146,4 @@ def void_description(base: str, title: str, stats: Stats) -> Triples:
             ox.Triple(node, iri(VOID + "property"), iri(property_iri)),
             ox.Triple(node, iri(VOID + "triples"), integer(count)),
         ]
-    return out
-
-
-def split_prefixes(text: str) -> tuple[dict[str, str], str]:
-    """The PREFIX declarations of a query (name → namespace) and its text without them."""
-    prefixes = {m.group(1) or "": m.group(2) for m in _PREFIX_LINE.finditer(text)}
-    lines = _PREFIX_LINE.sub("", text).splitlines()
-    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
-        lines.pop(0)  # the catalog header: its fields are published as properties
-    return prefixes, "\n".join(lines).strip() + "\n"
-
-
-def executable(base: str, query: CannedQuery) -> Triples:
-    """One catalog query as ``sh:SPARQL{Select,Construct,Ask}Executable`` with ``sh:prefixes``."""
-    node, declarations = iri(f"{base}catalog/{query.name}"), iri(f"{base}catalog/{query.name}#prefixes")
-    a = iri(RDF + "type")
-    prefixes, body = split_prefixes(query.text)
-    without_comments = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("#"))
-    form = _FORM.search(without_comments)
-    keyword = form.group(1).lower() if form else "select"
-    out: Triples = [
-        ox.Triple(node, a, iri(SH + "SPARQLExecutable")),
-        ox.Triple(node, iri(RDFS + "label"), ox.Literal(query.title)),
-        ox.Triple(node, iri(SH + "prefixes"), declarations),
-        ox.Triple(declarations, a, iri(OWL_ONTOLOGY)),
-    ]
-    if keyword in ("select", "construct", "ask"):
-        out.append(ox.Triple(node, a, iri(SH + f"SPARQL{keyword.capitalize()}Executable")))
-        out.append(ox.Triple(node, iri(SH + keyword), ox.Literal(body)))
-    else:
-        out.append(ox.Triple(node, iri(RDFS + "comment"), ox.Literal(body)))
-    if query.description:
-        out.append(ox.Triple(node, iri(DCTERMS + "description"), ox.Literal(query.description)))
-    if query.question:
-        out.append(ox.Triple(node, iri(RDFS + "comment"), ox.Literal(query.question)))
-    for name, namespace in sorted(prefixes.items()):
-        declaration = ox.BlankNode(f"{query.name}-{name or 'default'}".replace(".", "-"))
-        out += [
-            ox.Triple(declarations, iri(SH + "declare"), declaration),
-            ox.Triple(declaration, iri(SH + "prefix"), ox.Literal(name)),
-            ox.Triple(declaration, iri(SH + "namespace"), ox.Literal(namespace, datatype=iri(XSD + "anyURI"))),
-        ]
-    for parameter in query.parameters:
-        holder = ox.BlankNode(f"{query.name}-param-{parameter.name}")
-        out += [
-            ox.Triple(node, iri(SH + "parameter"), holder),
-            ox.Triple(holder, iri(SH + "path"), iri(f"{base}catalog/{query.name}#{parameter.name}")),
-            ox.Triple(holder, iri(SH + "name"), ox.Literal(parameter.name)),
-            ox.Triple(holder, iri(SH + "defaultValue"), parameter.term()),
-        ]
-        if parameter.description:
-            out.append(ox.Triple(holder, iri(SH + "description"), ox.Literal(parameter.description)))
-    return out
-
-
-OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"  # SHACL wants the sh:declare holder typed owl:Ontology
-
-
-def catalog_triples(base: str, root: Path | None) -> Triples:
-    """The catalog of ``root/queries``; empty when serving files without a project or when it is broken."""
-    if root is None or not (root / "queries").is_dir():
-        return []
-    try:
-        catalog = load_catalog(root / "queries")
-    except (CatalogError, OSError, ValueError):
-        return []
-    out: Triples = []
-    for query in catalog.values():
-        out += executable(base, query)
     return out
