@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import shutil
-import warnings
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -108,14 +107,12 @@ def catalog_xml(entries: dict[str, str]) -> str:
 
 
 def write_rdfxml(graph: Graph, destination: Path) -> Path:
-    """RDF/XML with typed nodes and nested blank nodes, as Protégé reads it.
+    """Plain RDF/XML, which Protégé reads.
 
-    rdflib warns about list nodes it writes as ``rdf:parseType="Collection"`` although it
-    loses nothing (the release test re-parses the files and compares them); that warning is silenced.
+    Not rdflib's ``pretty-xml``: depending on hash order it drops ``rdf:first``/``rdf:rest``
+    triples of OWL lists (seen with ``owl:unionOf``), so the release would lose axioms.
     """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Assertions on .* other than RDF.first and RDF.rest")
-        graph.serialize(destination, format="pretty-xml", encoding="utf-8")
+    graph.serialize(destination, format="xml", encoding="utf-8")
     return destination
 
 
