@@ -39,3 +39,27 @@ def test_makefile_targets_named_in_readme_exist() -> None:
     makefile = Path(REPO / "Makefile").read_text(encoding="utf-8")
     for target in re.findall(r"^make (\w+)", README, re.MULTILINE):
         assert re.search(rf"^{target}:", makefile, re.MULTILINE), target
+
+
+def test_readme_example_queries_answer(store_path: Path) -> None:
+    """Every query in the README's curl examples runs on the repository's data and finds something."""
+    from fastapi.testclient import TestClient
+
+    from sdkg.web.app import Settings, create_app
+
+    queries = re.findall(r"--data-urlencode 'query=(.*?)'", README, re.DOTALL)
+    canned = re.findall(r"curl '(http://127\.0\.0\.1:8000(/queries/[^']+))'", README)
+    assert len(queries) >= 2 and canned
+    with TestClient(create_app(Settings(store_path=store_path, root=REPO))) as client:
+        for query in queries:
+            response = client.get(
+                "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+            )
+            assert response.status_code == 200, (query, response.text)
+            assert response.json()["results"]["bindings"], query
+        for _url, path in canned:
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert response.json()["results"]["bindings"], path
+        turtle = client.get("/id/actor/mary-kaldor", headers={"Accept": "text/turtle"})
+        assert turtle.status_code == 200 and "Mary Kaldor" in turtle.text
