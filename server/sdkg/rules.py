@@ -15,25 +15,19 @@ import pyoxigraph as ox
 
 from .namespaces import INFERRED_GRAPH
 
-GraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
-
 
 def rule_files(rules_dir: Path) -> list[Path]:
     """The rule files of a directory, in name order."""
     return sorted(path for path in rules_dir.glob("*.rq") if path.is_file())
 
 
-def asserted_graphs(store: ox.Store) -> list[GraphName]:
-    """Every graph of the store except the inferred graph (the default graph included)."""
-    inferred = ox.NamedNode(INFERRED_GRAPH)
-    graphs: list[GraphName] = [g for g in store.named_graphs() if g != inferred]
-    graphs.append(ox.DefaultGraph())
-    return graphs
+def run_rule(store: ox.Store, query: str) -> list[ox.Triple]:
+    """Evaluate one CONSTRUCT query over the union of the store's graphs.
 
-
-def run_rule(store: ox.Store, query: str, graphs: list[GraphName]) -> list[ox.Triple]:
-    """Evaluate one CONSTRUCT query over the union of ``graphs``."""
-    result = store.query(query, default_graph=graphs)
+    The union is what the rules must read because the inferred graph has been removed before
+    they run; pyoxigraph evaluates the union much faster than an explicit list of graphs.
+    """
+    result = store.query(query, use_default_graph_as_union=True)
     if not isinstance(result, ox.QueryTriples):
         raise ValueError("a rule must be a CONSTRUCT query")
     return list(result)
@@ -54,13 +48,12 @@ def apply_rules(store: ox.Store, rules_dir: Path) -> int:
     inferred = ox.NamedNode(INFERRED_GRAPH)
     if inferred in set(store.named_graphs()):
         store.remove_graph(inferred)
-    graphs = asserted_graphs(store)
     derived: set[ox.Triple] = set()
     for path in rule_files(rules_dir):
         try:
-            derived.update(run_rule(store, path.read_text(encoding="utf-8"), graphs))
+            derived.update(run_rule(store, path.read_text(encoding="utf-8")))
         except SyntaxError as error:
             raise SyntaxError(f"{path}: {error}") from None
     new = [ox.Quad(t.subject, t.predicate, t.object, inferred) for t in derived if not is_asserted(store, t, inferred)]
-    store.extend(new)
+    store.bulk_extend(new)
     return len(new)
