@@ -475,3 +475,21 @@ def test_release_html_documents_the_terms(release_dir: Path) -> None:
     html = (release_dir / "index.html").read_text(encoding="utf-8")
     for label in ("critic of", "ascription", "argument link", "Security Discourse Knowledge Graph ontology"):
         assert label in html, label
+
+
+def test_owlapi_opens_the_ontology_the_server_answers_to_protege(store_path: Path, tmp_path: Path) -> None:
+    """What Protégé's "Open from URL" gets from a running server loads in the OWL API, DL-clean."""
+    from fastapi.testclient import TestClient
+
+    from sdkg.web.app import Settings, create_app
+
+    require_java_tools()
+    protege_accept = "application/rdf+xml, application/xml;q=0.7, text/xml;q=0.6, text/plain;q=0.1, */*;q=0.09"
+    with TestClient(create_app(Settings(store_path=store_path, root=REPO))) as client:
+        response = client.get("/ontology", headers={"Accept": protege_accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/rdf+xml")
+    downloaded = tmp_path / "from-server.owl"
+    downloaded.write_bytes(response.content)
+    output = owlcheck(downloaded)
+    assert f"ontology={ONTOLOGY_IRI}" in output
