@@ -225,10 +225,14 @@ class RemoteEngine:
 
     async def check_union_default_graph(self) -> bool:
         """Whether a triple of some named graph is also in the default graph (what the pages and catalog expect)."""
-        output = await self.run("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1", JSON_RESULTS, None)
+        output = await self.run(
+            "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(!isBlank(?s) && !isBlank(?o)) } } LIMIT 1",
+            JSON_RESULTS,
+            None,
+        )
         rows: list[dict[str, Any]] = json.loads(output.body)["results"]["bindings"]
         if not rows or any(b["type"] == "bnode" for b in rows[0].values()):
-            return True  # empty, or only blank nodes, which cannot be sent back: nothing to compare
+            return True  # no triple without blank nodes (which cannot be sent back): nothing to compare
         terms = {k: term_of(v) for k, v in rows[0].items()}
         answer = await self.run("ASK { ?s ?p ?o }", JSON_RESULTS, None, substitutions=terms)
         return bool(json.loads(answer.body)["boolean"])
