@@ -294,18 +294,23 @@ def read_statements(resource: Resource, rows: list[Bindings]) -> None:
     resource.properties = sorted(properties.values(), key=lambda q: (q.label or q.iri).lower())
 
 
+def quote_of(row: Bindings, passage_key: str, source: Term | None = None) -> Quote:
+    """A passage's quote and selectors from one solution (the passage IRI under ``passage_key``)."""
+    return Quote(
+        row[passage_key]["value"],
+        row["exact"]["value"],
+        value(row, "prefix") or "",
+        value(row, "suffix") or "",
+        value(row, "start"),
+        value(row, "end"),
+        source,
+    )
+
+
 def read_quotes(rows: list[Bindings]) -> list[Quote]:
     quotes: list[Quote] = []
     for row in rows:
-        quote = Quote(
-            row["s"]["value"],
-            row["exact"]["value"],
-            value(row, "prefix") or "",
-            value(row, "suffix") or "",
-            value(row, "start"),
-            value(row, "end"),
-            term(row, "source", "sourceLabel"),
-        )
+        quote = quote_of(row, "s", term(row, "source", "sourceLabel"))
         if quote not in quotes:
             quotes.append(quote)
     return quotes
@@ -330,14 +335,7 @@ def read_claims(rows: list[Bindings]) -> list[ClaimView]:
         add_unique(ascription.holders, term(row, "holder", "holderLabel"))
         add_unique(ascription.sources, term(row, "source", "sourceLabel"))
         if row.get("passage") and row.get("exact"):
-            quote = Quote(
-                row["passage"]["value"],
-                row["exact"]["value"],
-                value(row, "prefix") or "",
-                value(row, "suffix") or "",
-                value(row, "start"),
-                value(row, "end"),
-            )
+            quote = quote_of(row, "passage")
             if all(q.passage != quote.passage for q in ascription.quotes):
                 ascription.quotes.append(quote)
     for claim in claims.values():
