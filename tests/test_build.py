@@ -126,3 +126,14 @@ def test_catalog_is_queryable_in_its_own_graph(built: BuildResult) -> None:
     expected = {p.stem for p in (REPO / "queries").glob("*.rq")}
     assert "statistics" in names and names <= expected and len(names) >= 30
     assert ("https://w3id.org/sdkg/catalog/statistics", "sdkg") in rows
+
+
+def test_blank_node_labels_are_local_to_their_file(tmp_path: Path) -> None:
+    """Two files that both say ``_:b`` describe two different nodes, as RDF requires."""
+    from sdkg.project import files_for_paths, parse_files
+
+    for name in ("one", "two"):
+        (tmp_path / f"{name}.ttl").write_text(f'_:b <http://example.org/name> "{name}" .\n', encoding="utf-8")
+    parsed = parse_files(files_for_paths(tmp_path, [tmp_path / "one.ttl", tmp_path / "two.ttl"]))
+    subjects = {q.subject for q in parsed.quads}
+    assert len(subjects) == 2

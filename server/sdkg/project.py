@@ -118,7 +118,8 @@ def parse_rdf_file(file: ProjectFile) -> list[ox.Quad]:
     graph = ox.NamedNode(file.graph)
     fmt = RDF_FORMATS[file.path.suffix]
     try:
-        parsed = ox.parse(path=file.path, format=fmt, base_iri=file.path.resolve().as_uri())
+        # Blank node labels are local to a file: renaming keeps two files' _:b apart.
+        parsed = ox.parse(path=file.path, format=fmt, base_iri=file.path.resolve().as_uri(), rename_blank_nodes=True)
         return [
             ox.Quad(
                 q.subject, q.predicate, q.object, graph if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name
