@@ -87,12 +87,6 @@ def anchor(text: str, exact: str, occurrence: int = 1) -> Anchor:
     )
 
 
-def occurrences(text: str, exact: str) -> int:
-    """How many times a (normalised) quote occurs in a normalised text."""
-    quote = normalise(exact)
-    return len(re.findall(re.escape(quote), text)) if quote else 0
-
-
 def check(text: str, exact: str, start: int, end: int) -> str | None:
     """Say what is wrong with a passage's selectors, or ``None`` when it is verbatim at its offsets."""
     if exact != normalise(exact):

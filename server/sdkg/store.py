@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -83,9 +83,3 @@ def prune(root: Path, keep: int) -> None:
 
 def open_read_only(path: Path) -> ox.Store:
     return ox.Store.read_only(str(path))
-
-
-def memory_store(quads: Iterable[ox.Quad]) -> ox.Store:
-    store = ox.Store()
-    store.bulk_extend(quads)
-    return store
