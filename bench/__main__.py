@@ -117,7 +117,7 @@ def corpus(work: Path, claims: int, validate_limit: float) -> tuple[Path, dict[s
     log(f"generated {claims} claims in {time.monotonic() - started:.1f} s; building")
     result = build(root, validate_limit)
     log(
-        f"built {result['triples']:,} triples: parse {result['parse_s']:.1f} s, load {result['load_s']:.1f} s, "
+        f"built {result['triples']:,} triples: load {result['load_s']:.1f} s, optimize {result['optimize_s']:.1f} s, "
         f"validate {result.get('validate_note') or format(result['validate_s'], '.1f') + ' s'}"
     )
     return root, result

@@ -1,10 +1,13 @@
-"""Build a project phase by phase (parse, validate, load, publish) and print the timings as JSON.
+"""Build a project phase by phase (load, validate, rules, publish) and print the timings as JSON.
 
-Run as a child process so that its peak memory can be read with ``wait4``. Validation
-runs in a forked process with a time limit: when it does not finish, the build still
-loads (marked ``"validated": false``) so that the rest of the benchmark can go on.
+The phases are those of ``sdkg build`` (``sdkg.build``): the files are bulk-loaded into the
+build's on-disk store and, on a second thread, into memory; the shapes, the quote check and
+the rules run on the in-memory copy; the inferred graph is added to the on-disk store. Run as
+a child process so that its peak memory can be read with ``wait4``. Validation runs in a
+forked child with a time limit: when it does not finish, the build still goes on (marked
+``"validated": false``) so that the rest of the benchmark can run.
 
-    python -m bench.buildrun ROOT [--validate-limit SECONDS] [--rules-limit SECONDS]
+    python -m bench.buildrun ROOT [--validate-limit SECONDS]
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,28 +22,29 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from sdkg import store as stores
-from sdkg.build import BUILD_INFO, parse, validate
+from sdkg.build import BUILD_INFO, infer, load_twice, validate
+from sdkg.namespaces import INFERRED_GRAPH
 from sdkg.progress import Progress
-from sdkg.project import ParsedProject
+from sdkg.project import LoadedProject, discover
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def validate_child(root: Path, parsed: ParsedProject, answer: multiprocessing.Queue[tuple[int, int]]) -> None:
-    report = validate(root, parsed)
+def validate_child(root: Path, project: LoadedProject, answer: multiprocessing.Queue[tuple[int, int]]) -> None:
+    report = validate(root, project)
     answer.put((len(report.violations), len(report.warnings)))
 
 
-def bounded_validate(root: Path, parsed: ParsedProject, limit: float) -> dict[str, object]:
-    """Validate in a forked child; stop it at ``limit`` seconds."""
+def bounded_validate(root: Path, project: LoadedProject, limit: float) -> dict[str, object]:
+    """Validate in a forked child (it shares the in-memory store); stop it at ``limit`` seconds."""
     if limit <= 0:
         return {"validate_s": None, "validated": False, "validate_note": "skipped"}
     context = multiprocessing.get_context("fork")
     answer: multiprocessing.Queue[tuple[int, int]] = context.Queue()
     started = time.monotonic()
-    child = context.Process(target=validate_child, args=(root, parsed, answer))
+    child = context.Process(target=validate_child, args=(root, project, answer))
     child.start()
     child.join(limit)
     seconds = time.monotonic() - started
@@ -57,45 +60,30 @@ def bounded_validate(root: Path, parsed: ParsedProject, limit: float) -> dict[st
     return {"validate_s": seconds, "validated": violations == 0, "violations": violations, "warnings": warnings}
 
 
-def bounded_rules(root: Path, store_path: Path, limit: float) -> dict[str, object]:
-    """The CONSTRUCT rules in a child process that opens the closed store; stopped at ``limit`` seconds.
-
-    A stopped child leaves the store without the inferred graph (its one insert is atomic).
-    """
-    code = (
-        "import sys, pyoxigraph as ox; from pathlib import Path; from sdkg.build import infer;"
-        "s = ox.Store(sys.argv[2]); print(infer(Path(sys.argv[1]), s)); s.flush()"
-    )
-    started = time.monotonic()
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", code, str(root), str(store_path)], capture_output=True, timeout=limit, check=True
-        )
-    except subprocess.TimeoutExpired:
-        log(f"rules stopped after {limit:g} s: this store has no inferred graph")
-        return {"infer_s": None, "infer_note": f"did not finish in {limit:g} s", "inferred": 0}
-    seconds = time.monotonic() - started
-    log(f"rules applied in {seconds:.1f} s")
-    return {"infer_s": seconds, "inferred": int(done.stdout.split()[-1])}
-
-
-def run(root: Path, validate_limit: float, rules_limit: float) -> dict[str, object]:
+def run(root: Path, validate_limit: float) -> dict[str, object]:
     out: dict[str, object] = {}
-    started = time.monotonic()
-    parsed = parse(root, None, Progress())
-    out["parse_s"] = time.monotonic() - started
-    out["files"] = len(parsed.files)
-    out.update(bounded_validate(root, parsed, validate_limit))
-    started = time.monotonic()
+    files = discover(root)
+    out["files"] = len(files)
     build_dir = stores.new_build_dir(root)
-    store = stores.write_store(build_dir / "store", parsed.quads, Progress())
+    started = time.monotonic()
+    store = ox.Store(str(build_dir / "store"))
+    project = load_twice(files, store, Progress())
+    store.flush()
     out["load_s"] = time.monotonic() - started
-    del store
-    out.update(bounded_rules(root, build_dir / "store", rules_limit))
-    store = ox.Store.read_only(str(build_dir / "store"))
+    out.update(bounded_validate(root, project, validate_limit))
+    started = time.monotonic()
+    out["inferred"] = infer(root, project.store)
+    store.bulk_extend(project.store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH)))
+    out["infer_s"] = time.monotonic() - started
+    log(f"rules applied in {out['infer_s']:.1f} s")
+    del project
+    started = time.monotonic()
+    store.flush()
+    store.optimize()
+    out["optimize_s"] = time.monotonic() - started
     out["triples"] = len(store)
     del store
-    graphs = [f.graph for f in parsed.files]
+    graphs = [f.graph for f in files] + [INFERRED_GRAPH]
     info = {"version": build_dir.name, "triples": out["triples"], "graphs": graphs, "validated": out["validated"]}
     (build_dir / BUILD_INFO).write_text(json.dumps(info), encoding="utf-8")
     stores.publish(root, build_dir)
@@ -107,9 +95,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.buildrun")
     parser.add_argument("root", type=Path)
     parser.add_argument("--validate-limit", type=float, default=60.0)
-    parser.add_argument("--rules-limit", type=float, default=120.0)
     args = parser.parse_args()
-    print(json.dumps(run(args.root.resolve(), args.validate_limit, args.rules_limit)))
+    print(json.dumps(run(args.root.resolve(), args.validate_limit)))
     return 0
 
 

@@ -10,7 +10,7 @@ import pytest
 from sdkg import store as stores
 from sdkg.build import BuildFailed, BuildResult, build
 from sdkg.cli import main
-from sdkg.project import ProjectError, parse_project
+from sdkg.project import ProjectError, load_project
 
 from .conftest import REPO
 
@@ -67,7 +67,7 @@ def test_syntax_error_names_file_line_and_column(project_copy: Path) -> None:
     before = stores.current_store_path(project_copy)
     (project_copy / "data" / "typo.ttl").write_text('@prefix a: <http://a/> .\na:b a:c "open ;\n', encoding="utf-8")
     with pytest.raises(ProjectError) as caught:
-        parse_project(project_copy)
+        load_project(project_copy)
     assert caught.value.path.name == "typo.ttl"
     assert caught.value.line == 2
     assert caught.value.column is not None
@@ -130,10 +130,10 @@ def test_catalog_is_queryable_in_its_own_graph(built: BuildResult) -> None:
 
 def test_blank_node_labels_are_local_to_their_file(tmp_path: Path) -> None:
     """Two files that both say ``_:b`` describe two different nodes, as RDF requires."""
-    from sdkg.project import files_for_paths, parse_files
+    from sdkg.project import files_for_paths, load_files
 
     for name in ("one", "two"):
         (tmp_path / f"{name}.ttl").write_text(f'_:b <http://example.org/name> "{name}" .\n', encoding="utf-8")
-    parsed = parse_files(files_for_paths(tmp_path, [tmp_path / "one.ttl", tmp_path / "two.ttl"]))
-    subjects = {q.subject for q in parsed.quads}
+    project = load_files(files_for_paths(tmp_path, [tmp_path / "one.ttl", tmp_path / "two.ttl"]))
+    subjects = {q.subject for q in project.store}
     assert len(subjects) == 2

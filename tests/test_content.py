@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from sdkg.namespaces import ID, PREFIXES
-from sdkg.project import NO_TERM_FOUND, parse_project, read_sssom
+from sdkg.project import NO_TERM_FOUND, load_project, read_sssom
 
 from .conftest import REPO
 
@@ -20,9 +20,7 @@ MAPPED_KINDS = ("actor/", "case/", "place/", "concept/")
 
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
-    store = ox.Store()
-    store.bulk_extend(parse_project(REPO).quads)
-    return store
+    return load_project(REPO).store
 
 
 def select(store: ox.Store, body: str) -> list[dict[str, str]]:

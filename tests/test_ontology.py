@@ -427,10 +427,9 @@ def test_rules_rerun_replaces_the_inferred_graph(ruled_store: ox.Store) -> None:
 
 
 def test_rules_run_over_the_project() -> None:
-    from sdkg.project import parse_project
+    from sdkg.project import load_project
 
-    store = ox.Store()
-    store.extend(parse_project(REPO).quads)
+    store = load_project(REPO).store
     assert apply_rules(store, RULES) > 0
     critics = store.query(
         f"ASK {{ GRAPH <{INFERRED_GRAPH}> {{ ?actor <{SDKG}criticOf> ?discourse }} }}",

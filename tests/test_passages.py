@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sdkg.passages import QuoteNotFound, anchor, check, normalise, read_normalised, sha256_of
-from sdkg.project import parse_project
+from sdkg.project import load_project
 from sdkg.quotes import passages_of, source_files
 
 from .conftest import REPO
@@ -49,8 +49,7 @@ def test_check_reports_each_mistake() -> None:
 
 
 def test_source_records_match_the_texts(require_sources: Path) -> None:
-    parsed = parse_project(REPO)
-    records = source_files(parsed)
+    records = source_files(load_project(REPO).store)
     assert len(records) >= 2
     for name, digest in records.values():
         text = read_normalised(require_sources / name)
@@ -58,9 +57,9 @@ def test_source_records_match_the_texts(require_sources: Path) -> None:
 
 
 def test_every_passage_is_verbatim_at_its_offsets(require_sources: Path) -> None:
-    parsed = parse_project(REPO)
-    texts = {iri: read_normalised(require_sources / name) for iri, (name, _) in source_files(parsed).items()}
-    passages = passages_of(parsed)
+    store = load_project(REPO).store
+    texts = {iri: read_normalised(require_sources / name) for iri, (name, _) in source_files(store).items()}
+    passages = passages_of(store)
     assert passages, "the data has no passages"
     for record in passages:
         assert record.source in texts, record.passage

@@ -19,7 +19,7 @@ from rdflib.namespace import RDF, RDFS, SH
 
 from sdkg import store as stores
 from sdkg.build import BuildFailed, build, validate
-from sdkg.project import ProjectError, parse_project
+from sdkg.project import ProjectError, load_project
 from sdkg.shapes_doc import render
 from sdkg.validate import load_shapes
 
@@ -76,7 +76,7 @@ def test_the_corpus_is_documented() -> None:
 
 
 def test_the_base_conforms(small_project: Path) -> None:
-    report = validate(small_project, parse_project(small_project))
+    report = validate(small_project, load_project(small_project))
     assert report.conforms, report.text()
 
 
@@ -117,7 +117,7 @@ def test_a_syntax_error_names_file_line_and_column(small_project: Path) -> None:
     shutil.copy(INVALID / "syntax-error.ttl", broken)
     try:
         with pytest.raises(ProjectError) as caught:
-            parse_project(small_project)
+            load_project(small_project)
         with pytest.raises(BuildFailed, match=rf"syntax-error\.ttl:{row['line']}"):
             build(small_project)
     finally:
@@ -156,7 +156,7 @@ def test_shape_files_have_sorted_prefixes() -> None:
 def test_every_class_and_property_the_data_uses_has_a_shape() -> None:
     """A new term in the data needs a shape (closed shapes would refuse it anyway)."""
     shapes = shapes_graph()
-    parsed = parse_project(REPO)
+    parsed = load_project(REPO)
     data = {q.predicate.value for q in parsed.quads_in("data") + parsed.quads_in("mapping")}
     classes = {q.object.value for q in parsed.quads_in("data") if q.predicate.value == str(RDF.type)}
     paths = {str(p) for p in shapes.objects(None, SH.path) if isinstance(p, rdflib.URIRef)}

@@ -2,17 +2,13 @@
 
 Routes, each run in its own process with a time limit:
 
-- ``sdkg``: what ``sdkg build`` runs (``sdkg.validate.validate_project``): pyshacl for the
-  core constraints, the SHACL-SPARQL targets and constraints on pyoxigraph, all at once.
-- ``pyshacl``: pyshacl alone with every shape (SPARQL constraints once per focus node through
-  rdflib; the parsed queries are reused, as in ``sdkg``).
+- ``sdkg``: what ``sdkg build`` runs (``sdkg.validate.validate_project``, engine ``compiled``):
+  every constraint compiled to SPARQL (``sdkg.shacl_compiled``), on an in-memory pyoxigraph store.
+- ``sdkg-disk``: the same queries on an on-disk store (to show why the build validates in memory).
+- ``pyshacl``: pyshacl alone with every shape, node by node (``sdkg validate --engine pyshacl``;
+  SPARQL constraints through rdflib, with each parsed query reused).
 - ``rudof-core``: pyrudof's native engine with the core shapes only (pyrudof does not run
   SHACL-SPARQL constraints); needs a Python with pyrudof (``--rudof-python``).
-- ``oxigraph-sparql``: only the SPARQL targets and constraints on pyoxigraph (the part of
-  ``sdkg`` that is not pyshacl), to show what a rudof-core + oxigraph route would add.
-- ``oxigraph-full``: every shape compiled to SPARQL and run on pyoxigraph
-  (``bench/shacl/oxshacl.py``, a prototype; ``bench/shacl/compare.py`` checks it against
-  ``sdkg.validate`` on the repository and the invalid corpus).
 
 The corpus is ``bench.synthetic`` (valid against the shapes). Results are appended to
 ``bench/shacl/results.tsv``; the README quotes them.
@@ -48,52 +44,38 @@ def corpus(size: int) -> Path:
 
 def child(route: str, project: Path) -> dict[str, object]:
     """Run one route in this process; print a JSON line with the timings."""
+    import tempfile
+
     import pyoxigraph as ox
     import rdflib
 
-    from sdkg.project import parse_project
-    from sdkg.validate import load_shapes, prepared_sparql, to_rdflib, validate_project
+    from sdkg.project import discover, load_files
+    from sdkg.validate import files_graph, load_shapes, pyshacl_report, validate_project
 
     started = time.perf_counter()
-    parsed = parse_project(project)
-    parse = time.perf_counter() - started
-    out: dict[str, object] = {"route": route, "triples": len(parsed.quads), "parse_s": round(parse, 2)}
+    files = discover(project)
+    scratch = tempfile.TemporaryDirectory(dir=WORK) if route == "sdkg-disk" else None
+    loaded = load_files(files, ox.Store(scratch.name) if scratch else ox.Store())
+    out: dict[str, object] = {
+        "route": route,
+        "triples": len(loaded.store),
+        "load_s": round(time.perf_counter() - started, 2),
+    }
     started = time.perf_counter()
-    if route == "sdkg":
-        report = validate_project(parsed, project / "shapes")
+    if route in ("sdkg", "sdkg-disk"):
+        report = validate_project(loaded, project / "shapes")
         out["violations"] = len(report.violations)
+        out["warnings"] = len(report.warnings)
     elif route == "pyshacl":
-        from pyshacl import validate
-
-        data = to_rdflib(parsed.quads)
-        with prepared_sparql():
-            _c, graph, _t = validate(
-                data, shacl_graph=load_shapes(project / "shapes"), advanced=True, allow_warnings=True
-            )
-        assert isinstance(graph, rdflib.Graph)
+        graph = pyshacl_report(files_graph(files), load_shapes(project / "shapes"))
         out["violations"] = len(list(graph.subjects(rdflib.SH.resultSeverity, rdflib.SH.Violation)))
-    elif route == "oxigraph-sparql":
-        from sdkg.shacl_sparql import OxigraphSparql
-
-        shapes = load_shapes(project / "shapes")
-        engine = OxigraphSparql(parsed.quads)
-        engine.expand_targets(shapes)
-        results = engine.take_constraints(shapes)
-        out["violations"] = sum(1 for r in results if str(r.severity).endswith("Violation"))
-    elif route == "oxigraph-full":
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from oxshacl import validate as ox_validate
-
-        findings = ox_validate(parsed.quads, load_shapes(project / "shapes"))
-        out["violations"] = sum(1 for f in findings if f.severity == "Violation")
-        out["warnings"] = sum(1 for f in findings if f.severity != "Violation")
     elif route == "rudof-core":
         nt = WORK / f"{project.name}.nt"
         core = WORK / "shapes-core.ttl"
         if not nt.exists():
             nt.write_bytes(
                 ox.serialize(
-                    [ox.Triple(q.subject, q.predicate, q.object) for q in parsed.quads], format=ox.RdfFormat.N_TRIPLES
+                    [ox.Triple(q.subject, q.predicate, q.object) for q in loaded.store], format=ox.RdfFormat.N_TRIPLES
                 )
                 or b""
             )
@@ -162,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--routes", default="sdkg,oxigraph-sparql,oxigraph-full,rudof-core,pyshacl")
+    parser.add_argument("--routes", default="sdkg,sdkg-disk,rudof-core,pyshacl")
     parser.add_argument("--limit", type=float, default=900, help="seconds per route and size")
     parser.add_argument("--rudof-python", help="a Python interpreter with pyrudof installed")
     options = parser.parse_args(args)

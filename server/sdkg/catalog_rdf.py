@@ -13,14 +13,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .catalog import CannedQuery, CatalogError, load_catalog
+from .namespaces import CATALOG_GRAPH, DCTERMS, RDF, RDFS, SH, XSD
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SH = "http://www.w3.org/ns/shacl#"
-DCTERMS = "http://purl.org/dc/terms/"
 CANONICAL_BASE = "https://w3id.org/sdkg/"
-CATALOG_GRAPH = "https://w3id.org/sdkg/graph/catalog"
 
 _PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>\s*$", re.IGNORECASE | re.MULTILINE)
 _FORM = re.compile(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", re.IGNORECASE)

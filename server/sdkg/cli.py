@@ -19,8 +19,9 @@ from . import store as stores
 from .build import BuildFailed, build, validate
 from .output import format_table
 from .progress import Progress
-from .project import ProjectError, parse_project
+from .project import ProjectError, load_project
 from .stats import coverage, coverage_markdown
+from .validate import ENGINES
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -52,8 +53,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Exit 0 when the project conforms (warnings allowed), 1 on violations, 2 when input is unreadable."""
     try:
-        parsed = parse_project(args.root)
-        report = validate(args.root, parsed)
+        report = validate(args.root, load_project(args.root), args.engine)
     except ProjectError as error:
         log(f"cannot validate: {error}")
         return EXIT_USAGE
@@ -252,10 +252,11 @@ def cmd_wikidata(args: argparse.Namespace) -> int:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from .push import PushFailed, push, summary
+    from .push import PushFailed, credentials, push, summary
 
     try:
-        result = push(args.root, args.to, progress=log, timeout=args.timeout)
+        auth = credentials(args.to, args.user)
+        result = push(args.root, args.to, progress=log, timeout=args.timeout, auth=auth)
     except PushFailed as failure:
         log(f"push failed: {failure}")
         return EXIT_USAGE
@@ -287,6 +288,13 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--format", choices=["text", "json", "turtle"], default="text", help="report format (turtle: the SHACL report)"
+    )
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="compiled",
+        help="compiled: each constraint as one SPARQL query on pyoxigraph, as `sdkg build` runs it (default);"
+        " pyshacl: the reference engine, node by node (slow on large data)",
     )
     p.set_defaults(func=cmd_validate)
 
@@ -321,6 +329,11 @@ def parser() -> argparse.ArgumentParser:
         "--to", required=True, metavar="URL", help="Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store"
     )
     p.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per graph (default: 300)")
+    p.add_argument(
+        "--user",
+        help="log in as this user (Digest or Basic, as the store asks); the password comes from SDKG_PUSH_PASSWORD "
+        "or the netrc entry for the store's host ($NETRC or ~/.netrc), which also works without --user",
+    )
     p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("query", help="run a SPARQL query (text, file or - for stdin) against the local store")

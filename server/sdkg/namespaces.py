@@ -7,7 +7,14 @@ ONTOLOGY_IRI = "https://w3id.org/sdkg/ontology"
 ID = "https://w3id.org/sdkg/id/"
 GRAPH = "https://w3id.org/sdkg/graph/"
 INFERRED_GRAPH = GRAPH + "inferred"
+CATALOG_GRAPH = GRAPH + "catalog"
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+
+DCTERMS = "http://purl.org/dc/terms/"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SH = "http://www.w3.org/ns/shacl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 
 PREFIXES: dict[str, str] = {
     "actor": ID + "actor/",
@@ -16,21 +23,21 @@ PREFIXES: dict[str, str] = {
     "case": ID + "case/",
     "claim": ID + "claim/",
     "concept": ID + "concept/",
-    "dcterms": "http://purl.org/dc/terms/",
+    "dcterms": DCTERMS,
     "discourse": ID + "discourse/",
     "oa": "http://www.w3.org/ns/oa#",
     "owl": "http://www.w3.org/2002/07/owl#",
     "passage": ID + "passage/",
     "place": ID + "place/",
     "prov": "http://www.w3.org/ns/prov#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "rdf": RDF,
+    "rdfs": RDFS,
     "sdkg": SDKG,
-    "sh": "http://www.w3.org/ns/shacl#",
+    "sh": SH,
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "source": ID + "source/",
     "wd": WIKIDATA_ENTITY,
     "wdt": "http://www.wikidata.org/prop/direct/",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "xsd": XSD,
 }
 """Prefixes for query text and serialised results (sorted; the data files use the same)."""

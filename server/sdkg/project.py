@@ -8,7 +8,7 @@ Every parse error names the file, line and column, so an editor can go straight 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,15 +53,25 @@ class ProjectFile:
 
 
 @dataclass
-class ParsedProject:
-    """All quads of a project, in the order the files were found."""
+class LoadedProject:
+    """A project's files, loaded into a store: one named graph per file, the default graph empty.
+
+    The build loads straight into its on-disk store (no Python copy of the quads), so a
+    large corpus costs what ``oxigraph load`` costs; validation then reads that store.
+    """
 
     files: list[ProjectFile]
-    quads: list[ox.Quad] = field(default_factory=list)
+    store: ox.Store = field(default_factory=ox.Store)
+
+    def graphs_of(self, kind: str) -> list[str]:
+        return [f.graph for f in self.files if f.kind == kind]
 
     def quads_in(self, kind: str) -> list[ox.Quad]:
-        graphs = {f.graph for f in self.files if f.kind == kind}
-        return [q for q in self.quads if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in graphs]
+        return [
+            q
+            for graph in self.graphs_of(kind)
+            for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        ]
 
 
 def graph_iri_for(root: Path, path: Path) -> str:
@@ -113,23 +123,46 @@ def files_for_paths(root: Path, paths: Sequence[Path]) -> list[ProjectFile]:
     return files
 
 
-def parse_rdf_file(file: ProjectFile) -> list[ox.Quad]:
-    """Parse one RDF file into quads in its graph; quads a dataset format names keep their own graph."""
-    graph = ox.NamedNode(file.graph)
-    fmt = RDF_FORMATS[file.path.suffix]
+def load_rdf_file(file: ProjectFile, store: ox.Store) -> None:
+    """Load one RDF file into its graph; quads a dataset format names keep their own graph.
+
+    ``bulk_load`` gives every file's blank nodes fresh names, so two files' ``_:b`` stay apart.
+    """
     try:
-        # Blank node labels are local to a file: renaming keeps two files' _:b apart.
-        parsed = ox.parse(path=file.path, format=fmt, base_iri=file.path.resolve().as_uri(), rename_blank_nodes=True)
-        return [
-            ox.Quad(
-                q.subject, q.predicate, q.object, graph if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name
-            )
-            for q in parsed
-        ]
+        store.bulk_load(
+            path=file.path,
+            format=RDF_FORMATS[file.path.suffix],
+            base_iri=file.path.resolve().as_uri(),
+            to_graph=ox.NamedNode(file.graph),
+        )
     except SyntaxError as error:
         raise ProjectError(file.path, error.msg, error.lineno, error.offset) from None
     except (OSError, ValueError) as error:
         raise ProjectError(file.path, str(error)) from None
+
+
+def read_rdf_file(file: ProjectFile) -> Iterator[ox.Quad]:
+    """A file's quads as written, without a store: oxigraph's store keeps ``"5"^^xsd:nonNegativeInteger``
+    as ``xsd:integer``, so the reference SHACL engine reads the files themselves."""
+    graph = ox.NamedNode(file.graph)
+    try:
+        for q in ox.parse(
+            path=file.path,
+            format=RDF_FORMATS[file.path.suffix],
+            base_iri=file.path.resolve().as_uri(),
+            rename_blank_nodes=True,
+        ):
+            yield ox.Quad(
+                q.subject, q.predicate, q.object, graph if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name
+            )
+    except SyntaxError as error:
+        raise ProjectError(file.path, error.msg, error.lineno, error.offset) from None
+    except (OSError, ValueError) as error:
+        raise ProjectError(file.path, str(error)) from None
+
+
+def read_file(file: ProjectFile) -> Iterator[ox.Quad]:
+    return iter(parse_sssom_file(file)) if file.kind == "mapping" else read_rdf_file(file)
 
 
 def read_sssom(path: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
@@ -199,21 +232,30 @@ def is_suggestion(row: dict[str, str]) -> bool:
     return comment.startswith("unreviewed") or (confidence != "" and float(confidence) < 0.5)
 
 
-def parse_file(file: ProjectFile) -> list[ox.Quad]:
-    return parse_sssom_file(file) if file.kind == "mapping" else parse_rdf_file(file)
+def load_file(file: ProjectFile, store: ox.Store) -> None:
+    if file.kind == "mapping":
+        store.bulk_extend(parse_sssom_file(file))
+    else:
+        load_rdf_file(file, store)
 
 
-def parse_files(
-    files: Iterable[ProjectFile], on_file: Callable[[int, ProjectFile], None] | None = None
-) -> ParsedProject:
-    """Parse every file; the first broken one stops the parse with a :class:`ProjectError`."""
+def load_files(
+    files: Iterable[ProjectFile],
+    store: ox.Store | None = None,
+    on_file: Callable[[int, ProjectFile], None] | None = None,
+) -> LoadedProject:
+    """Load every file into ``store`` (a new in-memory one by default).
+
+    The first broken file stops the load with a :class:`ProjectError`; the store is then
+    half-filled, so a caller that loads into a build directory discards it.
+    """
     files = list(files)
-    parsed = ParsedProject(files)
+    project = LoadedProject(files, store if store is not None else ox.Store())
     for done, file in enumerate(files, start=1):
-        parsed.quads.extend(parse_file(file))
+        load_file(file, project.store)
         if on_file is not None:
             on_file(done, file)
-    return parsed
+    return project
 
 
 def require_project(root: Path) -> None:
@@ -221,7 +263,7 @@ def require_project(root: Path) -> None:
         raise ProjectError(root, "not an SDKG project (no ontology/ or data/ directory); use --root")
 
 
-def parse_project(root: Path) -> ParsedProject:
-    """Find and parse the ontology, data and mappings of the project at ``root``."""
+def load_project(root: Path, store: ox.Store | None = None) -> LoadedProject:
+    """Find the ontology, data and mappings of the project at ``root`` and load them."""
     require_project(root)
-    return parse_files(discover(root))
+    return load_files(discover(root), store)

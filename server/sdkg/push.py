@@ -5,15 +5,24 @@ so what reaches the remote store has passed the same gate as what ``sdkg serve``
 Each named graph (one per project file, plus the inferred graph) replaces the graph of the
 same name on the store with ``PUT <gsp-url>?graph=<graph IRI>``, so pushing twice leaves
 the same content.
+
+Stores that want a login (Virtuoso's ``/sparql-graph-crud-auth``, a secured Fuseki or
+GraphDB) get one from :func:`credentials`: the user from ``--user`` and the password from
+``SDKG_PUSH_PASSWORD``, or both from the netrc entry for the store's host, never from the
+command line, where other users of the machine could read it. Digest or Basic is chosen
+by the store's challenge.
 """
 
 from __future__ import annotations
 
 import json
+import netrc
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pyoxigraph as ox
@@ -22,6 +31,7 @@ from . import store as stores
 from .build import read_build_info
 
 CONTENT_TYPE = "application/n-triples"
+PASSWORD_VARIABLE = "SDKG_PUSH_PASSWORD"
 
 
 class PushFailed(Exception):
@@ -34,6 +44,51 @@ class PushResult:
     triples: int
     bytes: int
     seconds: float
+
+
+class ChallengeAuth(httpx.Auth):
+    """Answer the store's challenge: Digest (Virtuoso) when it asks for Digest, else Basic (Fuseki, GraphDB)."""
+
+    def __init__(self, user: str, password: str):
+        self.user = user
+        self.digest = httpx.DigestAuth(user, password)
+        self.basic = httpx.BasicAuth(user, password)
+        self.use_basic = False
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self.use_basic:
+            yield from self.basic.auth_flow(request)
+            return
+        flow = self.digest.auth_flow(request)  # sends the cached Digest challenge's answer once it has one
+        response = yield next(flow)
+        try:
+            yield flow.send(response)
+        except StopIteration:  # no Digest challenge: retry with Basic if that is what the store asked for
+            schemes = [h.split(" ", 1)[0].lower() for h in response.headers.get_list("www-authenticate")]
+            if response.status_code == 401 and "basic" in schemes:
+                self.use_basic = True
+                yield from self.basic.auth_flow(request)
+
+
+def credentials(url: str, user: str | None, environ: Mapping[str, str] = os.environ) -> ChallengeAuth | None:
+    """The login for ``url``: ``user`` with ``$SDKG_PUSH_PASSWORD``, else the netrc entry for its host ($NETRC or
+    ~/.netrc); ``None`` when neither gives one (the store is open)."""
+    password = environ.get(PASSWORD_VARIABLE)
+    if user and password:
+        return ChallengeAuth(user, password)
+    host = urlsplit(url).hostname or ""
+    path = Path(environ["NETRC"]) if environ.get("NETRC") else Path.home() / ".netrc"
+    entry = None
+    if path.is_file():
+        try:
+            entry = netrc.netrc(str(path)).authenticators(host)
+        except (netrc.NetrcParseError, OSError) as error:
+            raise PushFailed(f"cannot read {path}: {error}") from None
+    if entry is not None and entry[2] is not None and (not user or entry[0] == user):
+        return ChallengeAuth(entry[0], entry[2])
+    if user:
+        raise PushFailed(f"--user {user} needs a password: set {PASSWORD_VARIABLE} or add {host} to {path}")
+    return None
 
 
 def graphs_of(build_dir: Path, store: ox.Store) -> list[str]:
@@ -63,7 +118,7 @@ def push(
     url: str,
     progress: Callable[[str], None] = lambda _m: None,
     timeout: float = 300.0,
-    auth: tuple[str, str] | None = None,
+    auth: httpx.Auth | None = None,
 ) -> PushResult:
     """PUT every named graph of the current build to the Graph Store Protocol endpoint at ``url``."""
     build_dir = current_build(root)
@@ -81,6 +136,10 @@ def push(
                 )
             except httpx.HTTPError as error:
                 raise PushFailed(f"cannot reach {url}: {error}") from None
+            if response.status_code == 401 and auth is None:
+                raise PushFailed(f"{url} wants a login (401): give --user and {PASSWORD_VARIABLE}, or a netrc entry")
+            if response.status_code == 401:
+                raise PushFailed(f"{url} refused the login (401): check the user and password")
             if response.status_code >= 300:
                 raise PushFailed(f"{url} refused graph <{graph}>: {response.status_code} {response.text.strip()[:300]}")
             total_triples += triples

@@ -14,11 +14,13 @@ import pyoxigraph as ox
 
 from .namespaces import SDKG
 from .passages import check, find_source_text, read_normalised, sha256_of
-from .project import ParsedProject
-from .validate import Locator, Result
+from .project import LoadedProject
+from .validate import Locator, Result, store_term
 
 OA = "http://www.w3.org/ns/oa#"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+SOURCE_FILE_NAME = ox.NamedNode(SDKG + "sourceFileName")
+TEXT_SHA256 = ox.NamedNode(SDKG + "normalisedTextSha256")
 QUOTE_CHECK = "sdkg:QuoteCheck"
 
 
@@ -31,10 +33,8 @@ class PassageRecord:
     end: int | None
 
 
-def passages_of(parsed: ParsedProject) -> list[PassageRecord]:
-    """Read passages from the quads: source, exact, start, end (through the selectors)."""
-    store = ox.Store()
-    store.bulk_extend(parsed.quads)
+def passages_of(store: ox.Store) -> list[PassageRecord]:
+    """Read passages from the store: source, exact, start, end (through the selectors)."""
     query = f"""
         SELECT ?p ?src ?exact ?start ?end WHERE {{
           ?p a <{SDKG}Passage> .
@@ -62,36 +62,45 @@ def text_of(term: object) -> str:
     return str(getattr(term, "value", term))
 
 
-def source_files(parsed: ParsedProject) -> dict[str, tuple[str, str | None]]:
+def source_files(store: ox.Store) -> dict[str, tuple[str, str | None]]:
     """Map each source IRI to its file name and recorded SHA-256."""
-    names: dict[str, str] = {}
-    hashes: dict[str, str] = {}
-    for q in parsed.quads:
-        if q.predicate.value == SDKG + "sourceFileName":
-            names[text_of(q.subject)] = text_of(q.object)
-        elif q.predicate.value == SDKG + "normalisedTextSha256":
-            hashes[text_of(q.subject)] = text_of(q.object)
+    names = {text_of(q.subject): text_of(q.object) for q in store.quads_for_pattern(None, SOURCE_FILE_NAME, None)}
+    hashes = {text_of(q.subject): text_of(q.object) for q in store.quads_for_pattern(None, TEXT_SHA256, None)}
     return {iri: (name, hashes.get(iri)) for iri, name in names.items()}
 
 
-def check_quotes(root: Path, parsed: ParsedProject) -> list[Result]:
+def label_of(store: ox.Store, node: str) -> str | None:
+    label = next(store.quads_for_pattern(store_term(node), RDFS_LABEL, None), None)
+    return text_of(label.object) if label is not None else None
+
+
+def check_quotes(root: Path, project: LoadedProject) -> list[Result]:
     """A violation per passage that is not verbatim at its offsets; a warning per missing text.
 
     Offsets that are wrong on their face (start not before end, end - start not the quote's
     length, end beyond the recorded text length) are left to the shapes, which report them
     without needing the text.
     """
-    locator = Locator(parsed, root)
-    labels = {text_of(q.subject): text_of(q.object) for q in parsed.quads if q.predicate.value == RDFS_LABEL}
+    locator = Locator(project, root)
     texts: dict[str, str | None] = {}
     results: list[Result] = []
-    files = source_files(parsed)
+    files = source_files(project.store)
 
     def result(severity: str, node: str, message: str, value: str | None = None) -> Result:
         file, line = locator.locate(node, OA + "hasSelector" if value is not None else None)
         path = "oa:hasSelector/oa:exact" if value is not None else None
         return Result(
-            severity, node, labels.get(node), path, value, message, QUOTE_CHECK, QUOTE_CHECK, file, line, QUOTE_CHECK
+            severity,
+            node,
+            label_of(project.store, node),
+            path,
+            value,
+            message,
+            QUOTE_CHECK,
+            QUOTE_CHECK,
+            file,
+            line,
+            QUOTE_CHECK,
         )
 
     for source, (name, digest) in files.items():
@@ -111,7 +120,7 @@ def check_quotes(root: Path, parsed: ParsedProject) -> list[Result]:
             texts[source] = None
             continue
         texts[source] = text
-    for record in passages_of(parsed):
+    for record in passages_of(project.store):
         if record.source not in texts:
             if record.source is not None:
                 unnamed = f"the passage's source <{record.source}> names no text file (sdkg:sourceFileName)"

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -24,7 +25,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
 from .namespaces import ID, ONTOLOGY_IRI, PREFIXES
-from .project import parse_project
+from .project import discover, read_file, require_project
 
 FULL_IRI = ONTOLOGY_IRI + "/full"
 """The IRI of the merged ontology+data file; distinct from the ontology's, so both can be open at once."""
@@ -41,7 +42,7 @@ EXTRA_PREFIXES: dict[str, str] = {
 }
 
 
-def to_graph(quads: list[ox.Quad]) -> Graph:
+def to_graph(quads: Iterable[ox.Quad]) -> Graph:
     """Merge quads into one rdflib graph (blank nodes stay distinct per parsed file)."""
     graph = Graph()
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
@@ -127,9 +128,12 @@ def write_html(ontology_ttl: Path, destination: Path) -> Path:
 def write_release(root: Path, out_dir: Path) -> list[Path]:
     """Write the release files of the project at ``root`` into ``out_dir``; return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    project = parse_project(root)
-    ontology = to_graph(project.quads_in("ontology"))
-    data = to_graph(project.quads_in("data") + project.quads_in("mapping"))
+    require_project(root)
+    files = discover(
+        root
+    )  # read as written: the store would keep owl:cardinality "1"^^xsd:nonNegativeInteger as xsd:integer
+    ontology = to_graph(quad for file in files if file.kind == "ontology" for quad in read_file(file))
+    data = to_graph(quad for file in files if file.kind != "ontology" for quad in read_file(file))
 
     ttl = out_dir / ONTOLOGY_FILE
     shutil.copyfile(root / "ontology" / ONTOLOGY_FILE, ttl)

@@ -1,4 +1,4 @@
-"""SHACL validation of a parsed project, with results an editor can act on.
+"""SHACL validation of a loaded project, with results an editor can act on.
 
 Every result says where: the file and line (the line of the offending property
 when it can be found, else of the node's block; the row of an SSSOM table for a
@@ -13,7 +13,7 @@ import functools
 import json
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,9 +28,12 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
 from .namespaces import PREFIXES
-from .project import ParsedProject, ProjectError, expand_curie, read_sssom
-from .shacl_sparql import OxigraphSparql, add_to_report
+from .project import LoadedProject, ProjectError, ProjectFile, expand_curie, read_file, read_sssom
+from .shacl_compiled import UnsupportedShape, validate_store
 
+RDFS_LABEL = ox.NamedNode(str(RDFS.label))
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+NAMESPACES = rdflib.Graph().namespace_manager
 SEVERITY_NAMES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
 SHAPES_NS = "https://w3id.org/sdkg/shapes#"
 DISPLAY_PREFIXES = {**PREFIXES, "sdkgsh": SHAPES_NS, "wikidata": PREFIXES["wd"]}
@@ -151,12 +154,31 @@ def display_term(term: rdflib.term.Node | None) -> str:
     return compact(str(term)) if isinstance(term, rdflib.URIRef) else str(term)
 
 
-def to_rdflib(quads: list[ox.Quad]) -> rdflib.Graph:
-    """Merge quads into one rdflib graph (pyshacl's input), through N-Triples."""
+def term_of(term: object) -> rdflib.term.Node:
+    """A store term as rdflib's, blank node ids kept so a report's nodes can be looked up again."""
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    assert isinstance(term, ox.Literal)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    if term.datatype.value == XSD_STRING:
+        return rdflib.Literal(term.value)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+
+
+def store_term(text: str) -> ox.NamedNode | ox.BlankNode:
+    """The store term a report names: IRIs always have a colon, oxigraph's blank node ids never."""
+    return ox.NamedNode(text) if ":" in text else ox.BlankNode(text)
+
+
+def files_graph(files: Iterable[ProjectFile]) -> rdflib.Graph:
+    """The files' triples in one rdflib graph, literals as written: the reference engine's input."""
     graph = rdflib.Graph()
-    data = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in quads], format=ox.RdfFormat.N_TRIPLES)
-    if data:
-        graph.parse(data=data, format="nt")
+    for file in files:
+        for quad in read_file(file):
+            graph.add((term_of(quad.subject), term_of(quad.predicate), term_of(quad.object)))
     return graph
 
 
@@ -215,25 +237,64 @@ def prepared_sparql() -> Iterator[None]:
             processor.SPARQLProcessor.query = original  # type: ignore[method-assign]
 
 
-def validate_project(parsed: ParsedProject, shapes_dir: Path) -> ValidationReport:
-    """Validate data and mappings against the shapes, with the ontology for class hierarchy."""
-    data = to_rdflib(parsed.quads)
+ENGINES = ("compiled", "pyshacl")
+
+
+def validate_project(project: LoadedProject, shapes_dir: Path, engine: str = "compiled") -> ValidationReport:
+    """Validate data and mappings against the shapes, with the ontology for the class hierarchy.
+
+    ``compiled`` runs each constraint as one SPARQL query over all focus nodes, on the
+    store itself (seconds at millions of triples); ``pyshacl`` is the reference engine,
+    node by node in Python, for cross-checking on small projects.
+    """
     shapes = load_shapes(shapes_dir)
-    engine = OxigraphSparql(parsed.quads, display_term)
-    engine.expand_targets(shapes)
-    sparql_results = engine.take_constraints(shapes)
+    if engine == "pyshacl":
+        data = files_graph(project.files)
+        report_graph = pyshacl_report(data, shapes)
+        owner_of: OwnerOf = graph_owner(data)
+    elif engine == "compiled":
+        try:
+            report_graph = validate_store(project.store, shapes, display_term)
+        except UnsupportedShape as error:
+            raise ProjectError(shapes_dir, f"the shapes cannot be compiled: {error}") from None
+        owner_of = store_owner(project.store)
+    else:
+        raise ValueError(f"unknown SHACL engine {engine!r}; use one of {', '.join(ENGINES)}")
+    reader = ResultReader(report_graph, project.store, owner_of, Locator(project, shapes_dir.parent))
+    results = [reader.read(node) for node in report_graph.subjects(SH.resultSeverity, None)]
+    results.sort(key=sort_key)
+    return ValidationReport(results, report_graph)
+
+
+OwnerOf = Callable[[str], tuple[str, str] | None]
+
+
+def store_owner(store: ox.Store) -> OwnerOf:
+    """The subject and predicate that point at a blank node (a selector's passage)."""
+
+    def owner_of(node: str) -> tuple[str, str] | None:
+        use = next(store.quads_for_pattern(None, None, ox.BlankNode(node), None), None)
+        return (str(getattr(use.subject, "value", use.subject)), use.predicate.value) if use is not None else None
+
+    return owner_of
+
+
+def graph_owner(graph: rdflib.Graph) -> OwnerOf:
+    def owner_of(node: str) -> tuple[str, str] | None:
+        use = next(iter(graph.subject_predicates(rdflib.BNode(node))), None)
+        return (str(use[0]), str(use[1])) if use is not None else None
+
+    return owner_of
+
+
+def pyshacl_report(data: rdflib.Graph, shapes: rdflib.Graph) -> rdflib.Graph:
     with prepared_sparql():
         _conforms, report_graph, _text = pyshacl_validate(
             data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
         )
     if not isinstance(report_graph, rdflib.Graph):
-        raise ProjectError(shapes_dir, f"the shapes cannot be used: {report_graph}")
-    add_to_report(report_graph, sparql_results)
-    locator = Locator(parsed, shapes_dir.parent)
-    reader = ResultReader(report_graph, shapes, data, locator)
-    results = [reader.read(node) for node in report_graph.subjects(SH.resultSeverity, None)]
-    results.sort(key=sort_key)
-    return ValidationReport(results, report_graph)
+        raise ValueError(f"the shapes cannot be used: {report_graph}")
+    return report_graph
 
 
 def sort_key(result: Result) -> tuple[bool, str, int, str, str]:
@@ -243,10 +304,10 @@ def sort_key(result: Result) -> tuple[bool, str, int, str, str]:
 class ResultReader:
     """Turn one sh:ValidationResult into a located :class:`Result`."""
 
-    def __init__(self, report: rdflib.Graph, shapes: rdflib.Graph, data: rdflib.Graph, locator: Locator):
+    def __init__(self, report: rdflib.Graph, store: ox.Store, owner_of: OwnerOf, locator: Locator):
         self.report = report
-        self.shapes = shapes
-        self.data = data
+        self.store = store
+        self.owner_of = owner_of
         self.locator = locator
 
     def one(self, node: rdflib.term.Node, predicate: rdflib.URIRef) -> rdflib.term.Node | None:
@@ -259,20 +320,20 @@ class ResultReader:
         shape = self.one(node, SH.sourceShape)
         constraint = self.one(node, SH.sourceConstraint)
         path_text = self.path_text(path, self.report) if path is not None else None
-        owner = focus
+        owner = str(focus)
         if isinstance(focus, rdflib.BNode):  # a selector: report its passage
-            owner = next(iter(self.data.subjects(None, focus)), focus)
-            link = next(iter(self.data.predicates(owner, focus)), None)
-            if link is not None:
-                path_text = f"{compact(str(link))}/{path_text}" if path_text else compact(str(link))
-        label = next(iter(self.data.objects(owner, RDFS.label)), None) if owner is not None else None
+            use = self.owner_of(str(focus))
+            if use is not None:
+                owner, link = use[0], compact(use[1])
+                path_text = f"{link}/{path_text}" if path_text else link
+        label = next(self.store.quads_for_pattern(store_term(owner), RDFS_LABEL, None, None), None)
         predicate = str(path) if isinstance(path, rdflib.URIRef) else None
         value_iri = str(value) if isinstance(value, rdflib.URIRef) else None
-        file, line = self.locator.locate(str(owner), predicate, value_iri, inside=focus is not owner)
+        file, line = self.locator.locate(owner, predicate, value_iri, inside=owner != str(focus))
         return Result(
             severity=SEVERITY_NAMES.get(str(self.one(node, SH.resultSeverity)), "Violation"),
-            focus_node=str(owner),
-            focus_label=str(label) if label is not None else None,
+            focus_node=owner,
+            focus_label=str(getattr(label.object, "value", label.object)) if label is not None else None,
             path=path_text,
             value=self.value_text(value) if value is not None else None,
             message=str(self.one(node, SH.resultMessage) or "constraint not met"),
@@ -303,33 +364,48 @@ class ResultReader:
         if isinstance(value, rdflib.URIRef):
             return compact(str(value))
         if isinstance(value, rdflib.Literal):
-            return value.n3(self.data.namespace_manager)
+            return value.n3(NAMESPACES)
         return str(value)
 
 
 class Locator:
-    """Find the file and line where a node, or one of its properties, is written."""
+    """Find the file and line where a node, or one of its properties, is written.
 
-    def __init__(self, parsed: ParsedProject, root: Path | None = None):
+    The store says which graph (so which file) holds a triple; when several do, the
+    first file in the project's order wins. Only the few reported nodes are looked up.
+    """
+
+    def __init__(self, project: LoadedProject, root: Path | None = None):
         self.root = root.resolve() if root is not None else None
-        self.files = {f.graph: f for f in parsed.files}
-        self.graph_of_subject: dict[str, str] = {}
-        self.graph_of_type: dict[str, str] = {}
-        self.graph_of_triple: dict[tuple[str, str, str], str] = {}
-        self.graph_of_pair: dict[tuple[str, str], str] = {}
-        self.first_use: dict[str, tuple[str, str, str]] = {}
-        for quad in parsed.quads:
-            if not isinstance(quad.graph_name, ox.NamedNode):
-                continue
-            subject, graph = str(getattr(quad.subject, "value", quad.subject)), quad.graph_name.value
-            self.graph_of_subject.setdefault(subject, graph)
-            self.graph_of_pair.setdefault((subject, quad.predicate.value), graph)
-            if quad.predicate.value == str(RDF.type):
-                self.graph_of_type.setdefault(subject, graph)
-            if isinstance(quad.object, ox.NamedNode):
-                self.graph_of_triple.setdefault((subject, quad.predicate.value, quad.object.value), graph)
-                self.first_use.setdefault(quad.object.value, (subject, quad.predicate.value, graph))
+        self.store = project.store
+        self.files = {f.graph: f for f in project.files}
+        self.order = {f.graph: index for index, f in enumerate(project.files)}
         self.lines: dict[Path, list[str]] = {}
+
+    def first_graph(self, quads: Iterable[ox.Quad]) -> ox.Quad | None:
+        """The quad in the earliest file (graphs no file owns come last)."""
+        best, rank = None, len(self.order) + 1
+        for quad in quads:
+            graph = quad.graph_name
+            place = self.order.get(graph.value, len(self.order)) if isinstance(graph, ox.NamedNode) else rank
+            if place < rank:
+                best, rank = quad, place
+        return best
+
+    def graph_of(
+        self, subject: str | None, predicate: str | None = None, value: str | None = None
+    ) -> tuple[str, ox.Quad] | None:
+        quad = self.first_graph(
+            self.store.quads_for_pattern(
+                store_term(subject) if subject is not None else None,
+                ox.NamedNode(predicate) if predicate else None,
+                ox.NamedNode(value) if value else None,
+                None,
+            )
+        )
+        if quad is None or not isinstance(quad.graph_name, ox.NamedNode):
+            return None
+        return quad.graph_name.value, quad
 
     def display(self, path: Path) -> str:
         if self.root is not None:
@@ -343,15 +419,19 @@ class Locator:
         self, iri: str, predicate: str | None = None, value: str | None = None, inside: bool = False
     ) -> tuple[str | None, int | None]:
         """The file and line of ``iri``'s block, or of its ``predicate`` (with ``value``) in it."""
-        graph = None
+        found = None
         if predicate and value:
-            graph = self.graph_of_triple.get((iri, predicate, value))
-        if predicate and graph is None and predicate != str(RDF.type):
-            graph = self.graph_of_pair.get((iri, predicate))
-        graph = graph or self.graph_of_type.get(iri) or self.graph_of_subject.get(iri)
-        if graph is None and iri in self.first_use:  # never described: point at its first use
-            iri, predicate, graph = self.first_use[iri]
-            value, inside = None, True
+            found = self.graph_of(iri, predicate, value)
+        if predicate and found is None and predicate != str(RDF.type):
+            found = self.graph_of(iri, predicate)
+        found = found or self.graph_of(iri, str(RDF.type)) or self.graph_of(iri)
+        if found is None and ":" in iri:  # never described: point at its first use
+            use = self.graph_of(None, None, iri)
+            if use is not None:
+                quad = use[1]
+                iri, predicate = str(getattr(quad.subject, "value", quad.subject)), quad.predicate.value
+                found, value, inside = use, None, True
+        graph = found[0] if found else None
         file = self.files.get(graph) if graph else None
         if file is None:
             return None, None

@@ -6,6 +6,10 @@ of the build's named graphs as its default graph (``oxigraph serve --union-defau
 Fuseki ``unionDefaultGraph``, Virtuoso's default), like the local engine does;
 :meth:`RemoteEngine.check_union_default_graph` says whether it does.
 
+Two Virtuoso 7.2 habits are smoothed over here: it answers ASK with a one-column table
+(``__ASK_RETVAL``) instead of a boolean, and it keeps its own graphs (``virtrdf#`` and a
+few more) in the store, which :meth:`RemoteEngine.triple_count` leaves out.
+
 Parameters are never pasted into the query text: each value is serialised as an RDF term
 (pyoxigraph escapes and validates it) into a ``VALUES`` block joined at the top of the
 query's WHERE group, which binds the variable before the rest of the pattern as
@@ -33,6 +37,11 @@ USER_AGENT = "sdkg-remote-engine"
 COUNT_TTL = 60.0
 ASK_RESULTS = "application/sparql-results+json"
 ASK_GRAPH = "application/n-triples"
+STORE_GRAPHS = (  # the store's own graphs, not the build's (Virtuoso's quad-map schema, LDP terms, service description)
+    "http://www.openlinksw.com/schemas/virtrdf#",
+    "http://www.w3.org/ns/ldp#",
+    "http://localuriqaserver/sparql",
+)
 
 
 class RemoteStoreError(WorkerFailed):
@@ -185,7 +194,9 @@ class RemoteEngine:
         deadline = min(timeout, self.timeout) if timeout else self.timeout
         response = await self._post(query, ASK_GRAPH if graph else ASK_RESULTS, dataset, deadline)
         rows = max_rows if max_rows is not None else self.max_rows
-        return await run_in_threadpool(answer, response, results_format, graph_format, rows, self.prefixes, context_url)
+        return await run_in_threadpool(
+            answer, response, results_format, graph_format, rows, self.prefixes, context_url, form == "ASK"
+        )
 
     async def _post(self, query: str, accept: str, dataset: Dataset, deadline: float) -> httpx.Response:
         form: dict[str, str | list[str]] = {"query": query}
@@ -203,11 +214,12 @@ class RemoteEngine:
         return response
 
     def triple_count(self) -> int:
-        """Quads in the store's named graphs (what a pushed build holds); cached for a minute."""
+        """Quads in the store's named graphs (what a pushed build holds), not its own; cached for a minute."""
         now = time.monotonic()
         if self._count is not None and now - self._count[0] < COUNT_TTL:
             return self._count[1]
-        query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+        own = ", ".join(f"<{g}>" for g in STORE_GRAPHS)
+        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({own})) }}"
         try:
             response = httpx.post(
                 self.url,
@@ -248,37 +260,98 @@ def answer(
     max_rows: int | None,
     prefixes: dict[str, str] | None,
     context_url: str | None,
+    ask: bool = False,
 ) -> QueryOutput:
     """Read the store's answer and write it as the local engine would (in one thread: pyoxigraph results are bound)."""
     media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    try:
-        if media in ("application/n-triples", "text/plain", "text/turtle", "application/n-quads"):
-            if graph_format is None:
-                raise NotAcceptable(GRAPH_FORMATS)
-            rdf_format = ox.RdfFormat.TURTLE if media == "text/turtle" else ox.RdfFormat.N_QUADS
-            triples, truncated = take(
-                (ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(response.content, format=rdf_format)),
-                max_rows,
-            )
-            body = serialise_graph(triples, graph_format, prefixes, context_url)
-            return QueryOutput(body, graph_format.media_type, "graph", rows=len(triples), truncated=truncated)
-        if media not in ("application/sparql-results+json", "application/json"):
-            raise RemoteStoreError(
-                f"the store answered with {media or 'no content type'}, not JSON results or N-Triples"
-            )
-        if results_format is None:
-            raise NotAcceptable(RESULT_FORMATS)
-        result = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
-    except SyntaxError as error:
-        raise RemoteStoreError(f"cannot read the store's answer ({media}): {error}") from None
-    if isinstance(result, ox.QueryBoolean):
-        body = result.serialize(format=RESULTS_FORMAT_OF[results_format.media_type]) or b""
-        return QueryOutput(body, results_format.media_type, "boolean", rows=1)
-    variables = [v.value for v in result.variables]
-    solutions, truncated = take(iter(result), max_rows)
-    rows = [[solution[v] for v in variables] for solution in solutions]
+    if media in ("application/n-triples", "text/plain", "text/turtle", "application/n-quads"):
+        if graph_format is None:
+            raise NotAcceptable(GRAPH_FORMATS)
+        rdf_format = ox.RdfFormat.TURTLE if media == "text/turtle" else ox.RdfFormat.N_QUADS
+        triples, truncated = read_triples(response.content, rdf_format, max_rows, media)
+        body = serialise_graph(triples, graph_format, prefixes, context_url)
+        return QueryOutput(body, graph_format.media_type, "graph", rows=len(triples), truncated=truncated)
+    if media not in ("application/sparql-results+json", "application/json"):
+        raise RemoteStoreError(f"the store answered with {media or 'no content type'}, not JSON results or N-Triples")
+    if results_format is None:
+        raise NotAcceptable(RESULT_FORMATS)
+    content = boolean_of_table(response.content) if ask else response.content
+    table = read_table(valid_blank_nodes(content), max_rows, media, RESULTS_FORMAT_OF[results_format.media_type])
+    if isinstance(table, bytes):  # a boolean, already written
+        return QueryOutput(table, results_format.media_type, "boolean", rows=1)
+    variables, rows, truncated = table
     body = write_solutions(results_format.media_type, variables, rows, truncated)
     return QueryOutput(body, results_format.media_type, "solutions", rows=len(rows), truncated=truncated)
+
+
+Row = list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]
+
+
+def read_triples(content: bytes, rdf_format: ox.RdfFormat, max_rows: int | None, media: str) -> tuple[list[Any], bool]:
+    """The answer's triples; a malformed answer is a :class:`RemoteStoreError` (the parser is dropped here first,
+    since pyoxigraph objects must die in the thread that made them)."""
+    try:
+        return take(
+            (ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(content, format=rdf_format)), max_rows
+        )
+    except SyntaxError as error:
+        message = str(error)
+    raise RemoteStoreError(f"cannot read the store's answer ({media}): {message}")
+
+
+def read_table(
+    content: bytes, max_rows: int | None, media: str, boolean_format: ox.QueryResultsFormat
+) -> bytes | tuple[list[str], list[Row], bool]:
+    """Variables, rows and truncation of a JSON results answer, or a boolean answer written in ``boolean_format``."""
+    message = ""
+    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | None = None
+    try:
+        result = ox.parse_query_results(content, format=ox.QueryResultsFormat.JSON)
+        if isinstance(result, ox.QueryBoolean):
+            return result.serialize(format=boolean_format) or b""
+        assert isinstance(result, ox.QuerySolutions)
+        variables = [v.value for v in result.variables]
+        solutions, truncated = take(iter(result), max_rows)
+        return variables, [[solution[v] for v in variables] for solution in solutions], truncated
+    except SyntaxError as error:
+        message = str(error)
+    finally:
+        del result  # here, not in the event loop's thread, where a traceback would drop it
+    raise RemoteStoreError(f"cannot read the store's answer ({media}): {message}")
+
+
+def valid_blank_nodes(content: bytes) -> bytes:
+    """The answer with blank node labels pyoxigraph accepts: Virtuoso writes ``nodeID://b10006``, which is not one.
+
+    Each label is renumbered within the answer, so equal labels stay equal and different ones different.
+    """
+    if b'"bnode"' not in content:
+        return content
+    try:
+        document = json.loads(content)
+        rows = document["results"]["bindings"]
+    except (ValueError, KeyError, TypeError):
+        return content  # not the shape we know: the parser says what is wrong
+    labels: dict[str, str] = {}
+    for row in rows:
+        for binding in row.values():
+            if isinstance(binding, dict) and binding.get("type") == "bnode":
+                binding["value"] = labels.setdefault(str(binding.get("value")), f"b{len(labels)}")
+    return json.dumps(document).encode()
+
+
+def boolean_of_table(content: bytes) -> bytes:
+    """An ASK answer as SPARQL JSON's boolean; Virtuoso 7.2 sends a table instead (one row holding 1 when true,
+    no row when false)."""
+    try:
+        document = json.loads(content)
+    except ValueError:
+        return content  # not JSON: the parser says so
+    if not isinstance(document, dict) or "boolean" in document or "results" not in document:
+        return content
+    rows = document["results"].get("bindings", [])
+    truth = any(b.get("value") not in ("0", "false") for row in rows for b in row.values())
+    return json.dumps({"head": {}, "boolean": truth}).encode()
 
 
 def check_status(response: httpx.Response, url: str, deadline: float) -> None:

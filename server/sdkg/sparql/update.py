@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from .. import store as stores
 from ..build import BUILD_INFO, infer, validate
 from ..namespaces import INFERRED_GRAPH
-from ..project import ParsedProject, ProjectError, ProjectFile, discover
+from ..project import LoadedProject, ProjectError, ProjectFile, discover
 from ..validate import ValidationReport
 
 Change = Callable[[ox.Store], None]
@@ -43,16 +43,16 @@ def load_copy(store_path: Path) -> ox.Store:
     return copy
 
 
-def check(root: Path, quads: list[ox.Quad]) -> ValidationReport:
+def check(root: Path, store: ox.Store) -> ValidationReport:
     """Validate the changed data as a build would; graphs no file owns count as data."""
     try:
         files = discover(root)
     except ProjectError as error:
         raise ChangeRefused(500, f"cannot read the project: {error}") from None
     owned = {f.graph for f in files}
-    for graph in sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)} - owned):
+    for graph in sorted({g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)} - owned):
         files.append(ProjectFile(root / "(change)", graph, "data"))
-    return validate(root, ParsedProject(files, quads))
+    return validate(root, LoadedProject(files, store))
 
 
 def new_build_dir(store_path: Path, root: Path | None) -> Path:
@@ -70,14 +70,13 @@ def commit(store_path: Path, change: Change, root: Path | None) -> Path:
     """
     copy = load_copy(store_path)
     change(copy)
-    quads = list(copy)
     if root is not None and (root / "shapes").is_dir():
-        report = check(root, quads)
+        report = check(root, copy)
         if not report.conforms:
             raise ChangeRefused(422, f"the change violates the shapes ({len(report.violations)} violation(s))", report)
     build_dir = new_build_dir(store_path, root)
     try:
-        written = stores.write_store(build_dir / "store", quads)
+        written = stores.write_store(build_dir / "store", list(copy))
         inferred = infer(root, written) if root is not None else 0
         written.flush()
         triples = len(written)

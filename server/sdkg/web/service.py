@@ -11,16 +11,12 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from ..namespaces import DCTERMS, RDF, RDFS, SH, XSD
 from ..sparql.engine import Engine, select
 from ..sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
-SH = "http://www.w3.org/ns/shacl#"
-DCTERMS = "http://purl.org/dc/terms/"
 FORMATS = "http://www.w3.org/ns/formats/"
 FORMAT_IRIS = {
     "application/sparql-results+json": "SPARQL_Results_JSON",
