@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 
 from sdkg.passages import find_source_text, read_normalised
-from sdkg.project import parse_project
+from sdkg.project import load_project
 from sdkg.rules import apply_rules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,8 +26,7 @@ Row = dict[str, str]
 
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
-    store = ox.Store()
-    store.extend(parse_project(REPO).quads)
+    store = load_project(REPO).store
     apply_rules(store, REPO / "ontology" / "rules")
     return store
 

@@ -18,6 +18,7 @@ import pytest
 from sdkg import wikidata as wd
 from sdkg.catalog import CannedQuery, load_catalog
 from sdkg.passages import read_normalised
+from sdkg.sparql.remote import substitute
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOG = load_catalog(REPO / "queries")
@@ -35,10 +36,11 @@ def store(store_path: Path) -> ox.Store:
 
 
 def run(store: ox.Store, name: str, **params: str) -> list[Row]:
-    """Run a catalog query with its defaults, some bound from ``params`` (as the endpoint binds them)."""
+    """Run a catalog query with its defaults, some bound from ``params`` (as a VALUES block, like the endpoint)."""
     query = CATALOG[name]
-    substitutions = {ox.Variable(p.name): p.term(params.get(p.name)) for p in query.parameters}
-    result = store.query(query.text, use_default_graph_as_union=True, substitutions=substitutions)
+    terms = {p.name: p.term(params.get(p.name)) for p in query.parameters}
+    text = substitute(query.text, terms) if terms else query.text
+    result = store.query(text, use_default_graph_as_union=True)
     assert isinstance(result, ox.QuerySolutions)
     names = [v.value for v in result.variables]
     return [{n: row[n].value for n in names if row[n] is not None} for row in result]  # type: ignore[union-attr]

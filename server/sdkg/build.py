@@ -50,9 +50,15 @@ class BuildResult:
     info: dict[str, object] = field(default_factory=dict)
 
 
-def validate(root: Path, project: LoadedProject, engine: str = "compiled") -> ValidationReport:
+def validate(
+    root: Path, project: LoadedProject, engine: str = "compiled", progress: Progress = SILENT
+) -> ValidationReport:
     """SHACL shapes plus the quote check against the source texts."""
-    report = validate_project(project, root / "shapes", engine)
+
+    def on_query(done: int, total: int) -> None:
+        progress.count("validating: shape queries", done, total)
+
+    report = validate_project(project, root / "shapes", engine, on_query)
     report.results.extend(check_quotes(root, project))
     report.results.sort(key=lambda r: (r.severity != "Violation", r.file or "", r.line or 0, r.focus_node))
     return report
@@ -86,7 +92,9 @@ def build(
         else:
             project = load_twice(files, store, progress)
             report = check(root, project, progress)
+            progress.step("applying the rules")
             inferred = infer(root, project.store)
+            progress.step(f"inferred {inferred:,} triples")
             store.bulk_extend(project.store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH)))
             del project
             catalog = catalog_quads(root)
@@ -156,7 +164,7 @@ def load_twice(files: list[ProjectFile], disk: ox.Store, progress: Progress) -> 
 def check(root: Path, project: LoadedProject, progress: Progress) -> ValidationReport:
     """Validate the loaded files; a violation stops the build."""
     progress.step("validating with the SHACL shapes and the source texts")
-    report = validate(root, project)
+    report = validate(root, project, progress=progress)
     progress.step(f"validated: {len(report.violations)} violation(s), {len(report.warnings)} warning(s)")
     if not report.conforms:
         raise BuildFailed(f"validation failed with {len(report.violations)} violation(s)", report)

@@ -7,8 +7,9 @@ Header lines are comments at the top of the file::
     # question: Which actors argue against realism, and what do they say?
     # param: discourse = <https://w3id.org/sdkg/id/discourse/realist>  (IRI of a discourse)
 
-Parameters are SPARQL variables bound with pyoxigraph ``substitutions``, never by
-string interpolation; a default is an IRI in angle brackets or a literal.
+Parameters are SPARQL variables bound by a ``VALUES`` block of pyoxigraph-serialised terms
+(``sdkg.sparql.remote.substitute``), never by pasting request text into the query; a default is
+an IRI in angle brackets or a literal.
 """
 
 from __future__ import annotations

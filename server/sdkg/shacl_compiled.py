@@ -789,10 +789,21 @@ def compile_shapes(shapes: rdflib.Graph, display: Display = str) -> list[Query]:
     return Compiler(shapes, display).compile()
 
 
-def validate_store(store: ox.Store, shapes: rdflib.Graph, display: Display) -> rdflib.Graph:
+def validate_store(
+    store: ox.Store,
+    shapes: rdflib.Graph,
+    display: Display,
+    on_query: Callable[[int, int], None] | None = None,
+) -> rdflib.Graph:
     """Validate the union of the store's named graphs against the shapes: a pyshacl-style report graph.
 
-    ``display`` writes a term in messages (``{?var}`` of SPARQL constraints, default wordings).
+    ``display`` writes a term in messages (``{?var}`` of SPARQL constraints, default wordings);
+    ``on_query(done, total)`` is called after each query, for a progress bar.
     """
-    results = [result for query in compile_shapes(shapes, display) for result in run(store, query)]
+    queries = compile_shapes(shapes, display)
+    results: list[Result] = []
+    for done, query in enumerate(queries, start=1):
+        results.extend(run(store, query))
+        if on_query is not None:
+            on_query(done, len(queries))
     return report_graph(results, shapes, display)

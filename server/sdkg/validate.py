@@ -240,7 +240,12 @@ def prepared_sparql() -> Iterator[None]:
 ENGINES = ("compiled", "pyshacl")
 
 
-def validate_project(project: LoadedProject, shapes_dir: Path, engine: str = "compiled") -> ValidationReport:
+def validate_project(
+    project: LoadedProject,
+    shapes_dir: Path,
+    engine: str = "compiled",
+    on_query: Callable[[int, int], None] | None = None,
+) -> ValidationReport:
     """Validate data and mappings against the shapes, with the ontology for the class hierarchy.
 
     ``compiled`` runs each constraint as one SPARQL query over all focus nodes, on the
@@ -254,7 +259,7 @@ def validate_project(project: LoadedProject, shapes_dir: Path, engine: str = "co
         owner_of: OwnerOf = graph_owner(data)
     elif engine == "compiled":
         try:
-            report_graph = validate_store(project.store, shapes, display_term)
+            report_graph = validate_store(project.store, shapes, display_term, on_query)
         except UnsupportedShape as error:
             raise ProjectError(shapes_dir, f"the shapes cannot be compiled: {error}") from None
         owner_of = store_owner(project.store)

@@ -1,7 +1,10 @@
 """Canned queries: each catalog query answered at ``/queries/{name}.json`` and ``.csv``.
 
-Parameters come from the query string and are bound with pyoxigraph substitutions,
-never written into the query text; a parameter the query does not declare is a 400.
+Parameters come from the query string and are bound as a ``VALUES`` block of terms that
+pyoxigraph serialises (escaped and validated, never pasted from the request): unlike
+pyoxigraph's ``substitutions``, which the optimiser plans as if the variable were unbound
+(a 3.8M-triple store: 14 s instead of 0.2 s for ``actors-with-wikidata``), the planner sees
+the values and starts from them. A parameter the query does not declare is a 400.
 Federated queries (Wikidata SERVICE clauses) are prepared by :func:`sdkg.wikidata.federate`
 first: their endpoints mapped to the configured ones and ``?item`` bound to our QIDs.
 """
@@ -19,6 +22,7 @@ from ..catalog import CannedQuery, CatalogError, load_catalog
 from ..sparql.engine import Engine, select
 from ..sparql.guard import Refused
 from ..sparql.negotiation import RESULT_FORMATS, Format
+from ..sparql.remote import substitute
 from ..sparql.workers import EngineBusy, QueryTimeout, WorkerFailed
 
 router = APIRouter()
@@ -117,7 +121,9 @@ async def answer(
     federated = wikidata.is_federated(query.text)
     try:
         text = await prepared(engine, query.text)
-        output = await engine.run(text, fmt, None, substitutions=substitutions)
+        if substitutions:
+            text = substitute(text, substitutions)
+        output = await engine.run(text, fmt, None)
     except SyntaxError as exc:
         raise CannedError(500, f"catalog query {query.name!r} is malformed: {exc}") from None
     except Refused as exc:
