@@ -30,7 +30,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from sdkg.catalog import CatalogError, read_query
-from sdkg.sparql.remote import substitute
+from sdkg.sparql.bindings import substitute
 
 from . import servers
 from .loadgen import Latency, Throughput, measure_latency, measure_throughput
@@ -202,11 +202,7 @@ def compare(args: argparse.Namespace, work: Path, root: Path, queries: list[tupl
 
 
 def scale(
-    args: argparse.Namespace,
-    work: Path,
-    sizes: list[int],
-    reuse: dict[int, tuple[Path, dict[str, Any]]],
-    queries: list[tuple[str, str]],
+    args: argparse.Namespace, work: Path, sizes: list[int], reuse: dict[int, tuple[Path, dict[str, Any]]]
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for claims in sizes:
@@ -219,7 +215,8 @@ def scale(
         log(f"oxigraph load of the same {len(rdf_files(root))} files")
         reference = servers.oxigraph_load(location, rdf_files(root), work / "logs")
         subprocess.run(["rm", "-rf", str(location)], check=True)
-        log(f"oxigraph load: {reference['seconds']:.1f} s; catalog latency through sdkg serve")
+        queries = catalog()  # read now: a long build may outlast edits to queries/
+        log(f"oxigraph load: {reference['seconds']:.1f} s; latency of {len(queries)} queries through sdkg serve")
         server = servers.start_sdkg(root, work / "logs", args.timeout)
         try:
             lat = asyncio.run(
@@ -260,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rdflib-load-limit", type=float, default=300.0)
     parser.add_argument("--skip-rdflib", action="store_true")
+    parser.add_argument("--skip-compare", action="store_true", help="only the scale runs (no three-server comparison)")
     parser.add_argument("--budget", type=float, default=14 * 60, help="seconds for the whole run")
     parser.add_argument("--work", type=Path, default=REPO / "var" / "bench")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
@@ -270,9 +268,14 @@ def main(argv: list[str] | None = None) -> int:
     queries = catalog()
     log(f"{len(queries)} catalog queries; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     machine = {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg()[0]}
-    root, built = corpus(args.work, args.claims, args.validate_limit)
-    comparison = compare(args, args.work, root, queries)
-    scales = scale(args, args.work, sizes, {args.claims: (root, built)}, queries)
+    comparison: dict[str, Any] = {"servers": {}}
+    reuse: dict[int, tuple[Path, dict[str, Any]]] = {}
+    built: dict[str, Any] = {}
+    if not args.skip_compare:
+        root, built = corpus(args.work, args.claims, args.validate_limit)
+        comparison = compare(args, args.work, root, queries)
+        reuse[args.claims] = (root, built)
+    scales = scale(args, args.work, sizes, reuse)
     machine["load_average_at_end"] = os.getloadavg()[0]
     results = {
         "machine": machine,

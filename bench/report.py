@@ -25,6 +25,8 @@ def qps(server: dict[str, Any], clients: str) -> float | None:
 
 def comparison(results: dict[str, Any]) -> list[str]:
     servers: dict[str, dict[str, Any]] = results["comparison"]["servers"]
+    if not servers:
+        return ["## Three servers, one corpus", "", "Not run (`--skip-compare`)."]
     ours = servers.get("sdkg", {})
     build = results["compare_build"]
     lines = [

@@ -18,7 +18,7 @@ import pytest
 from sdkg import wikidata as wd
 from sdkg.catalog import CannedQuery, load_catalog
 from sdkg.passages import read_normalised
-from sdkg.sparql.remote import substitute
+from sdkg.sparql.bindings import substitute
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOG = load_catalog(REPO / "queries")

@@ -8,7 +8,7 @@ Header lines are comments at the top of the file::
     # param: discourse = <https://w3id.org/sdkg/id/discourse/realist>  (IRI of a discourse)
 
 Parameters are SPARQL variables bound by a ``VALUES`` block of pyoxigraph-serialised terms
-(``sdkg.sparql.remote.substitute``), never by pasting request text into the query; a default is
+(``sdkg.sparql.bindings.substitute``), never by pasting request text into the query; a default is
 an IRI in angle brackets or a literal.
 """
 

@@ -14,7 +14,8 @@ by these canonical IRIs. Before a federated query runs, :func:`federate` does tw
   ``?item`` with ``skos:exactMatch`` outside the SERVICE block, the catalog's convention.
 
 The injected IRIs come from our own store and are checked to be Wikidata item IRIs; user
-parameters are never written into query text (they are bound with substitutions).
+parameters are never written into query text (they are bound as serialised terms in a
+``VALUES`` block, :mod:`sdkg.sparql.bindings`).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from ..namespaces import PREFIXES
+from .bindings import substitute
 from .negotiation import GRAPH_FORMATS, RDF_FORMAT_OF, RESULT_FORMATS, RESULTS_FORMAT_OF, Format, NotAcceptable
 from .results import write_solutions
 
@@ -131,7 +132,7 @@ def run_query(
     """
     options = query_options(dataset)
     if substitutions:
-        options["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
+        query = substitute(query, substitutions)
     if base_iri:
         options["base_iri"] = base_iri
     result = store.query(query, **options)  # type: ignore[arg-type]

@@ -19,10 +19,10 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from .. import wikidata
 from ..catalog import CannedQuery, CatalogError, load_catalog
+from ..sparql.bindings import substitute
 from ..sparql.engine import Engine, select
 from ..sparql.guard import Refused
 from ..sparql.negotiation import RESULT_FORMATS, Format
-from ..sparql.remote import substitute
 from ..sparql.workers import EngineBusy, QueryTimeout, WorkerFailed
 
 router = APIRouter()

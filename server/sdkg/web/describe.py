@@ -1,8 +1,9 @@
 """What a linked-data page says about one IRI, gathered through the Engine.
 
 Three SELECT queries (the IRI's own statements, the claims it takes part in with
-their ascriptions and passages, the statements that point at it) bind the IRI with
-substitutions, never by pasting it into query text. The graph serialisations
+their ascriptions and passages, the statements that point at it) bind the IRI with a
+``VALUES`` block of serialised terms (:mod:`sdkg.sparql.bindings`), never by pasting it into
+query text. The graph serialisations
 (Turtle, JSON-LD, RDF/XML) use one CONSTRUCT whose IRI comes only from
 :func:`entity_iri`, which accepts nothing but ``kind/slug`` paths.
 """
