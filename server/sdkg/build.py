@@ -134,10 +134,12 @@ def find_files(root: Path, data_paths: Sequence[Path] | None) -> list[ProjectFil
         raise BuildFailed(f"parse error: {error}") from None
 
 
-def load(files: list[ProjectFile], store: ox.Store, progress: Progress) -> LoadedProject:
+def load(files: list[ProjectFile], store: ox.Store, progress: Progress, lenient: bool = False) -> LoadedProject:
     """Parse and load the files, reporting each one; the first broken file stops the build."""
     try:
-        project = load_files(files, store, on_file=lambda done, _f: progress.count("loading files", done, len(files)))
+        project = load_files(
+            files, store, on_file=lambda done, _f: progress.count("loading files", done, len(files)), lenient=lenient
+        )
     except ProjectError as error:
         raise BuildFailed(f"parse error: {error}") from None
     progress.step(f"loaded {len(files)} files")
@@ -147,12 +149,14 @@ def load(files: list[ProjectFile], store: ox.Store, progress: Progress) -> Loade
 def load_twice(files: list[ProjectFile], disk: ox.Store, progress: Progress) -> LoadedProject:
     """Load the files into ``disk`` and, on a second thread, into memory; return the in-memory copy.
 
-    ``bulk_load`` releases the GIL, so on two cores this costs about what loading ``disk`` alone does.
+    ``bulk_load`` releases the GIL, so the two loads run side by side. The in-memory copy is
+    parsed strictly (it is what is validated, and a bad IRI stops the build there), so the
+    on-disk copy may skip those checks.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sdkg-load") as pool:
         copy = pool.submit(load_files, files, ox.Store())
         try:
-            load(files, disk, progress)
+            load(files, disk, progress, lenient=True)
         finally:
             wait([copy])
         try:

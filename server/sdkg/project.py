@@ -123,10 +123,12 @@ def files_for_paths(root: Path, paths: Sequence[Path]) -> list[ProjectFile]:
     return files
 
 
-def load_rdf_file(file: ProjectFile, store: ox.Store) -> None:
+def load_rdf_file(file: ProjectFile, store: ox.Store, lenient: bool = False) -> None:
     """Load one RDF file into its graph; quads a dataset format names keep their own graph.
 
     ``bulk_load`` gives every file's blank nodes fresh names, so two files' ``_:b`` stay apart.
+    ``lenient`` skips the IRI and language tag checks: only for a second copy of files
+    that are being loaded strictly elsewhere.
     """
     try:
         store.bulk_load(
@@ -134,6 +136,7 @@ def load_rdf_file(file: ProjectFile, store: ox.Store) -> None:
             format=RDF_FORMATS[file.path.suffix],
             base_iri=file.path.resolve().as_uri(),
             to_graph=ox.NamedNode(file.graph),
+            lenient=lenient,
         )
     except SyntaxError as error:
         raise ProjectError(file.path, error.msg, error.lineno, error.offset) from None
@@ -232,17 +235,18 @@ def is_suggestion(row: dict[str, str]) -> bool:
     return comment.startswith("unreviewed") or (confidence != "" and float(confidence) < 0.5)
 
 
-def load_file(file: ProjectFile, store: ox.Store) -> None:
+def load_file(file: ProjectFile, store: ox.Store, lenient: bool = False) -> None:
     if file.kind == "mapping":
         store.bulk_extend(parse_sssom_file(file))
     else:
-        load_rdf_file(file, store)
+        load_rdf_file(file, store, lenient)
 
 
 def load_files(
     files: Iterable[ProjectFile],
     store: ox.Store | None = None,
     on_file: Callable[[int, ProjectFile], None] | None = None,
+    lenient: bool = False,
 ) -> LoadedProject:
     """Load every file into ``store`` (a new in-memory one by default).
 
@@ -252,7 +256,7 @@ def load_files(
     files = list(files)
     project = LoadedProject(files, store if store is not None else ox.Store())
     for done, file in enumerate(files, start=1):
-        load_file(file, project.store)
+        load_file(file, project.store, lenient)
         if on_file is not None:
             on_file(done, file)
     return project

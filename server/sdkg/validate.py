@@ -386,6 +386,7 @@ class Locator:
         self.files = {f.graph: f for f in project.files}
         self.order = {f.graph: index for index, f in enumerate(project.files)}
         self.lines: dict[Path, list[str]] = {}
+        self.blocks: dict[Path, dict[str, int]] = {}
 
     def first_graph(self, quads: Iterable[ox.Quad]) -> ox.Quad | None:
         """The quad in the earliest file (graphs no file owns come last)."""
@@ -455,12 +456,8 @@ class Locator:
     def line_of(self, path: Path, iri: str, predicate: str | None = None) -> int | None:
         lines = self.text_of(path)
         names = written_names(lines)
-        subject_forms = names(iri)
-        start = None
-        for number, text in enumerate(lines, start=1):
-            if not text[:1].isspace() and any(text.startswith(form + " ") or text == form for form in subject_forms):
-                start = number
-                break
+        blocks = self.blocks_of(path)
+        start = min((blocks[form] for form in names(iri) if form in blocks), default=None)
         if start is None or predicate is None:
             return start
         predicate_forms = names(predicate)
@@ -471,6 +468,16 @@ class Locator:
             if any(re.search(rf"(^|[\s\[;,(]){re.escape(form)}(?=[\s;,\]\)])", text) for form in predicate_forms):
                 return number
         return start
+
+    def blocks_of(self, path: Path) -> dict[str, int]:
+        """The first line of each subject block, by the subject as written (indexed once per file)."""
+        if path not in self.blocks:
+            index: dict[str, int] = {}
+            for number, text in enumerate(self.text_of(path), start=1):
+                if text and not text[:1].isspace():
+                    index.setdefault(text.split(" ", 1)[0], number)
+            self.blocks[path] = index
+        return self.blocks[path]
 
     def row_of(self, path: Path, iri: str, value: str | None) -> int | None:
         """The line of the SSSOM row mapping ``iri`` (to ``value`` when given)."""
