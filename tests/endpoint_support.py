@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterable
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 
 from sdkg.build import BUILD_INFO
@@ -47,3 +52,29 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def sdkg_serving(root: Path, *options: str) -> Iterator[str]:
+    """A real ``sdkg serve`` process on a free port (with ``options``); yields its base URL once healthy."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sdkg.cli", "--root", str(root), "serve", "--port", str(port), *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base + "/health", timeout=2)
+                break
+            except httpx.TransportError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(server.stderr.read().decode() if server.stderr else "no server") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -30,6 +30,7 @@ from sdkg.sparql.execute import Dataset, QueryOutput
 from sdkg.sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from sdkg.sparql.remote import RemoteEngine, RemoteStoreError
 from sdkg.sparql.workers import QueryTimeout
+from tests.endpoint_support import free_port, sdkg_serving
 
 JSON = RESULT_FORMATS[0]
 TURTLE = GRAPH_FORMATS[0]
@@ -80,12 +81,6 @@ def oxigraph_binary() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_oxigraph(*options: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -265,24 +260,7 @@ def test_push_command_is_idempotent_and_needs_a_build(
 @pytest.mark.slow
 def test_the_whole_server_runs_over_a_remote_store(oxigraph: str, built_root: Path) -> None:
     """``sdkg serve --store-url``: endpoint, pages and canned queries answer from the remote store."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sdkg.cli", "--root", str(built_root), "serve", "--port", str(port)]
-        + ["--store-url", oxigraph + "/query"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(base + "/health", timeout=2)
-                break
-            except httpx.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(server.stderr.read().decode() if server.stderr else "no server") from None
-                time.sleep(0.2)
+    with sdkg_serving(built_root, "--store-url", oxigraph + "/query") as base:
         answer = httpx.get(
             base + "/sparql",
             params={"query": PREFIX + "SELECT ?l WHERE { ?d a sdkg:Discourse ; rdfs:label ?l } ORDER BY ?l"},
@@ -300,6 +278,3 @@ def test_the_whole_server_runs_over_a_remote_store(oxigraph: str, built_root: Pa
             base + "/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"}
         )
         assert refused.status_code == 403
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +33,7 @@ from sdkg.sparql.engine import LocalEngine
 from sdkg.sparql.negotiation import RESULT_FORMATS
 from sdkg.sparql.remote import STORE_GRAPHS, RemoteEngine
 from sdkg.web.app import Settings, create_app
-from tests.test_remote import free_port
+from tests.endpoint_support import free_port, sdkg_serving
 
 JSON = RESULT_FORMATS[0]
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
@@ -268,24 +267,8 @@ def test_pages_over_virtuoso(virtuoso: str, store_path: Path, built_root: Path) 
 
 @pytest.mark.slow
 def test_sdkg_serve_over_virtuoso(virtuoso: str, built_root: Path, store_path: Path) -> None:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sdkg.cli", "--root", str(built_root), "serve", "--port", str(port)]
-        + ["--store-url", virtuoso + "/sparql"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                health = httpx.get(base + "/health", timeout=2)
-                break
-            except httpx.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(server.stderr.read().decode() if server.stderr else "no server") from None
-                time.sleep(0.2)
+    with sdkg_serving(built_root, "--store-url", virtuoso + "/sparql") as base:
+        health = httpx.get(base + "/health", timeout=10)
         assert health.json()["triples"] == len(ox.Store.read_only(str(store_path)))
         canned = httpx.get(base + "/queries/claims-per-discourse.json", timeout=30)
         assert canned.status_code == 200 and len(canned.json()["results"]["bindings"]) > 0
@@ -293,6 +276,3 @@ def test_sdkg_serve_over_virtuoso(virtuoso: str, built_root: Path, store_path: P
             base + "/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"}
         )
         assert refused.status_code == 403
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
