@@ -22,7 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from sdkg import store as stores
-from sdkg.build import BUILD_INFO, infer, load_twice, validate
+from sdkg.build import BUILD_INFO, infer_into, load_twice, validate
 from sdkg.namespaces import INFERRED_GRAPH
 from sdkg.progress import Progress
 from sdkg.project import LoadedProject, discover
@@ -72,8 +72,7 @@ def run(root: Path, validate_limit: float) -> dict[str, object]:
     out["load_s"] = time.monotonic() - started
     out.update(bounded_validate(root, project, validate_limit))
     started = time.monotonic()
-    out["inferred"] = infer(root, project.store)
-    store.bulk_extend(project.store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH)))
+    out["inferred"] = infer_into(root, project, store)
     out["infer_s"] = time.monotonic() - started
     log(f"rules applied in {out['infer_s']:.1f} s")
     del project

@@ -74,6 +74,13 @@ def infer(root: Path, store: ox.Store) -> int:
     return apply_rules(store, rules_dir)
 
 
+def infer_into(root: Path, project: LoadedProject, disk: ox.Store) -> int:
+    """Apply the rules to the in-memory copy, then add the inferred graph to the on-disk store."""
+    inferred = infer(root, project.store)
+    disk.bulk_extend(project.store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH)))
+    return inferred
+
+
 def build(
     root: Path,
     data_paths: Sequence[Path] | None = None,
@@ -93,9 +100,8 @@ def build(
             project = load_twice(files, store, progress)
             report = check(root, project, progress)
             progress.step("applying the rules")
-            inferred = infer(root, project.store)
+            inferred = infer_into(root, project, store)
             progress.step(f"inferred {inferred:,} triples")
-            store.bulk_extend(project.store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH)))
             del project
             catalog = catalog_quads(root)
             store.bulk_extend(catalog)

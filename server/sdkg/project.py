@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,22 +57,16 @@ class ProjectFile:
 class LoadedProject:
     """A project's files, loaded into a store: one named graph per file, the default graph empty.
 
-    The build loads straight into its on-disk store (no Python copy of the quads), so a
-    large corpus costs what ``oxigraph load`` costs; validation then reads that store.
+    The files are bulk-loaded (no Python object per triple), so loading costs about what
+    ``oxigraph load`` costs.
     """
 
     files: list[ProjectFile]
     store: ox.Store = field(default_factory=ox.Store)
 
-    def graphs_of(self, kind: str) -> list[str]:
-        return [f.graph for f in self.files if f.kind == kind]
-
     def quads_in(self, kind: str) -> list[ox.Quad]:
-        return [
-            q
-            for graph in self.graphs_of(kind)
-            for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-        ]
+        graphs = [ox.NamedNode(f.graph) for f in self.files if f.kind == kind]
+        return [q for graph in graphs for q in self.store.quads_for_pattern(None, None, None, graph)]
 
 
 def graph_iri_for(root: Path, path: Path) -> str:
@@ -123,6 +118,17 @@ def files_for_paths(root: Path, paths: Sequence[Path]) -> list[ProjectFile]:
     return files
 
 
+@contextmanager
+def located_errors(path: Path) -> Iterator[None]:
+    """Turn a parser's errors into a :class:`ProjectError` naming the file, line and column."""
+    try:
+        yield
+    except SyntaxError as error:
+        raise ProjectError(path, error.msg, error.lineno, error.offset) from None
+    except (OSError, ValueError) as error:
+        raise ProjectError(path, str(error)) from None
+
+
 def load_rdf_file(file: ProjectFile, store: ox.Store, lenient: bool = False) -> None:
     """Load one RDF file into its graph; quads a dataset format names keep their own graph.
 
@@ -130,7 +136,7 @@ def load_rdf_file(file: ProjectFile, store: ox.Store, lenient: bool = False) -> 
     ``lenient`` skips the IRI and language tag checks: only for a second copy of files
     that are being loaded strictly elsewhere.
     """
-    try:
+    with located_errors(file.path):
         store.bulk_load(
             path=file.path,
             format=RDF_FORMATS[file.path.suffix],
@@ -138,17 +144,13 @@ def load_rdf_file(file: ProjectFile, store: ox.Store, lenient: bool = False) -> 
             to_graph=ox.NamedNode(file.graph),
             lenient=lenient,
         )
-    except SyntaxError as error:
-        raise ProjectError(file.path, error.msg, error.lineno, error.offset) from None
-    except (OSError, ValueError) as error:
-        raise ProjectError(file.path, str(error)) from None
 
 
 def read_rdf_file(file: ProjectFile) -> Iterator[ox.Quad]:
     """A file's quads as written, without a store: oxigraph's store keeps ``"5"^^xsd:nonNegativeInteger``
     as ``xsd:integer``, so the reference SHACL engine reads the files themselves."""
     graph = ox.NamedNode(file.graph)
-    try:
+    with located_errors(file.path):
         for q in ox.parse(
             path=file.path,
             format=RDF_FORMATS[file.path.suffix],
@@ -158,10 +160,6 @@ def read_rdf_file(file: ProjectFile) -> Iterator[ox.Quad]:
             yield ox.Quad(
                 q.subject, q.predicate, q.object, graph if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name
             )
-    except SyntaxError as error:
-        raise ProjectError(file.path, error.msg, error.lineno, error.offset) from None
-    except (OSError, ValueError) as error:
-        raise ProjectError(file.path, str(error)) from None
 
 
 def read_file(file: ProjectFile) -> Iterator[ox.Quad]:

@@ -29,10 +29,9 @@ from rdflib.plugins.sparql.parser import parseQuery
 
 from .namespaces import PREFIXES
 from .project import LoadedProject, ProjectError, ProjectFile, expand_curie, read_file, read_sssom
-from .shacl_compiled import UnsupportedShape, validate_store
+from .shacl_compiled import UnsupportedShape, to_rdflib, validate_store
 
 RDFS_LABEL = ox.NamedNode(str(RDFS.label))
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 NAMESPACES = rdflib.Graph().namespace_manager
 SEVERITY_NAMES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
 SHAPES_NS = "https://w3id.org/sdkg/shapes#"
@@ -154,20 +153,6 @@ def display_term(term: rdflib.term.Node | None) -> str:
     return compact(str(term)) if isinstance(term, rdflib.URIRef) else str(term)
 
 
-def term_of(term: object) -> rdflib.term.Node:
-    """A store term as rdflib's, blank node ids kept so a report's nodes can be looked up again."""
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    assert isinstance(term, ox.Literal)
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    if term.datatype.value == XSD_STRING:
-        return rdflib.Literal(term.value)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
-
-
 def store_term(text: str) -> ox.NamedNode | ox.BlankNode:
     """The store term a report names: IRIs always have a colon, oxigraph's blank node ids never."""
     return ox.NamedNode(text) if ":" in text else ox.BlankNode(text)
@@ -178,7 +163,7 @@ def files_graph(files: Iterable[ProjectFile]) -> rdflib.Graph:
     graph = rdflib.Graph()
     for file in files:
         for quad in read_file(file):
-            graph.add((term_of(quad.subject), term_of(quad.predicate), term_of(quad.object)))
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph
 
 
