@@ -1,12 +1,13 @@
-"""The build pipeline: files → load → validate → rules → publish.
+"""The build pipeline: files → parse → validate → rules → load → publish.
 
-The files are bulk-loaded twice at once, on two threads: into the new build's on-disk
-store (what ``oxigraph load`` does, and what is published) and into an in-memory store,
-where the shapes, the quote check and the rules run (pyoxigraph answers their many
-small lookups about five times faster from memory than from disk). The rules' output
-is then added to the on-disk store. A build is all or nothing: any parse error or SHACL
-violation discards the build directory before the published store is touched, and the
-error names the file and the node.
+The files are first parsed strictly into an in-memory store, where the shapes, the quote
+check and the rules run (pyoxigraph answers their many small lookups about five times
+faster from memory than from disk). Only a valid build goes on: the inferred graph is
+moved to the new build's on-disk store, the in-memory copy is dropped, and the files are
+bulk-loaded into the on-disk store (what ``oxigraph load`` does, and what is published).
+Both loads take several files at once, one per core. A build is all or nothing: any parse
+error or SHACL violation discards the build directory before the published store is
+touched, and the error names the file and the node.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,11 +74,9 @@ def infer(root: Path, store: ox.Store) -> int:
     return apply_rules(store, rules_dir)
 
 
-def infer_into(root: Path, project: LoadedProject, disk: ox.Store) -> int:
-    """Apply the rules to the in-memory copy, then add the inferred graph to the on-disk store."""
-    inferred = infer(root, project.store)
+def move_inferred(project: LoadedProject, disk: ox.Store) -> None:
+    """Copy the inferred graph from the in-memory copy, where the rules ran, to the on-disk store."""
     disk.bulk_extend(project.store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH)))
-    return inferred
 
 
 def build(
@@ -92,17 +90,20 @@ def build(
     files = find_files(root, data_paths)
     build_dir = stores.new_build_dir(root)
     try:
-        store = ox.Store(str(build_dir / "store"))
         report, inferred, catalog = None, 0, []
         if data_paths:
+            store = ox.Store(str(build_dir / "store"))
             load(files, store, progress)
         else:
-            project = load_twice(files, store, progress)
+            project = load(files, ox.Store(), progress, what="parsing files")
             report = check(root, project, progress)
             progress.step("applying the rules")
-            inferred = infer_into(root, project, store)
+            inferred = infer(root, project.store)
             progress.step(f"inferred {inferred:,} triples")
+            store = ox.Store(str(build_dir / "store"))
+            move_inferred(project, store)
             del project
+            load(files, store, progress, lenient=True, what="loading files into the store")
             catalog = catalog_quads(root)
             store.bulk_extend(catalog)
         store.flush()
@@ -140,35 +141,22 @@ def find_files(root: Path, data_paths: Sequence[Path] | None) -> list[ProjectFil
         raise BuildFailed(f"parse error: {error}") from None
 
 
-def load(files: list[ProjectFile], store: ox.Store, progress: Progress, lenient: bool = False) -> LoadedProject:
-    """Parse and load the files, reporting each one; the first broken file stops the build."""
+def load(
+    files: list[ProjectFile], store: ox.Store, progress: Progress, lenient: bool = False, what: str = "loading files"
+) -> LoadedProject:
+    """Parse and load the files, reporting each one; the first broken file stops the build.
+
+    ``lenient`` skips the IRI and language-tag checks: only for files that were parsed
+    strictly into the in-memory copy first.
+    """
     try:
         project = load_files(
-            files, store, on_file=lambda done, _f: progress.count("loading files", done, len(files)), lenient=lenient
+            files, store, on_file=lambda done, _f: progress.count(what, done, len(files)), lenient=lenient
         )
     except ProjectError as error:
         raise BuildFailed(f"parse error: {error}") from None
-    progress.step(f"loaded {len(files)} files")
+    progress.step(f"{what}: {len(files)} done")
     return project
-
-
-def load_twice(files: list[ProjectFile], disk: ox.Store, progress: Progress) -> LoadedProject:
-    """Load the files into ``disk`` and, on a second thread, into memory; return the in-memory copy.
-
-    ``bulk_load`` releases the GIL, so the two loads run side by side. The in-memory copy is
-    parsed strictly (it is what is validated, and a bad IRI stops the build there), so the
-    on-disk copy may skip those checks.
-    """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sdkg-load") as pool:
-        copy = pool.submit(load_files, files, ox.Store())
-        try:
-            load(files, disk, progress, lenient=True)
-        finally:
-            wait([copy])
-        try:
-            return copy.result()
-        except ProjectError as error:
-            raise BuildFailed(f"parse error: {error}") from None
 
 
 def check(root: Path, project: LoadedProject, progress: Progress) -> ValidationReport:
