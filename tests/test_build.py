@@ -137,3 +137,16 @@ def test_blank_node_labels_are_local_to_their_file(tmp_path: Path) -> None:
     project = load_files(files_for_paths(tmp_path, [tmp_path / "one.ttl", tmp_path / "two.ttl"]))
     subjects = {q.subject for q in project.store}
     assert len(subjects) == 2
+
+
+def test_a_broken_file_among_many_stops_the_load_with_its_name(tmp_path: Path) -> None:
+    """Files wait for a loading thread; a broken one cancels the rest and is the error raised."""
+    from sdkg.project import ProjectError, files_for_paths, load_files
+
+    paths = [tmp_path / f"f{i}.ttl" for i in range(8)]
+    paths[0].write_text("<https://w3id.org/sdkg/id/a> <https://w3id.org/sdkg/id/p> .\n", encoding="utf-8")
+    for path in paths[1:]:
+        path.write_text("<https://w3id.org/sdkg/id/a> <https://w3id.org/sdkg/id/p> <https://w3id.org/sdkg/id/b> .\n")
+    with pytest.raises(ProjectError) as raised:
+        load_files(files_for_paths(tmp_path, paths))
+    assert "f0.ttl" in str(raised.value)

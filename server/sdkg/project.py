@@ -254,8 +254,9 @@ def load_files(
     """Load every file into ``store`` (a new in-memory one by default), several files at once.
 
     ``bulk_load`` releases the GIL, so one thread per core loads a file each, as ``oxigraph
-    load`` does with several files. A broken file stops the load with a :class:`ProjectError`
-    (the first broken one in file order, whichever thread met it first); the store is then
+    load`` does with several files. A broken file stops the load with a :class:`ProjectError`:
+    files not yet started are cancelled, and of the files that were loaded the first broken
+    one in file order is reported; the store is then
     half-filled, so a caller that loads into a build directory discards it.
     """
     files = list(files)
@@ -264,6 +265,8 @@ def load_files(
         futures = {pool.submit(load_file, file, project.store, lenient): index for index, file in enumerate(files)}
         errors: dict[int, ProjectError] = {}
         for done, future in enumerate(as_completed(futures), start=1):
+            if future.cancelled():
+                continue
             try:
                 future.result()
             except ProjectError as error:
