@@ -68,7 +68,7 @@ MaxQueryExecutionTime = 60
 
 VIRTUOSO_BUGS = {
     "case-timeline": "SAMPLE() over a group joined with a transitive path (rdfs:subClassOf*) collapses the groups",
-    "discourse-cases": "a UNION with BIND joined with a transitive path (a/rdfs:subClassOf*) loses solutions",
+    "discourse-cases": "a property bound by VALUES joined with a transitive path (a/rdfs:subClassOf*) loses solutions",
 }
 """Catalog queries Virtuoso 7.2.5 answers wrongly (checked by hand against the local store)."""
 
