@@ -1,0 +1,89 @@
+"""The load phase alone: our on-disk load against ``oxigraph load`` of the same files, in turns.
+
+The whole build at 1M claims needs about 20 GB for its in-memory copy; its load phase does not
+(it is a bulk load into the on-disk store, as ``oxigraph load`` is). This measures that phase at
+any size: ``sdkg.build.load(..., lenient=True)`` into a new on-disk store, flushed, against
+``oxigraph load`` into another, alternating ``--runs`` times so that both see the same machine.
+Neither store is optimised (``oxigraph load`` does not optimise either).
+
+    python -m bench.synthetic /tmp/c1m --claims 1000000
+    python -m bench.loadratio /tmp/c1m --work /tmp/loadratio --runs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from bench import servers
+from sdkg.build import load
+from sdkg.progress import Progress
+from sdkg.project import discover
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def ours(root: Path, location: Path) -> dict[str, float]:
+    """Our load phase, in a child process so that its peak memory is its own (wait4)."""
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:  # the child: load, flush, exit without tearing down the parent's state
+        store = ox.Store(str(location))
+        load(discover(root), store, Progress(enabled=False), lenient=True)
+        store.flush()
+        del store
+        os._exit(0)
+    _, status, usage = os.wait4(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("our load failed")
+    seconds = time.monotonic() - started
+    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "size_mb": servers.size_mb(location)}
+
+
+def turtle_files(root: Path) -> list[Path]:
+    """The files ``oxigraph load`` gets: those of the project (the synthetic corpus is all Turtle)."""
+    return [file.path for file in discover(root)]
+
+
+def measure(root: Path, work: Path, runs: int) -> dict[str, Any]:
+    rows: list[dict[str, Any]] = []
+    for run in range(1, runs + 1):
+        for name in ("oxigraph load", "sdkg"):
+            location = work / name.replace(" ", "-")
+            shutil.rmtree(location, ignore_errors=True)
+            location.mkdir(parents=True)
+            if name == "sdkg":
+                result = ours(root, location)
+            else:
+                result = servers.oxigraph_load(location, turtle_files(root), work)
+            shutil.rmtree(location)
+            log(f"run {run}: {name}: {result['seconds']:.1f} s, peak {result['peak_mb']:.0f} MB")
+            rows.append({"run": run, "loader": name, **result})
+    best = {name: min(r["seconds"] for r in rows if r["loader"] == name) for name in ("oxigraph load", "sdkg")}
+    return {"files": len(discover(root)), "runs": rows, "best_s": best, "ratio": best["oxigraph load"] / best["sdkg"]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.loadratio", description=__doc__.split("\n\n")[0])
+    parser.add_argument("root", type=Path, help="a project (e.g. from python -m bench.synthetic)")
+    parser.add_argument("--work", type=Path, default=Path("var/bench/loadratio"))
+    parser.add_argument("--runs", type=int, default=2)
+    args = parser.parse_args()
+    result = measure(args.root.resolve(), args.work.resolve(), args.runs)
+    log(f"load ratio (oxigraph load ÷ ours, best of {args.runs}): {result['ratio']:.2f}×")
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
