@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -10,7 +12,7 @@ import pytest
 from sdkg import store as stores
 from sdkg.build import BuildFailed, BuildResult, build
 from sdkg.cli import main
-from sdkg.project import ProjectError, load_project
+from sdkg.project import ProjectError, discover, load_project
 
 from .conftest import REPO
 
@@ -74,6 +76,32 @@ def test_syntax_error_names_file_line_and_column(project_copy: Path) -> None:
     with pytest.raises(BuildFailed, match=r"typo\.ttl:2"):
         build(project_copy)
     assert stores.current_store_path(project_copy) == before
+
+
+LOAD_A_BROKEN_PROJECT = """
+import sys
+from pathlib import Path
+from sdkg.project import ProjectError, load_project
+def load() -> None:
+    try:
+        load_project(Path(sys.argv[1]))
+    except ProjectError:
+        pass
+for _ in range(200):
+    load()
+"""
+
+
+def test_a_broken_file_beside_a_mapping_table_never_hangs_the_load(project_copy: Path) -> None:
+    """The parallel load once ran an SSSOM table's bulk_extend beside the bulk_loads; after a
+    parse error that could deadlock holding the GIL (a CI run hung; 200 loads hit it about one run in two), so it runs
+    in a child process with a time limit."""
+    assert any(file.kind == "mapping" for file in discover(project_copy))
+    (project_copy / "data" / "typo.ttl").write_text('@prefix a: <http://a/> .\na:b a:c "open ;\n', encoding="utf-8")
+    child = subprocess.run(
+        [sys.executable, "-c", LOAD_A_BROKEN_PROJECT, str(project_copy)], capture_output=True, text=True, timeout=60
+    )
+    assert child.returncode == 0, child.stderr
 
 
 def test_cli_build_failure_exit_code_and_message(project_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:

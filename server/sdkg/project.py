@@ -257,12 +257,15 @@ def load_files(
     load`` does with several files. A broken file stops the load with a :class:`ProjectError`:
     files not yet started are cancelled, and of the files that were loaded the first broken
     one in file order is reported; the store is then
-    half-filled, so a caller that loads into a build directory discards it.
+    half-filled, so a caller that loads into a build directory discards it. SSSOM tables load
+    one by one after the RDF files: a ``bulk_extend`` beside a running ``bulk_load`` on the
+    same store was seen to deadlock (both threads waiting, in a CI run).
     """
     files = list(files)
     project = LoadedProject(files, store if store is not None else ox.Store())
+    rdf = [(index, file) for index, file in enumerate(files) if file.kind != "mapping"]
     with ThreadPoolExecutor(max_workers=LOAD_THREADS, thread_name_prefix="sdkg-load") as pool:
-        futures = {pool.submit(load_file, file, project.store, lenient): index for index, file in enumerate(files)}
+        futures = {pool.submit(load_rdf_file, file, project.store, lenient): index for index, file in rdf}
         errors: dict[int, ProjectError] = {}
         for done, future in enumerate(as_completed(futures), start=1):
             if future.cancelled():
@@ -277,6 +280,11 @@ def load_files(
                 on_file(done, files[futures[future]])
     if errors:
         raise errors[min(errors)]
+    mappings = [file for file in files if file.kind == "mapping"]
+    for done, file in enumerate(mappings, start=len(rdf) + 1):
+        load_file(file, project.store)
+        if on_file is not None:
+            on_file(done, file)
     return project
 
 
