@@ -106,10 +106,6 @@ def build(root: Path, validate_limit: float) -> dict[str, Any]:
     return result
 
 
-def rdf_files(root: Path) -> list[Path]:
-    return sorted((root / "ontology").glob("*.ttl")) + sorted((root / "data").rglob("*.ttl"))
-
-
 def corpus(work: Path, claims: int, validate_limit: float) -> tuple[Path, dict[str, Any]]:
     root = work / f"claims-{claims}"
     started = time.monotonic()
@@ -212,8 +208,8 @@ def scale(
         root, built = reuse[claims] if claims in reuse else corpus(work, claims, args.validate_limit)
         location = work / f"oxigraph-load-{claims}"
         subprocess.run(["rm", "-rf", str(location)], check=True)
-        log(f"oxigraph load of the same {len(rdf_files(root))} files")
-        reference = servers.oxigraph_load(location, rdf_files(root), work / "logs")
+        log(f"oxigraph load of the same {len(servers.rdf_files(root))} files")
+        reference = servers.oxigraph_load(location, servers.rdf_files(root), work / "logs")
         subprocess.run(["rm", "-rf", str(location)], check=True)
         queries = catalog()  # read now: a long build may outlast edits to queries/
         log(f"oxigraph load: {reference['seconds']:.1f} s; latency of {len(queries)} queries through sdkg serve")

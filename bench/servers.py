@@ -148,6 +148,11 @@ def start_rdflib(nquads: Path, logs: Path, limit: float) -> Server:
     return wait_ready(server, f"http://127.0.0.1:{port}/?query=ASK%7B%7D", limit)
 
 
+def rdf_files(root: Path) -> list[Path]:
+    """The Turtle files of a synthetic project, as ``oxigraph load`` gets them."""
+    return sorted((root / "ontology").glob("*.ttl")) + sorted((root / "data").rglob("*.ttl"))
+
+
 def oxigraph_load(location: Path, files: list[Path], logs: Path) -> dict[str, float]:
     """``oxigraph load`` into a fresh directory: wall time and peak memory (from wait4)."""
     command = [tool("oxigraph"), "load", "--location", str(location), "--file", *map(str, files)]

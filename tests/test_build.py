@@ -12,7 +12,7 @@ import pytest
 from sdkg import store as stores
 from sdkg.build import BuildFailed, BuildResult, build
 from sdkg.cli import main
-from sdkg.project import ProjectError, discover, load_project
+from sdkg.project import ProjectError, discover, files_for_paths, load_files, load_project
 
 from .conftest import REPO
 
@@ -94,8 +94,8 @@ for _ in range(200):
 
 def test_a_broken_file_beside_a_mapping_table_never_hangs_the_load(project_copy: Path) -> None:
     """The parallel load once ran an SSSOM table's bulk_extend beside the bulk_loads; after a
-    parse error that could deadlock holding the GIL (a CI run hung; 200 loads hit it about one run in two), so it runs
-    in a child process with a time limit."""
+    parse error that could deadlock holding the GIL (a CI run hung; 200 loads hit it about one
+    run in two), so the loads run in a child process with a time limit."""
     assert any(file.kind == "mapping" for file in discover(project_copy))
     (project_copy / "data" / "typo.ttl").write_text('@prefix a: <http://a/> .\na:b a:c "open ;\n', encoding="utf-8")
     child = subprocess.run(
@@ -158,8 +158,6 @@ def test_catalog_is_queryable_in_its_own_graph(built: BuildResult) -> None:
 
 def test_blank_node_labels_are_local_to_their_file(tmp_path: Path) -> None:
     """Two files that both say ``_:b`` describe two different nodes, as RDF requires."""
-    from sdkg.project import files_for_paths, load_files
-
     for name in ("one", "two"):
         (tmp_path / f"{name}.ttl").write_text(f'_:b <http://example.org/name> "{name}" .\n', encoding="utf-8")
     project = load_files(files_for_paths(tmp_path, [tmp_path / "one.ttl", tmp_path / "two.ttl"]))
@@ -169,8 +167,6 @@ def test_blank_node_labels_are_local_to_their_file(tmp_path: Path) -> None:
 
 def test_a_broken_file_among_many_stops_the_load_with_its_name(tmp_path: Path) -> None:
     """Files wait for a loading thread; a broken one cancels the rest and is the error raised."""
-    from sdkg.project import ProjectError, files_for_paths, load_files
-
     paths = [tmp_path / f"f{i}.ttl" for i in range(8)]
     paths[0].write_text("<https://w3id.org/sdkg/id/a> <https://w3id.org/sdkg/id/p> .\n", encoding="utf-8")
     for path in paths[1:]:

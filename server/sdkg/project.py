@@ -256,10 +256,10 @@ def load_files(
     ``bulk_load`` releases the GIL, so one thread per core loads a file each, as ``oxigraph
     load`` does with several files. A broken file stops the load with a :class:`ProjectError`:
     files not yet started are cancelled, and of the files that were loaded the first broken
-    one in file order is reported; the store is then
-    half-filled, so a caller that loads into a build directory discards it. SSSOM tables load
-    one by one after the RDF files: a ``bulk_extend`` beside a running ``bulk_load`` on the
-    same store was seen to deadlock (both threads waiting, in a CI run).
+    one in file order is reported; the store is then half-filled, so a caller that loads into
+    a build directory discards it. SSSOM tables load one by one after the RDF files: a
+    ``bulk_extend`` beside a running ``bulk_load`` on the same store was seen to deadlock
+    (both threads waiting, in a CI run).
     """
     files = list(files)
     project = LoadedProject(files, store if store is not None else ox.Store())
