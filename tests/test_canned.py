@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from sdkg import wikidata as wd
 from sdkg.catalog import load_catalog
+from sdkg.sparql import federation as wd
 from sdkg.web.app import Settings, create_app
 
 REPO = Path(__file__).resolve().parent.parent

@@ -24,11 +24,12 @@ import pytest
 from sdkg.build import BuildResult
 from sdkg.cli import main as sdkg_main
 from sdkg.push import PushFailed, push
-from sdkg.sparql.bindings import scan, substitute
+from sdkg.sparql.bindings import substitute
 from sdkg.sparql.engine import LocalEngine
 from sdkg.sparql.execute import Dataset, QueryOutput
 from sdkg.sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from sdkg.sparql.remote import RemoteEngine, RemoteStoreError
+from sdkg.sparql.tokens import where_group as scan
 from sdkg.sparql.workers import QueryTimeout
 from tests.endpoint_support import free_port, sdkg_serving
 

@@ -24,11 +24,11 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from sdkg import wikidata
 from sdkg.build import BuildResult
 from sdkg.catalog import load_catalog
 from sdkg.cli import main as sdkg_main
 from sdkg.push import ChallengeAuth, credentials, push
+from sdkg.sparql import federation
 from sdkg.sparql.engine import LocalEngine
 from sdkg.sparql.negotiation import RESULT_FORMATS
 from sdkg.sparql.remote import STORE_GRAPHS, RemoteEngine
@@ -146,7 +146,7 @@ def normalised(body: bytes) -> list[tuple[tuple[str, str], ...]]:
 def catalog_cases() -> list[object]:
     cases: list[object] = []
     for name, query in load_catalog(QUERIES).items():
-        if wikidata.is_federated(query.text):
+        if federation.is_federated(query.text):
             continue  # needs Wikidata, which tests do not reach
         marks = [pytest.mark.xfail(strict=True, reason=VIRTUOSO_BUGS[name])] if name in VIRTUOSO_BUGS else []
         cases.append(pytest.param(name, marks=marks, id=name))

@@ -7,6 +7,7 @@ SDKG_WIKIDATA_ENDPOINT / SDKG_WIKIDATA_SCHOLARLY_ENDPOINT or --endpoint.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import socket
@@ -23,7 +24,10 @@ import pytest
 from sdkg import wikidata as wd
 from sdkg.catalog import load_catalog
 from sdkg.cli import main
+from sdkg.namespaces import WIKIDATA_MAIN, WIKIDATA_SCHOLARLY
 from sdkg.project import ProjectFile, parse_sssom_file
+from sdkg.sparql import federation
+from sdkg.sparql.engine import LocalEngine
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wikidata"
@@ -93,7 +97,7 @@ def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
     main_server, main_endpoint = serve_fixture(tmp, FIXTURES / "main.ttl")
     scholarly_server, scholarly_endpoint = serve_fixture(tmp, FIXTURES / "scholarly.ttl")
     try:
-        yield {wd.WIKIDATA_MAIN: main_endpoint, wd.WIKIDATA_SCHOLARLY: scholarly_endpoint}
+        yield {WIKIDATA_MAIN: main_endpoint, WIKIDATA_SCHOLARLY: scholarly_endpoint}
     finally:
         for process in (main_server, scholarly_server):
             process.terminate()
@@ -102,7 +106,7 @@ def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
 
 @pytest.fixture
 def environ(endpoints: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    settings = {setting: endpoints[canonical] for canonical, setting in wd.ENDPOINT_SETTINGS.items()}
+    settings = {setting: endpoints[canonical] for canonical, setting in federation.ENDPOINT_SETTINGS.items()}
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
     return settings
@@ -117,10 +121,10 @@ def fixture_graph() -> ox.Store:
 
 
 @pytest.fixture(scope="module")
-def graph(store_path: Path) -> ox.Store:
-    """The built repository data, in memory, plus one test-only mapping to reach the scholarly fixture."""
+def graph(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
+    """The built repository data plus one test-only mapping to reach the scholarly fixture (on disk, for an engine)."""
     built = ox.Store.read_only(str(store_path))
-    store = ox.Store()
+    store = ox.Store(str(tmp_path_factory.mktemp("federated") / "store"))
     store.bulk_extend(built.quads_for_pattern(None, None, None, None))
     test_graph = ox.NamedNode("https://w3id.org/sdkg/graph/test")
     person = ox.NamedNode("https://w3id.org/sdkg/id/actor/test-scholar")
@@ -129,7 +133,21 @@ def graph(store_path: Path) -> ox.Store:
     )
     store.add(ox.Quad(person, ox.NamedNode(LABEL), ox.Literal("Test Scholar", language="en"), test_graph))
     store.add(ox.Quad(person, ox.NamedNode(EXACT_MATCH), ox.NamedNode(WD + "Q9049"), test_graph))
+    store.flush()
     return store
+
+
+@pytest.fixture(scope="module")
+def engine(graph: ox.Store, tmp_path_factory: pytest.TempPathFactory) -> LocalEngine:
+    """The engine the server would use over ``graph`` (a read-only copy: pyoxigraph locks a store once open)."""
+    copy = tmp_path_factory.mktemp("federated-copy") / "store"
+    graph.backup(str(copy))
+    return LocalEngine(copy)
+
+
+def prepared(engine: LocalEngine, name: str) -> str:
+    """A catalog query as the server prepares it before running it (:func:`sdkg.sparql.federation.prepare`)."""
+    return asyncio.run(federation.prepare(engine, catalog_query(name)))
 
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -153,9 +171,9 @@ def catalog_query(name: str) -> str:
 
 def test_federate_maps_endpoints_and_binds_items() -> None:
     query = catalog_query("wikidata-scholarly-works")
-    endpoints = {wd.WIKIDATA_MAIN: "http://127.0.0.1:1/query", wd.WIKIDATA_SCHOLARLY: "http://127.0.0.1:2/query"}
+    endpoints = {WIKIDATA_MAIN: "http://127.0.0.1:1/query", WIKIDATA_SCHOLARLY: "http://127.0.0.1:2/query"}
     items = [WD + "Q9049", WD + "Q76430", "http://example.org/not-wikidata", WD + "Q1> } ?x ?y ?z { "]
-    text = wd.federate(query, items, endpoints)
+    text = federation.federate(query, items, endpoints)
     assert "query.wikidata.org" not in text.split("PREFIX")[-1] and "query-scholarly" not in text.split("PREFIX")[-1]
     assert text.count("SERVICE <http://127.0.0.1:2/query> { VALUES ?item { <" + WD + "Q9049> <" + WD + "Q76430> }") == 1
     assert text.count("SERVICE <http://127.0.0.1:1/query> { VALUES ?item {") == 1
@@ -164,20 +182,20 @@ def test_federate_maps_endpoints_and_binds_items() -> None:
 
 
 def test_endpoint_settings() -> None:
-    assert wd.configured_endpoints({}) == {
-        wd.WIKIDATA_MAIN: wd.WIKIDATA_MAIN,
-        wd.WIKIDATA_SCHOLARLY: wd.WIKIDATA_SCHOLARLY,
+    assert federation.configured_endpoints({}) == {
+        WIKIDATA_MAIN: WIKIDATA_MAIN,
+        WIKIDATA_SCHOLARLY: WIKIDATA_SCHOLARLY,
     }
     env = {"SDKG_WIKIDATA_ENDPOINT": "http://127.0.0.1:9/query"}
-    assert wd.configured_endpoints(env)[wd.WIKIDATA_MAIN] == "http://127.0.0.1:9/query"
+    assert federation.configured_endpoints(env)[WIKIDATA_MAIN] == "http://127.0.0.1:9/query"
     with pytest.raises(ValueError):
-        wd.configured_endpoints({"SDKG_WIKIDATA_SCHOLARLY_ENDPOINT": "http://x/> } INSERT"})
+        federation.configured_endpoints({"SDKG_WIKIDATA_SCHOLARLY_ENDPOINT": "http://x/> } INSERT"})
 
 
 def test_non_wikidata_services_are_left_alone() -> None:
     query = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?item ?p ?o } }"
-    assert not wd.is_federated(query)
-    assert wd.federate(query, [WD + "Q1"], {}) == query
+    assert not federation.is_federated(query)
+    assert federation.federate(query, [WD + "Q1"], {}) == query
 
 
 def test_check_offline_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -233,9 +251,7 @@ def test_check_online(tmp_path: Path, endpoints: dict[str, str], capsys: pytest.
         + sssom_row("place/europe", "Europe", "sssom:NoTermFound", confidence="")
         + sssom_row("actor/suggested", "Nowhere", "wikidata:Q900000003", confidence="0.3", comment="unreviewed: x"),
     )
-    code = main(
-        ["--root", str(root), "wikidata", "check", "--endpoint", endpoints[wd.WIKIDATA_MAIN], "--format", "json"]
-    )
+    code = main(["--root", str(root), "wikidata", "check", "--endpoint", endpoints[WIKIDATA_MAIN], "--format", "json"])
     report = {r["subject"]: r for r in json.loads(capsys.readouterr().out)}
     assert code == 1
     assert {s: r["status"] for s, r in report.items()} == {
@@ -247,7 +263,7 @@ def test_check_online(tmp_path: Path, endpoints: dict[str, str], capsys: pytest.
     }
     assert "Q1065" in report["sdkg_id:actor/merged"]["detail"]
     clean = small_project(tmp_path / "clean", sssom_row("actor/united-nations", "United Nations", "wikidata:Q1065"))
-    assert main(["--root", str(clean), "wikidata", "check", "--endpoint", endpoints[wd.WIKIDATA_MAIN]]) == 0
+    assert main(["--root", str(clean), "wikidata", "check", "--endpoint", endpoints[WIKIDATA_MAIN]]) == 0
 
 
 @pytest.mark.slow
@@ -273,7 +289,7 @@ def test_suggest_writes_unreviewed_rows(tmp_path: Path, endpoints: dict[str, str
     root = small_project(tmp_path, rows)
     table = root / "data" / "mappings" / "test.sssom.tsv"
     before = table.read_text(encoding="utf-8")
-    endpoint = endpoints[wd.WIKIDATA_MAIN]
+    endpoint = endpoints[WIKIDATA_MAIN]
     assert main(["--root", str(root), "wikidata", "suggest", "--endpoint", endpoint, "--dry-run"]) == 0
     assert table.read_text(encoding="utf-8") == before
     assert main(["--root", str(root), "wikidata", "suggest", "--endpoint", endpoint]) == 0
@@ -305,8 +321,8 @@ def expected_values(fixture: ox.Store, items: set[str], prop: str) -> dict[str, 
 
 
 @pytest.mark.slow
-def test_person_lives(graph: ox.Store, fixture_graph: ox.Store, environ: dict[str, str]) -> None:
-    rows = run(graph, wd.prepare(catalog_query("wikidata-person-lives"), graph))
+def test_person_lives(graph: ox.Store, engine: LocalEngine, fixture_graph: ox.Store, environ: dict[str, str]) -> None:
+    rows = run(graph, prepared(engine, "wikidata-person-lives"))
     persons = {
         r["item"]
         for r in run(
@@ -321,8 +337,10 @@ def test_person_lives(graph: ox.Store, fixture_graph: ox.Store, environ: dict[st
 
 
 @pytest.mark.slow
-def test_place_coordinates(graph: ox.Store, fixture_graph: ox.Store, environ: dict[str, str]) -> None:
-    rows = run(graph, wd.prepare(catalog_query("wikidata-place-coordinates"), graph))
+def test_place_coordinates(
+    graph: ox.Store, engine: LocalEngine, fixture_graph: ox.Store, environ: dict[str, str]
+) -> None:
+    rows = run(graph, prepared(engine, "wikidata-place-coordinates"))
     by_label = {r["label"]: r for r in rows}
     assert by_label["Iraq"]["coordinates"] == "Point(44.0 33.0)" and by_label["Iraq"]["kind"] == "state"
     assert int(by_label["Iraq"]["sources"]) == 2
@@ -331,20 +349,20 @@ def test_place_coordinates(graph: ox.Store, fixture_graph: ox.Store, environ: di
 
 
 @pytest.mark.slow
-def test_case_map_and_dates(graph: ox.Store, environ: dict[str, str]) -> None:
-    located = run(graph, wd.prepare(catalog_query("wikidata-case-map"), graph))
+def test_case_map_and_dates(graph: ox.Store, engine: LocalEngine, environ: dict[str, str]) -> None:
+    located = run(graph, prepared(engine, "wikidata-case-map"))
     assert {"caseLabel": "Iraq War", "locationLabel": "Iraq", "coordinates": "Point(44.0 33.0)"}.items() <= next(
         r for r in located if r["caseLabel"] == "Iraq War"
     ).items()
-    dates = {r["label"]: r for r in run(graph, wd.prepare(catalog_query("wikidata-case-dates"), graph))}
+    dates = {r["label"]: r for r in run(graph, prepared(engine, "wikidata-case-dates"))}
     assert dates["Iraq War"]["wikidataStart"].startswith("2003-03-20")
     assert dates["Iraq War"]["startYear"] == "2003" and dates["Iraq War"]["note"] == ""
     assert dates["War in Afghanistan (2001-2021)"]["wikidataEnd"].startswith("2021-08-30")
 
 
 @pytest.mark.slow
-def test_scholarly_works_use_both_endpoints(graph: ox.Store, environ: dict[str, str]) -> None:
-    rows = run(graph, wd.prepare(catalog_query("wikidata-scholarly-works"), graph))
+def test_scholarly_works_use_both_endpoints(graph: ox.Store, engine: LocalEngine, environ: dict[str, str]) -> None:
+    rows = run(graph, prepared(engine, "wikidata-scholarly-works"))
     chomsky = [r for r in rows if r["person"].endswith("/test-scholar")]
     assert [r["title"] for r in chomsky] == [
         "Three models for the description of language",

@@ -7,18 +7,16 @@ served at ``/catalog`` by the web layer.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from .catalog import CannedQuery, CatalogError, load_catalog
 from .namespaces import CATALOG_GRAPH, DCTERMS, RDF, RDFS, SH, XSD
+from .sparql.tokens import operation, prologue
 
 CANONICAL_BASE = "https://w3id.org/sdkg/"
 
-_PREFIX_LINE = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>\s*$", re.IGNORECASE | re.MULTILINE)
-_FORM = re.compile(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", re.IGNORECASE)
 
 Triples = list[ox.Triple]
 
@@ -29,11 +27,8 @@ def iri(value: str) -> ox.NamedNode:
 
 def split_prefixes(text: str) -> tuple[dict[str, str], str]:
     """The PREFIX declarations of a query (name → namespace) and its text without them."""
-    prefixes = {m.group(1) or "": m.group(2) for m in _PREFIX_LINE.finditer(text)}
-    lines = _PREFIX_LINE.sub("", text).splitlines()
-    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("#")):
-        lines.pop(0)  # the catalog header: its fields are published as properties
-    return prefixes, "\n".join(lines).strip() + "\n"
+    prefixes, offset = prologue(text)  # the catalog header's comments go too: its fields are properties
+    return prefixes, text[offset:].strip() + "\n"
 
 
 def executable(base: str, query: CannedQuery) -> Triples:
@@ -41,9 +36,7 @@ def executable(base: str, query: CannedQuery) -> Triples:
     node, declarations = iri(f"{base}catalog/{query.name}"), iri(f"{base}catalog/{query.name}#prefixes")
     a = iri(RDF + "type")
     prefixes, body = split_prefixes(query.text)
-    without_comments = "\n".join(line for line in body.splitlines() if not line.lstrip().startswith("#"))
-    form = _FORM.search(without_comments)
-    keyword = form.group(1).lower() if form else "select"
+    keyword = (operation(body) or "select").lower()
     out: Triples = [
         ox.Triple(node, a, iri(SH + "SPARQLExecutable")),
         ox.Triple(node, iri(RDFS + "label"), ox.Literal(query.title)),

@@ -222,9 +222,11 @@ def cmd_release(args: argparse.Namespace) -> int:
 def cmd_wikidata(args: argparse.Namespace) -> int:
     """Check the mapped QIDs against Wikidata, or propose candidates for unmapped entities."""
     from . import wikidata as wd
+    from .namespaces import WIKIDATA_MAIN
+    from .sparql.federation import configured_endpoints
 
     try:
-        endpoint = args.endpoint or wd.configured_endpoints()[wd.WIKIDATA_MAIN]
+        endpoint = args.endpoint or configured_endpoints()[WIKIDATA_MAIN]
         rows = wd.read_mappings(args.root)
         if args.action == "check":
             checks = wd.check_mappings(rows, endpoint, args.timeout, args.include_suggestions)

@@ -9,6 +9,10 @@ GRAPH = "https://w3id.org/sdkg/graph/"
 INFERRED_GRAPH = GRAPH + "inferred"
 CATALOG_GRAPH = GRAPH + "catalog"
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+WIKIDATA_MAIN = "https://query.wikidata.org/sparql"
+WIKIDATA_SCHOLARLY = "https://query-scholarly.wikidata.org/sparql"
+"""Wikidata's two SPARQL endpoints since the 2025 graph split: the main graph and the scholarly
+graph (articles and their authorships). Catalog queries name them by these IRIs."""
 
 DCTERMS = "http://purl.org/dc/terms/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

@@ -1,21 +1,8 @@
-"""Wikidata: the federated SERVICE endpoints, and checking and suggesting the SSSOM mappings.
+"""Wikidata mappings: check the SSSOM tables' QIDs against Wikidata, and suggest QIDs for unmapped entities.
 
-Since the 2025 graph split Wikidata answers SPARQL at two endpoints, the main graph and
-the scholarly graph (scholarly articles and their authorships). Catalog queries name them
-by these canonical IRIs. Before a federated query runs, :func:`federate` does two things:
-
-- maps each canonical IRI to the configured endpoint (environment variables
-  ``SDKG_WIKIDATA_ENDPOINT`` and ``SDKG_WIKIDATA_SCHOLARLY_ENDPOINT``; unset means
-  Wikidata itself), so tests and mirrors can stand in for Wikidata;
-- binds ``?item`` inside each Wikidata SERVICE block to the QIDs our graph maps
-  (``skos:exactMatch``). Oxigraph sends a SERVICE pattern without the solutions found so
-  far, so an unbound ``?item wdt:P569 ?born`` would ask Wikidata for every birth date;
-  the VALUES block makes it a bind join. It changes no answer of a query that joins
-  ``?item`` with ``skos:exactMatch`` outside the SERVICE block, the catalog's convention.
-
-The injected IRIs come from our own store and are checked to be Wikidata item IRIs; user
-parameters are never written into query text (they are bound as serialised terms in a
-``VALUES`` block, :mod:`sdkg.sparql.bindings`).
+``sdkg wikidata check|suggest``. Both ask a Wikidata SPARQL endpoint (the configured one, see
+:func:`sdkg.sparql.federation.configured_endpoints`) and never write a QID that a person has
+not reviewed: suggestions are appended as unreviewed rows, which the build does not publish.
 """
 
 from __future__ import annotations
@@ -23,13 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -40,30 +26,13 @@ from . import __version__
 from .namespaces import WIKIDATA_ENTITY
 from .output import format_table
 from .project import NO_TERM_FOUND, SSSOM_SUFFIX, is_suggestion, read_sssom
+from .sparql.federation import QID
 
-WIKIDATA_MAIN = "https://query.wikidata.org/sparql"
-WIKIDATA_SCHOLARLY = "https://query-scholarly.wikidata.org/sparql"
-ENDPOINT_SETTINGS: dict[str, str] = {
-    WIKIDATA_MAIN: "SDKG_WIKIDATA_ENDPOINT",
-    WIKIDATA_SCHOLARLY: "SDKG_WIKIDATA_SCHOLARLY_ENDPOINT",
-}
-ITEM_VARIABLE = "item"
 USER_AGENT = f"sdkg/{__version__} (Security Discourse Knowledge Graph; mapping checks)"
 DEFAULT_TIMEOUT = 30.0
 BATCH = 50
 EXIT_OFFLINE = 3
 """``sdkg wikidata`` exit code when the endpoint cannot be consulted (0 ok, 1 problems found, 2 usage)."""
-
-_QID = re.compile(r"^Q[1-9][0-9]*$")
-_ENDPOINT = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
-_SERVICE = re.compile(r"(\bSERVICE\s+(?:SILENT\s+)?)<([^<>\s]*)>(\s*\{)", re.IGNORECASE)
-_ITEM = re.compile(r"[?$]" + ITEM_VARIABLE + r"\b")
-
-MAPPED_ITEMS = (
-    "SELECT DISTINCT ?item WHERE { ?entity <http://www.w3.org/2004/02/skos/core#exactMatch> ?item "
-    f'FILTER(STRSTARTS(STR(?item), "{WIKIDATA_ENTITY}Q")) }} ORDER BY ?item'
-)
-"""The Wikidata items our graph maps: the values :func:`federate` binds ``?item`` to."""
 
 PREFIXES = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -81,66 +50,6 @@ class WikidataUnavailable(Exception):
         self.reason = reason
         self.offline = offline
         super().__init__(f"{'offline' if offline else 'unavailable'}: {endpoint}: {reason}")
-
-
-# ---------------------------------------------------------------- endpoints and federation
-
-
-def configured_endpoints(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Canonical Wikidata endpoint → the endpoint to use (itself unless configured)."""
-    environ = os.environ if environ is None else environ
-    endpoints: dict[str, str] = {}
-    for canonical, setting in ENDPOINT_SETTINGS.items():
-        value = (environ.get(setting) or "").strip() or canonical
-        if not _ENDPOINT.match(value):
-            raise ValueError(f"{setting}={value!r} is not an http(s) URL")
-        endpoints[canonical] = value
-    return endpoints
-
-
-def wikidata_services(query: str) -> list[str]:
-    """The canonical Wikidata endpoints a query's SERVICE clauses name."""
-    return sorted({m.group(2) for m in _SERVICE.finditer(query) if m.group(2) in ENDPOINT_SETTINGS})
-
-
-def is_federated(query: str) -> bool:
-    return bool(wikidata_services(query))
-
-
-def item_iris(items: Iterable[str]) -> list[str]:
-    """Keep Wikidata item IRIs only (the values written into SERVICE blocks), sorted and unique."""
-    kept = {i for i in items if i.startswith(WIKIDATA_ENTITY) and _QID.match(i[len(WIKIDATA_ENTITY) :])}
-    return sorted(kept, key=lambda i: int(i[len(WIKIDATA_ENTITY) + 1 :]))
-
-
-def federate(query: str, items: Iterable[str], endpoints: Mapping[str, str] | None = None) -> str:
-    """Point Wikidata SERVICE clauses at the configured endpoints and bind ``?item`` in them to ``items``."""
-    endpoints = configured_endpoints() if endpoints is None else endpoints
-    values = ""
-    if _ITEM.search(query):
-        values = f" VALUES ?{ITEM_VARIABLE} {{ " + " ".join(f"<{i}>" for i in item_iris(items)) + " }"
-
-    def rewrite(match: re.Match[str]) -> str:
-        canonical = match.group(2)
-        if canonical not in ENDPOINT_SETTINGS:
-            return match.group(0)
-        return f"{match.group(1)}<{endpoints.get(canonical, canonical)}>{match.group(3)}{values}"
-
-    return _SERVICE.sub(rewrite, query)
-
-
-def mapped_items(store: ox.Store) -> list[str]:
-    """The Wikidata items a pyoxigraph store maps."""
-    result = store.query(MAPPED_ITEMS, use_default_graph_as_union=True)
-    assert isinstance(result, ox.QuerySolutions)
-    return [row["item"].value for row in result]  # type: ignore[union-attr]
-
-
-def prepare(query: str, store: ox.Store, environ: Mapping[str, str] | None = None) -> str:
-    """A catalog query ready to run on ``store`` with pyoxigraph (unchanged when not federated)."""
-    if not is_federated(query):
-        return query
-    return federate(query, mapped_items(store), configured_endpoints(environ))
 
 
 # ---------------------------------------------------------------- remote SPARQL
@@ -189,7 +98,7 @@ class MappingRow:
     @property
     def qid(self) -> str | None:
         local = self.object_id.partition(":")[2]
-        return local if self.object_id.startswith("wikidata:") and _QID.match(local) else None
+        return local if self.object_id.startswith("wikidata:") and QID.match(local) else None
 
 
 def mapping_tables(root: Path) -> list[Path]:
@@ -244,7 +153,7 @@ def labels_match(ours: Iterable[str], theirs: Iterable[str]) -> bool:
 
 
 def check_query(qids: Iterable[str]) -> str:
-    values = " ".join(f"<{WIKIDATA_ENTITY}{q}>" for q in qids if _QID.match(q))
+    values = " ".join(f"<{WIKIDATA_ENTITY}{q}>" for q in qids if QID.match(q))
     return (
         PREFIXES
         + "SELECT ?item ?exists ?target ?label ?alias WHERE {\n"
@@ -342,7 +251,7 @@ def suggest_mappings(
     for start in range(0, len(todo), BATCH):
         for binding in remote_select(endpoint, suggest_query(todo[start : start + BATCH]), timeout):
             qid = binding["item"]["value"].rpartition("/")[2]
-            if not binding["item"]["value"].startswith(WIKIDATA_ENTITY) or not _QID.match(qid):
+            if not binding["item"]["value"].startswith(WIKIDATA_ENTITY) or not QID.match(qid):
                 continue
             links = int(float(binding.get("links", {}).get("value", "0") or 0))
             described = binding.get("description", {}).get("value", "")

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
 from .execute import NO_DATASET, Dataset, QueryOutput, run_query
-from .guard import WIKIDATA_SERVICES, check
+from .guard import WIKIDATA_SERVICES, admit
 from .negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format
 
 JSON_RESULTS = RESULT_FORMATS[0]
@@ -88,7 +88,7 @@ class LocalEngine:
         context_url: str | None = None,
         base_iri: str | None = None,
     ) -> QueryOutput:
-        check(query, self.allowed_services)
+        admit(query, self.allowed_services)
         rows = max_rows if max_rows is not None else self.max_rows
         return await run_in_threadpool(
             run_query,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,18 +44,6 @@ class QueryOutput:
     rows: int | None = None
     truncated: bool = False
     headers: dict[str, str] = field(default_factory=dict)
-
-
-_UPDATE_KEYWORDS = re.compile(
-    r"^\s*(?:(?:PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s+<[^>]*>)\s*)*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
-    re.IGNORECASE,
-)
-_COMMENT = re.compile(r"#[^\n<>\"']*$", re.MULTILINE)
-
-
-def looks_like_update(text: str) -> bool:
-    """An update operation (refused by a read-only endpoint) rather than a malformed query."""
-    return bool(_UPDATE_KEYWORDS.match(_COMMENT.sub("", text)))
 
 
 def query_options(dataset: Dataset) -> dict[str, object]:

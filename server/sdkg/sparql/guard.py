@@ -8,39 +8,18 @@ query that mentions one is parsed (and the answer is cached by query text).
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-TOKENS = re.compile(
-    r"""
-      (?P<escape>\\.)
-    | (?P<long>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\")
-    | (?P<string>'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<comment>\#[^\n\r]*)
-    | (?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)
-    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+from ..namespaces import WIKIDATA_MAIN, WIKIDATA_SCHOLARLY
+from .errors import Refused, Unverifiable
+from .tokens import tokens, unescape
+
 _KEYWORDS = {"service", "load"}
 
-WIKIDATA_SERVICES: dict[str, float] = {
-    "https://query.wikidata.org/sparql": 10.0,
-    "https://query-scholarly.wikidata.org/sparql": 10.0,
-}
+WIKIDATA_SERVICES: dict[str, float] = {WIKIDATA_MAIN: 10.0, WIKIDATA_SCHOLARLY: 10.0}
 """The default SERVICE/LOAD allow-list: endpoint IRI → its time limit in seconds."""
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-
-
-class Refused(Exception):
-    """The operation names a remote endpoint that is not allowed; ``status`` is 403 or 400."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -51,25 +30,15 @@ class Remote:
     loads: tuple[str | None, ...] = ()
 
 
-def unescape(text: str) -> str:
-    """SPARQL applies ``\\uXXXX`` escapes to the whole text before parsing; so must the scan."""
-    return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-
-
 def mentions_remote(text: str) -> bool:
     """Whether SERVICE or LOAD may appear as a keyword (not inside a string, an IRI or a comment).
 
     A quote the scan could not pair counts as a mention: when unsure, parse.
     """
-    text = unescape(text)
-    end = 0
-    for match in TOKENS.finditer(text):
-        if '"' in text[end : match.start()] or "'" in text[end : match.start()]:
+    for token in tokens(unescape(text)):
+        if token.kind == "stray" or (token.kind == "word" and token.text.lower() in _KEYWORDS):
             return True
-        end = match.end()
-        if match.lastgroup == "word" and match.group().lower() in _KEYWORDS:
-            return True
-    return '"' in text[end:] or "'" in text[end:]
+    return False
 
 
 def walk(node: object, services: list[str | None], loads: list[str | None]) -> None:
@@ -107,12 +76,12 @@ def remote_iris(text: str, update: bool) -> Remote:
         else:
             walk(translateQuery(parseQuery(unescape(text))).algebra, services, loads)
     except Exception as exc:  # rdflib raises many kinds; all mean "cannot check"
-        raise Refused(400, f"the request uses SERVICE or LOAD and could not be checked: {exc}") from None
+        raise Unverifiable(f"the request uses SERVICE or LOAD and could not be checked: {exc}") from None
     return Remote(tuple(services), tuple(loads))
 
 
-def check(text: str, allowed: dict[str, float], update: bool = False) -> float | None:
-    """Raise :class:`Refused` unless every SERVICE/LOAD IRI is allowed.
+def admit(text: str, allowed: Mapping[str, float], update: bool = False) -> float | None:
+    """Raise :class:`~.errors.Refused` unless every SERVICE/LOAD IRI is allowed.
 
     Returns the smallest timeout of the remote endpoints used (``None`` when none is used).
     """
@@ -123,9 +92,9 @@ def check(text: str, allowed: dict[str, float], update: bool = False) -> float |
     for keyword, iris in (("SERVICE", remote.services), ("LOAD", remote.loads)):
         for iri in iris:
             if iri is None:
-                raise Refused(403, f"{keyword} with a variable endpoint is not allowed")
+                raise Refused(f"{keyword} with a variable endpoint is not allowed")
             if iri not in allowed:
                 listed = ", ".join(sorted(allowed)) or "(none)"
-                raise Refused(403, f"{keyword} <{iri}> is not allowed; allowed endpoints: {listed}")
+                raise Refused(f"{keyword} <{iri}> is not allowed; allowed endpoints: {listed}")
             timeouts.append(allowed[iri])
     return min(timeouts) if timeouts else None

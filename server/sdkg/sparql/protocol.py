@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 
 from .execute import Dataset
-from .guard import TOKENS
+from .tokens import code
 
 QUERY_MEDIA_TYPE = "application/sparql-query"
 UPDATE_MEDIA_TYPE = "application/sparql-update"
@@ -126,20 +126,19 @@ def with_using(update: str, dataset: Dataset) -> str:
         [f"USING <{ox.NamedNode(g).value}>" for g in dataset.default_graphs]
         + [f"USING NAMED <{ox.NamedNode(g).value}>" for g in dataset.named_graphs]
     )
-    depth, last, inserts, end = 0, "", [], 0
-    for match in TOKENS.finditer(update):
-        gap = update[end : match.start()]
-        if depth == 0 and "{" in gap:
-            last = ""
-        depth += gap.count("{") - gap.count("}")
-        end = match.end()
-        word = match.group().lower() if match.lastgroup == "word" else ""
+    depth, last, inserts = 0, "", []
+    for token in code(update):
+        if token.kind == "brace":
+            last = "" if depth == 0 and token.text == "{" else last
+            depth += 1 if token.text == "{" else -1
+            continue
+        word = token.text.lower() if token.kind == "word" else ""
         if depth != 0 or not word:
             continue
         if word in ("using", "with"):
             raise ProtocolError(400, f"the update has {word.upper()} and the request a using-graph-uri dataset")
         if word == "where" and last != "delete":
-            inserts.append(match.start())
+            inserts.append(token.start)
         last = word
     for position in reversed(inserts):
         update = update[:position] + clauses + " " + update[position:]

@@ -23,11 +23,12 @@ import httpx
 import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
-from .bindings import scan, substitute
+from .bindings import substitute
 from .execute import NO_DATASET, Dataset, QueryOutput, serialise_graph, take
-from .guard import WIKIDATA_SERVICES, check
+from .guard import WIKIDATA_SERVICES, admit
 from .negotiation import GRAPH_FORMATS, RESULT_FORMATS, RESULTS_FORMAT_OF, Format, NotAcceptable
 from .results import write_solutions
+from .tokens import operation
 from .workers import QueryTimeout, WorkerFailed
 
 USER_AGENT = "sdkg-remote-engine"
@@ -93,8 +94,8 @@ class RemoteEngine:
     ) -> QueryOutput:
         """Evaluate remotely; raises ``SyntaxError``, ``NotAcceptable``, ``Refused``, ``QueryTimeout``,
         :class:`RemoteStoreError`."""
-        check(query, self.allowed_services)
-        form, _ = scan(query)
+        admit(query, self.allowed_services)
+        form = operation(query)
         graph = form in ("CONSTRUCT", "DESCRIBE")
         if graph and graph_format is None:
             raise NotAcceptable(GRAPH_FORMATS)

@@ -29,7 +29,7 @@ import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
 from .execute import NO_DATASET, Dataset, QueryOutput, run_query
-from .guard import WIKIDATA_SERVICES, check
+from .guard import WIKIDATA_SERVICES, admit
 from .negotiation import Format, NotAcceptable
 
 STARTUP_SECONDS = 60.0
@@ -198,7 +198,7 @@ class WorkerEngine:
 
         A query using an allowed SERVICE gets that service's time limit if it is lower."""
         limit = self.timeout if timeout is None else min(max(timeout, MIN_TIMEOUT), self.timeout)
-        service_limit = check(query, self.allowed_services)  # raises Refused
+        service_limit = admit(query, self.allowed_services)  # raises Refused
         if service_limit is not None:
             limit = min(limit, service_limit)
         rows = (

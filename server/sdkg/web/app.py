@@ -31,11 +31,13 @@ from ..catalog_rdf import catalog_triples
 from ..namespaces import PREFIXES
 from ..sparql.caching import data_version, etag, http_date, not_modified
 from ..sparql.engine import Engine, LocalEngine
-from ..sparql.execute import Dataset, QueryOutput, jsonld_context, looks_like_update, serialise_graph
-from ..sparql.guard import WIKIDATA_SERVICES, Refused, check
+from ..sparql.errors import Refused, Unverifiable
+from ..sparql.execute import Dataset, QueryOutput, jsonld_context, serialise_graph
+from ..sparql.guard import WIKIDATA_SERVICES, admit
 from ..sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, NotAcceptable, negotiate
 from ..sparql.protocol import ProtocolError, QueryRequest, parse_get, parse_post, with_using
 from ..sparql.remote import RemoteEngine
+from ..sparql.tokens import is_update
 from ..sparql.update import Change, ChangeRefused, commit, sparql_update
 from ..sparql.workers import EngineBusy, QueryTimeout, WorkerEngine, WorkerFailed
 from . import canned, pages, ui
@@ -274,10 +276,10 @@ def create_app(settings: Settings) -> FastAPI:
             )
             status = 200
         except SyntaxError as exc:
-            if looks_like_update(query) and settings.admin_token is None:
+            if is_update(query) and settings.admin_token is None:
                 status = 403
                 return error(403, "this endpoint is read-only: SPARQL updates are not allowed")
-            if looks_like_update(query):
+            if is_update(query):
                 status = 400
                 return error(400, "an update is sent with POST, as 'update' or application/sparql-update")
             status = 400
@@ -286,8 +288,8 @@ def create_app(settings: Settings) -> FastAPI:
             status = 406
             return not_acceptable(exc.offered)
         except Refused as exc:
-            status = exc.status
-            return error(exc.status, exc.message)
+            status = 400 if isinstance(exc, Unverifiable) else 403
+            return error(status, str(exc))
         except QueryTimeout as exc:
             status = 504
             return error(504, f"query timed out: {exc}", timeout=exc.seconds)
@@ -359,9 +361,11 @@ def create_app(settings: Settings) -> FastAPI:
         if refused is not None:
             return refused
         try:
-            check(update, settings.allowed_services, update=True)
+            admit(update, settings.allowed_services, update=True)
             text = with_using(update, parsed.dataset)
-        except (Refused, ProtocolError) as exc:
+        except Refused as exc:
+            return error(400 if isinstance(exc, Unverifiable) else 403, str(exc))
+        except ProtocolError as exc:
             return error(exc.status, exc.message)
         except ValueError as exc:
             return error(400, f"bad using-graph-uri: {exc}")

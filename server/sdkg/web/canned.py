@@ -5,7 +5,7 @@ pyoxigraph serialises (escaped and validated, never pasted from the request): un
 pyoxigraph's ``substitutions``, which the optimiser plans as if the variable were unbound
 (a 3.8M-triple store: 14 s instead of 0.2 s for ``actors-with-wikidata``), the planner sees
 the values and starts from them. A parameter the query does not declare is a 400.
-Federated queries (Wikidata SERVICE clauses) are prepared by :func:`sdkg.wikidata.federate`
+Federated queries (Wikidata SERVICE clauses) are prepared by :func:`sdkg.sparql.federation.prepare`
 first: their endpoints mapped to the configured ones and ``?item`` bound to our QIDs.
 """
 
@@ -17,11 +17,11 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from .. import wikidata
 from ..catalog import CannedQuery, CatalogError, load_catalog
+from ..sparql import federation
 from ..sparql.bindings import substitute
-from ..sparql.engine import Engine, select
-from ..sparql.guard import Refused
+from ..sparql.engine import Engine
+from ..sparql.errors import Refused, Unverifiable
 from ..sparql.negotiation import RESULT_FORMATS, Format
 from ..sparql.workers import EngineBusy, QueryTimeout, WorkerFailed
 
@@ -76,17 +76,9 @@ def describe(query: CannedQuery) -> dict[str, object]:
         "description": query.description,
         "question": query.question,
         "parameters": [{"name": p.name, "default": p.default, "description": p.description} for p in query.parameters],
-        "federated": wikidata.is_federated(query.text),
+        "federated": federation.is_federated(query.text),
         "links": {ext: f"/queries/{query.name}.{ext}" for ext in (*FORMATS, QUERY_TEXT)},
     }
-
-
-async def prepared(engine: Engine, text: str) -> str:
-    """The query text to run: federated ones pointed at the configured Wikidata endpoints."""
-    if not wikidata.is_federated(text):
-        return text
-    items = [row["item"]["value"] for row in await select(engine, wikidata.MAPPED_ITEMS)]
-    return wikidata.federate(text, items, wikidata.configured_endpoints())
 
 
 @router.get("/queries", summary="The query catalog: every canned query with its parameters and links")
@@ -118,16 +110,16 @@ async def run_canned(request: Request, file: str) -> Response:
 async def answer(
     engine: Engine, query: CannedQuery, substitutions: dict[str, ox.NamedNode | ox.Literal], fmt: Format
 ) -> Response:
-    federated = wikidata.is_federated(query.text)
+    federated = federation.is_federated(query.text)
     try:
-        text = await prepared(engine, query.text)
+        text = await federation.prepare(engine, query.text)
         if substitutions:
             text = substitute(text, substitutions)
         output = await engine.run(text, fmt, None)
     except SyntaxError as exc:
         raise CannedError(500, f"catalog query {query.name!r} is malformed: {exc}") from None
     except Refused as exc:
-        raise CannedError(exc.status, exc.message) from None
+        raise CannedError(400 if isinstance(exc, Unverifiable) else 403, str(exc)) from None
     except QueryTimeout as exc:
         raise CannedError(504, f"query timed out: {exc}") from None
     except (EngineBusy, WorkerFailed) as exc:

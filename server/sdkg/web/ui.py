@@ -7,7 +7,6 @@ Cytoscape.js, see static/VENDORED.md); nothing from a CDN.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -15,11 +14,11 @@ from fastapi.responses import FileResponse, PlainTextResponse, Response
 
 from ..catalog import CannedQuery, CatalogError, load_catalog
 from ..namespaces import PREFIXES
+from ..sparql.bindings import insert_values
 from .render import STATIC, render
 
 router = APIRouter()
 
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 STATIC_MEDIA = {
     ".js": "text/javascript",
     ".css": "text/css",
@@ -34,14 +33,11 @@ def example_text(query: CannedQuery) -> str:
     at the top of the WHERE clause, so the example runs as is and the value is easy to change."""
     if not query.parameters:
         return query.text
-    match = _WHERE.search(query.text)
-    if match is None:
-        return query.text
     lines = []
     for parameter in query.parameters:
         note = f"  # parameter: {parameter.description}" if parameter.description else "  # parameter"
         lines.append(f"\n    VALUES ?{parameter.name} {{ {parameter.term()} }}{note}")
-    return query.text[: match.end()] + "".join(lines) + query.text[match.end() :]
+    return insert_values(query.text, "".join(lines))
 
 
 def catalog_examples(root: Path | None) -> tuple[list[dict[str, str]], str | None]:
