@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from sdkg.build import build
 from sdkg.progress import Progress
-from sdkg.sparql.execute import declared_prefixes
+from sdkg.project import declared_prefixes
 from sdkg.web.app import Settings, create_app
 from tests.endpoint_support import EX, make_store, people
 

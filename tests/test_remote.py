@@ -26,11 +26,11 @@ from sdkg.cli import main as sdkg_main
 from sdkg.push import PushFailed, push
 from sdkg.sparql.bindings import substitute
 from sdkg.sparql.engine import LocalEngine
-from sdkg.sparql.execute import Dataset, QueryOutput
+from sdkg.sparql.errors import QueryTimeout
+from sdkg.sparql.job import Dataset, Limits, QueryJob, QueryOutput
 from sdkg.sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from sdkg.sparql.remote import RemoteEngine, RemoteStoreError
 from sdkg.sparql.tokens import where_group as scan
-from sdkg.sparql.workers import QueryTimeout
 from tests.endpoint_support import free_port, sdkg_serving
 
 JSON = RESULT_FORMATS[0]
@@ -146,9 +146,9 @@ def test_push_copies_every_graph(oxigraph: str, store_path: Path) -> None:
 
 async def one(engine: RemoteEngine, query: str) -> QueryOutput:
     try:
-        return await engine.run(query, JSON, None)
+        return await engine.run(QueryJob(query, JSON))
     finally:
-        await engine.aclose()
+        await engine.stop()
 
 
 @pytest.mark.slow
@@ -157,32 +157,45 @@ def test_remote_answers_match_the_local_store(oxigraph: str, store_path: Path) -
         remote, local = RemoteEngine(oxigraph + "/query"), LocalEngine(store_path)
         try:
             for query in QUERIES:
-                mine, theirs = await local.run(PREFIX + query, JSON, None), await remote.run(PREFIX + query, JSON, None)
+                mine, theirs = (
+                    await local.run(QueryJob(PREFIX + query, JSON)),
+                    await remote.run(QueryJob(PREFIX + query, JSON)),
+                )
                 assert rows(theirs) == rows(mine), query
                 assert rows(mine), f"no rows at all for {query}: the comparison would prove nothing"
             discourse = {"d": ox.NamedNode("https://w3id.org/sdkg/id/discourse/realist")}
             query = PREFIX + "SELECT ?c ?d WHERE { ?c sdkg:relatedDiscourse ?d }"
-            mine = await local.run(query, JSON, None, substitutions=discourse)
-            theirs = await remote.run(query, JSON, None, substitutions=discourse)
+            mine = await local.run(QueryJob(query, JSON, substitutions=tuple(discourse.items())))
+            theirs = await remote.run(QueryJob(query, JSON, substitutions=tuple(discourse.items())))
             assert rows(theirs) == rows(mine) and rows(mine)
             ask = PREFIX + "ASK { ?d a sdkg:Discourse }"
-            assert json.loads((await remote.run(ask, JSON, None, substitutions=discourse)).body)["boolean"] is True
+            assert (
+                json.loads((await remote.run(QueryJob(ask, JSON, substitutions=tuple(discourse.items())))).body)[
+                    "boolean"
+                ]
+                is True
+            )
             construct = PREFIX + "CONSTRUCT { ?d rdfs:label ?l } WHERE { ?d a sdkg:Discourse ; rdfs:label ?l }"
-            mine, theirs = await local.run(construct, None, TURTLE), await remote.run(construct, None, TURTLE)
+            mine, theirs = (
+                await local.run(QueryJob(construct, graph_format=TURTLE)),
+                await remote.run(QueryJob(construct, graph_format=TURTLE)),
+            )
             assert theirs.media_type == "text/turtle"
             parsed = [set(ox.parse(o.body, format=ox.RdfFormat.TURTLE)) for o in (mine, theirs)]
             assert parsed[0] == parsed[1] and parsed[0]
-            where = await local.run(PREFIX + "SELECT ?g WHERE { GRAPH ?g { ?d a sdkg:Discourse } } LIMIT 1", JSON, None)
+            where = await local.run(
+                QueryJob(PREFIX + "SELECT ?g WHERE { GRAPH ?g { ?d a sdkg:Discourse } } LIMIT 1", JSON)
+            )
             graph = json.loads(where.body)["results"]["bindings"][0]["g"]["value"]
             count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
             one_graph = Dataset(default_graphs=(graph,))
-            mine = await local.run(count, JSON, None, dataset=one_graph)
-            theirs = await remote.run(count, JSON, None, dataset=one_graph)
+            mine = await local.run(QueryJob(count, JSON, dataset=one_graph))
+            theirs = await remote.run(QueryJob(count, JSON, dataset=one_graph))
             assert rows(theirs) == rows(mine)
-            capped = await remote.run(PREFIX + QUERIES[1], JSON, None, max_rows=3)
+            capped = await remote.run(QueryJob(PREFIX + QUERIES[1], JSON, max_rows=3))
             assert capped.rows == 3 and capped.truncated
         finally:
-            await remote.aclose()
+            await remote.stop()
 
     asyncio.run(compare())
 
@@ -190,19 +203,19 @@ def test_remote_answers_match_the_local_store(oxigraph: str, store_path: Path) -
 @pytest.mark.slow
 def test_store_errors_map_to_the_local_engine_exceptions(oxigraph: str) -> None:
     async def errors() -> None:
-        engine = RemoteEngine(oxigraph + "/query", timeout=5)
+        engine = RemoteEngine(oxigraph + "/query", Limits(timeout=5))
         try:
             with pytest.raises(SyntaxError):
-                await engine.run("SELECT ?s WHERE { ?s ", JSON, None)
+                await engine.run(QueryJob("SELECT ?s WHERE { ?s ", JSON))
             assert await engine.check_union_default_graph() is True
         finally:
-            await engine.aclose()
-        nobody = RemoteEngine(f"http://127.0.0.1:{free_port()}/query", timeout=2)
+            await engine.stop()
+        nobody = RemoteEngine(f"http://127.0.0.1:{free_port()}/query", Limits(timeout=2))
         try:
             with pytest.raises(RemoteStoreError):
-                await nobody.run("ASK {}", JSON, None)
+                await nobody.run(QueryJob("ASK {}", JSON))
         finally:
-            await nobody.aclose()
+            await nobody.stop()
 
     asyncio.run(errors())
 
@@ -215,12 +228,12 @@ def test_a_slow_store_raises_query_timeout() -> None:
         with socket.socket() as listener:
             listener.bind(("127.0.0.1", 0))
             listener.listen()
-            engine = RemoteEngine(f"http://127.0.0.1:{listener.getsockname()[1]}/query", timeout=0.5)
+            engine = RemoteEngine(f"http://127.0.0.1:{listener.getsockname()[1]}/query", Limits(timeout=0.5))
             try:
                 with pytest.raises(QueryTimeout):
-                    await engine.run("ASK {}", JSON, None)
+                    await engine.run(QueryJob("ASK {}", JSON))
             finally:
-                await engine.aclose()
+                await engine.stop()
 
     asyncio.run(stuck())
 
@@ -236,7 +249,7 @@ def test_without_union_default_graph_the_check_says_so(built: BuildResult, built
             try:
                 return await engine.check_union_default_graph()
             finally:
-                await engine.aclose()
+                await engine.stop()
 
         assert asyncio.run(check()) is False
     finally:

@@ -30,6 +30,7 @@ from sdkg.cli import main as sdkg_main
 from sdkg.push import ChallengeAuth, credentials, push
 from sdkg.sparql import federation
 from sdkg.sparql.engine import LocalEngine
+from sdkg.sparql.job import Limits, QueryJob
 from sdkg.sparql.negotiation import RESULT_FORMATS
 from sdkg.sparql.remote import STORE_GRAPHS, RemoteEngine
 from sdkg.web.app import Settings, create_app
@@ -162,9 +163,9 @@ def test_push_copies_every_graph_and_the_count_leaves_out_virtuosos_own(virtuoso
     async def graphs() -> set[str]:
         try:
             # GROUP BY, not DISTINCT: Virtuoso 7.2.5 takes 35 s over SELECT DISTINCT ?g on 18,000 quads
-            output = await engine.run("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", JSON, None)
+            output = await engine.run(QueryJob("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", JSON))
         finally:
-            await engine.aclose()
+            await engine.stop()
         return {b["g"]["value"] for b in json.loads(output.body)["results"]["bindings"]}
 
     assert asyncio.run(graphs()) - set(STORE_GRAPHS) == {g.value for g in local.named_graphs()}
@@ -177,12 +178,14 @@ def test_catalog_answers_match_the_local_store(virtuoso: str, store_path: Path, 
     substitutions = {p.name: p.term() for p in query.parameters}
 
     async def both() -> tuple[bytes, bytes]:
-        remote = RemoteEngine(virtuoso + "/sparql", timeout=60)
+        remote = RemoteEngine(virtuoso + "/sparql", Limits(timeout=60))
         try:
-            mine = await LocalEngine(store_path).run(query.text, JSON, None, substitutions=substitutions)
-            theirs = await remote.run(query.text, JSON, None, substitutions=substitutions)
+            mine = await LocalEngine(store_path).run(
+                QueryJob(query.text, JSON, substitutions=tuple(substitutions.items()))
+            )
+            theirs = await remote.run(QueryJob(query.text, JSON, substitutions=tuple(substitutions.items())))
         finally:
-            await remote.aclose()
+            await remote.stop()
         return mine.body, theirs.body
 
     mine, theirs = asyncio.run(both())
@@ -196,14 +199,14 @@ def test_ask_blank_nodes_and_the_union_default_graph(virtuoso: str) -> None:
         engine = RemoteEngine(virtuoso + "/sparql")
         try:
             assert await engine.check_union_default_graph() is True
-            yes = await engine.run(SDKG + "ASK { ?d a sdkg:Discourse }", JSON, None)
-            no = await engine.run(SDKG + "ASK { ?d a sdkg:NoSuchClass }", JSON, None)
+            yes = await engine.run(QueryJob(SDKG + "ASK { ?d a sdkg:Discourse }", JSON))
+            no = await engine.run(QueryJob(SDKG + "ASK { ?d a sdkg:NoSuchClass }", JSON))
             assert (json.loads(yes.body)["boolean"], json.loads(no.body)["boolean"]) == (True, False)
             selectors = "SELECT ?p ?q WHERE { ?p <http://www.w3.org/ns/oa#hasSelector> ?q } LIMIT 5"
-            rows = json.loads((await engine.run(selectors, JSON, None)).body)["results"]["bindings"]
+            rows = json.loads((await engine.run(QueryJob(selectors, JSON))).body)["results"]["bindings"]
             assert rows and all(r["q"]["type"] == "bnode" for r in rows)  # Virtuoso's nodeID:// labels, renamed
         finally:
-            await engine.aclose()
+            await engine.stop()
 
     asyncio.run(check())
 

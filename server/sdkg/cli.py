@@ -152,7 +152,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from .sparql.execute import declared_prefixes
+    from .project import declared_prefixes
     from .sparql.guard import WIKIDATA_SERVICES
     from .web.app import Settings, create_app
 
@@ -194,6 +194,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         prefixes=prefixes,
         store_url=args.store_url,
+        public_url=f"http://{args.host}:{args.port}/",
     )
     query_log = logging.getLogger("sdkg.query")  # one JSON line per query on stderr
     query_log.setLevel(logging.INFO)

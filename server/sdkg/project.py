@@ -297,3 +297,22 @@ def load_project(root: Path, store: ox.Store | None = None) -> LoadedProject:
     """Find the ontology, data and mappings of the project at ``root`` and load them."""
     require_project(root)
     return load_files(discover(root), store)
+
+
+def declared_prefixes(paths: list[Path]) -> dict[str, str]:
+    """The prefixes the given RDF files declare (the default for Turtle answers when serving them)."""
+    prefixes: dict[str, str] = {}
+    for path in paths:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            fmt = RDF_FORMATS.get(file.suffix)
+            if fmt is None:
+                continue
+            try:
+                parser = ox.parse(path=file, format=fmt)
+                for _ in parser:
+                    pass
+                prefixes.update(getattr(parser, "prefixes", {}) or {})
+            except (SyntaxError, OSError, ValueError):
+                continue
+    return prefixes

@@ -1,8 +1,14 @@
-"""Where queries run. The web layer talks only to an :class:`Engine`.
+"""Where queries run. Everything above this package talks only to an :class:`Engine`.
 
-:class:`LocalEngine` evaluates in threads over a read-only store. Other engines
-(worker processes with a hard timeout, a remote SPARQL store) offer the same
-methods, so pages, the catalog and the endpoint do not care which one runs.
+An engine takes one :class:`~.job.QueryJob` and returns one :class:`~.job.QueryOutput`,
+or raises one of the engine-neutral errors of :mod:`.errors`. It fits each job within its
+:class:`~.job.Limits` (time limit, row cap, SERVICE allow-list). Three engines offer the
+same surface, so pages, the catalog and the endpoint do not care which one runs:
+
+- :class:`LocalEngine` (here): threads over a read-only store, no hard time limit
+  (in-process use and tests);
+- :class:`~.workers.WorkerEngine`: worker processes killed at the deadline (the server's);
+- :class:`~.remote.RemoteEngine`: any SPARQL 1.1 store, through the protocol.
 """
 
 from __future__ import annotations
@@ -15,93 +21,77 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
-from .execute import NO_DATASET, Dataset, QueryOutput, run_query
-from .guard import WIKIDATA_SERVICES, admit
-from .negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format
-
-JSON_RESULTS = RESULT_FORMATS[0]
-TURTLE = GRAPH_FORMATS[0]
+from .execute import execute
+from .job import Limits, QueryJob, QueryOutput, Term
 
 Bindings = dict[str, dict[str, str]]
 """One solution in the SPARQL 1.1 JSON results form: variable → {type, value, datatype?, xml:lang?}."""
 
 
 class Engine(Protocol):
-    async def run(
-        self,
-        query: str,
-        results_format: Format | None,
-        graph_format: Format | None,
-        dataset: Dataset = NO_DATASET,
-        substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
-        timeout: float | None = None,
-        max_rows: int | None = None,
-        context_url: str | None = None,
-        base_iri: str | None = None,
-    ) -> QueryOutput: ...
+    async def run(self, job: QueryJob) -> QueryOutput:
+        """Answer the job within the engine's limits (the one call that owns time limit and row cap)."""
+        ...
 
-    def triple_count(self) -> int: ...
+    def triple_count(self) -> int:
+        """How many quads the served store holds (may block: call it from a thread)."""
+        ...
+
+    async def start(self) -> None:
+        """Get ready to answer (again, after :meth:`stop`)."""
+        ...
+
+    async def stop(self) -> None:
+        """Release processes, connections and files."""
+        ...
+
+    def swap(self, store_path: Path) -> None:
+        """Answer from another published build's store from now on."""
+        ...
 
 
-async def select(
-    engine: Engine, query: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None
-) -> list[Bindings]:
+async def select(engine: Engine, query: str, substitutions: Mapping[str, Term] | None = None) -> list[Bindings]:
     """Run a SELECT and return its solutions as parsed SPARQL JSON bindings."""
-    output = await engine.run(query, JSON_RESULTS, None, substitutions=dict(substitutions) if substitutions else None)
+    output = await engine.run(QueryJob.select(query, substitutions))
     data: dict[str, Any] = json.loads(output.body or b"{}")
     return list(data.get("results", {}).get("bindings", []))
 
 
-async def ask(engine: Engine, query: str, substitutions: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> bool:
-    output = await engine.run(query, JSON_RESULTS, None, substitutions=dict(substitutions) if substitutions else None)
+async def ask(engine: Engine, query: str, substitutions: Mapping[str, Term] | None = None) -> bool:
+    output = await engine.run(QueryJob.select(query, substitutions))
     return bool(json.loads(output.body).get("boolean"))
 
 
 class LocalEngine:
     """Evaluate in the thread pool over a read-only on-disk store (no hard timeout: in-process use only).
 
-    SERVICE and LOAD are still checked against the allow-list.
+    SERVICE and LOAD are still checked against the allow-list, and answers capped at the row cap.
     """
 
     def __init__(
         self,
         store_path: Path,
-        max_rows: int | None = None,
+        limits: Limits | None = None,
         prefixes: dict[str, str] | None = None,
-        allowed_services: dict[str, float] | None = None,
-    ):
-        self.store_path = store_path
-        self.store = ox.Store.read_only(str(store_path))
-        self.max_rows = max_rows
-        self.prefixes = prefixes
-        self.allowed_services = WIKIDATA_SERVICES if allowed_services is None else allowed_services
-
-    async def run(
-        self,
-        query: str,
-        results_format: Format | None,
-        graph_format: Format | None,
-        dataset: Dataset = NO_DATASET,
-        substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
-        timeout: float | None = None,
-        max_rows: int | None = None,
-        context_url: str | None = None,
         base_iri: str | None = None,
-    ) -> QueryOutput:
-        admit(query, self.allowed_services)
-        rows = max_rows if max_rows is not None else self.max_rows
-        return await run_in_threadpool(
-            run_query,
-            self.store,
-            query,
-            results_format,
-            graph_format,
-            dataset,
-            substitutions,
-            rows,
-            self.prefixes,
-            context_url,
-        )
+    ):
+        self.limits = limits or Limits()
+        self.prefixes = prefixes
+        self.base_iri = base_iri
+        self.store = ox.Store.read_only(str(store_path))
+
+    async def run(self, job: QueryJob) -> QueryOutput:
+        _seconds, rows = self.limits.admit(job)
+        return await run_in_threadpool(execute, self.store, job, rows, self.prefixes, self.base_iri)
 
     def triple_count(self) -> int:
         return len(self.store)
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    def swap(self, store_path: Path) -> None:
+        self.store = ox.Store.read_only(str(store_path))

@@ -1,49 +1,28 @@
-"""Run one query against a pyoxigraph store and serialise its result, in one thread.
+"""Run one query against a pyoxigraph store and serialise its answer, in one thread.
 
 pyoxigraph result iterators are bound to the thread that created them (iterating
 from another thread aborts the process), so evaluation and serialisation always
-happen together inside :func:`run_query`.
+happen together inside :func:`execute`. It is also where pyoxigraph's errors become
+the engine-neutral ones of :mod:`.errors`, for every engine that evaluates locally.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TypeVar
 
 import pyoxigraph as ox
 
 from ..namespaces import PREFIXES
+from . import jsonld
 from .bindings import substitute
-from .negotiation import GRAPH_FORMATS, RDF_FORMAT_OF, RESULT_FORMATS, RESULTS_FORMAT_OF, Format, NotAcceptable
+from .errors import MalformedQuery, NotAcceptable, QueryFailed
+from .job import Dataset, QueryJob, QueryOutput
+from .negotiation import GRAPH_FORMATS, RDF_FORMAT_OF, RESULT_FORMATS, RESULTS_FORMAT_OF, Format, media_types
 from .results import write_solutions
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """The RDF dataset of a request (``default-graph-uri`` / ``named-graph-uri``)."""
-
-    default_graphs: tuple[str, ...] = ()
-    named_graphs: tuple[str, ...] = ()
-
-
-NO_DATASET = Dataset()
-"""No protocol dataset: the default graph is the union of all graphs."""
-
-
-@dataclass
-class QueryOutput:
-    body: bytes
-    media_type: str
-    kind: str  # "solutions", "boolean" or "graph"
-    rows: int | None = None
-    truncated: bool = False
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def query_options(dataset: Dataset) -> dict[str, object]:
@@ -59,25 +38,8 @@ def query_options(dataset: Dataset) -> dict[str, object]:
     return {"use_default_graph_as_union": True}
 
 
-def jsonld_context(prefixes: dict[str, str]) -> dict[str, object]:
-    """The JSON-LD context published at ``/context.jsonld``: one term per prefix."""
-    return {"@context": dict(sorted(prefixes.items()))}
-
-
-def compact_jsonld(expanded: bytes, prefixes: dict[str, str], context_url: str | None) -> bytes:
-    """pyoxigraph writes expanded JSON-LD only; compact it against the published context."""
-    from pyld import jsonld  # imported lazily: only JSON-LD answers need it
-
-    context = jsonld_context(prefixes)
-    document = json.loads(expanded or b"[]")
-    compacted: dict[str, object] = jsonld.compact(document, context)
-    compacted["@context"] = context_url or context["@context"]
-    return json.dumps(compacted, ensure_ascii=False, indent=1).encode("utf-8")
-
-
-def serialise_graph(
-    triples: list[ox.Triple], fmt: Format, prefixes: dict[str, str] | None = None, context_url: str | None = None
-) -> bytes:
+def serialise_graph(triples: list[ox.Triple], fmt: Format, prefixes: dict[str, str] | None = None) -> bytes:
+    """Triples in ``fmt``; Turtle, RDF/XML and TriG with the prefixes, JSON-LD compacted with them."""
     prefixes = PREFIXES if prefixes is None else prefixes
     rdf_format = RDF_FORMAT_OF[fmt.media_type]
     if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML):
@@ -89,7 +51,7 @@ def serialise_graph(
             or b""
         )
     if rdf_format == ox.RdfFormat.JSON_LD:
-        return compact_jsonld(ox.serialize(triples, format=rdf_format) or b"", prefixes, context_url)
+        return jsonld.compact(ox.serialize(triples, format=rdf_format) or b"", prefixes)
     return ox.serialize(triples, format=rdf_format) or b""
 
 
@@ -101,34 +63,36 @@ def take(iterator: Iterator[T], limit: int | None) -> tuple[list[T], bool]:
     return items[:limit], len(items) > limit
 
 
-def run_query(
+def execute(
     store: ox.Store,
-    query: str,
-    results_format: Format | None,
-    graph_format: Format | None,
-    dataset: Dataset = Dataset(),
-    substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
-    max_rows: int | None = None,
+    job: QueryJob,
+    max_rows: int | None,
     prefixes: dict[str, str] | None = None,
-    context_url: str | None = None,
     base_iri: str | None = None,
 ) -> QueryOutput:
-    """Evaluate and serialise; raises ``SyntaxError`` for a malformed query, ``NotAcceptable`` for no format.
+    """Evaluate ``job`` on ``store`` and serialise at most ``max_rows`` solutions or triples.
 
-    At most ``max_rows`` solutions or triples are read; ``truncated`` says when there were more.
+    ``truncated`` says when there were more. Raises :class:`~.errors.MalformedQuery`,
+    :class:`~.errors.NotAcceptable` or :class:`~.errors.QueryFailed`.
     """
-    options = query_options(dataset)
-    if substitutions:
-        query = substitute(query, substitutions)
+    options = query_options(job.dataset)
     if base_iri:
         options["base_iri"] = base_iri
-    result = store.query(query, **options)  # type: ignore[arg-type]
     try:
-        return serialise_result(result, results_format, graph_format, max_rows, prefixes, context_url)
+        query = substitute(job.query, dict(job.substitutions)) if job.substitutions else job.query
+        result = store.query(query, **options)  # type: ignore[arg-type]
+    except SyntaxError as error:
+        raise MalformedQuery(str(error)) from None
+    except (ValueError, OSError) as error:
+        raise QueryFailed(f"{type(error).__name__}: {error}") from None
+    try:
+        return serialise_result(result, job.results_format, job.graph_format, max_rows, prefixes)
     except BaseException as error:
-        # The traceback holds the result; pyoxigraph results must be freed on this thread.
-        del result
-        raise error.with_traceback(None) from None
+        del result  # the traceback holds it too: drop both here, pyoxigraph results must be freed on this thread
+        error = error.with_traceback(None)
+        if isinstance(error, ValueError | OSError):  # evaluation is lazy: a SERVICE fails while rows are read
+            raise QueryFailed(f"{type(error).__name__}: {error}") from None
+        raise error from None
 
 
 def serialise_result(
@@ -137,44 +101,22 @@ def serialise_result(
     graph_format: Format | None,
     max_rows: int | None,
     prefixes: dict[str, str] | None,
-    context_url: str | None,
 ) -> QueryOutput:
     if isinstance(result, ox.QueryBoolean):
         if results_format is None:
-            raise NotAcceptable(RESULT_FORMATS)
+            raise NotAcceptable(media_types(RESULT_FORMATS))
         body = result.serialize(format=RESULTS_FORMAT_OF[results_format.media_type]) or b""
         return QueryOutput(body, results_format.media_type, "boolean", rows=1)
     if isinstance(result, ox.QuerySolutions):
         if results_format is None:
-            raise NotAcceptable(RESULT_FORMATS)
+            raise NotAcceptable(media_types(RESULT_FORMATS))
         variables = [v.value for v in result.variables]
         solutions, truncated = take(iter(result), max_rows)
         rows = [[solution[v] for v in variables] for solution in solutions]
         body = write_solutions(results_format.media_type, variables, rows, truncated)
         return QueryOutput(body, results_format.media_type, "solutions", rows=len(rows), truncated=truncated)
     if graph_format is None:
-        raise NotAcceptable(GRAPH_FORMATS)
+        raise NotAcceptable(media_types(GRAPH_FORMATS))
     triples, truncated = take(iter(result), max_rows)
-    body = serialise_graph(triples, graph_format, prefixes, context_url)
+    body = serialise_graph(triples, graph_format, prefixes)
     return QueryOutput(body, graph_format.media_type, "graph", rows=len(triples), truncated=truncated)
-
-
-def declared_prefixes(paths: list[Path]) -> dict[str, str]:
-    """The prefixes the given RDF files declare (the default for Turtle answers when serving them)."""
-    from ..project import RDF_FORMATS
-
-    prefixes: dict[str, str] = {}
-    for path in paths:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            fmt = RDF_FORMATS.get(file.suffix)
-            if fmt is None:
-                continue
-            try:
-                parser = ox.parse(path=file, format=fmt)
-                for _ in parser:
-                    pass
-                prefixes.update(getattr(parser, "prefixes", {}) or {})
-            except (SyntaxError, OSError, ValueError):
-                continue
-    return prefixes

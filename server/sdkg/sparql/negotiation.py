@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from .errors import NotAcceptable
+
 
 @dataclass(frozen=True)
 class Format:
@@ -61,12 +63,8 @@ RDF_FORMAT_OF = {
 }
 
 
-class NotAcceptable(Exception):
-    """No offered format matches the Accept header; the message lists what is offered."""
-
-    def __init__(self, offered: list[Format]):
-        self.offered = offered
-        super().__init__("Not Acceptable: supported types are " + ", ".join(f.media_type for f in offered))
+def media_types(formats: list[Format]) -> list[str]:
+    return [f.media_type for f in formats]
 
 
 def parse_accept(header: str | None) -> list[tuple[str, float, int]]:
@@ -113,7 +111,7 @@ def negotiate(accept: str | None, offered: list[Format], override: str | None = 
         for fmt in offered:
             if wanted in (fmt.name, fmt.media_type, fmt.extension):
                 return fmt
-        raise NotAcceptable(offered)
+        raise NotAcceptable(media_types(offered))
     ranges = parse_accept(accept)
     best: tuple[float, int, int, int] | None = None
     chosen: Format | None = None
@@ -129,5 +127,5 @@ def negotiate(accept: str | None, offered: list[Format], override: str | None = 
         if best is None or key > best:
             best, chosen = key, fmt
     if chosen is None:
-        raise NotAcceptable(offered)
+        raise NotAcceptable(media_types(offered))
     return chosen

@@ -16,7 +16,9 @@ Parameters are bound with a ``VALUES`` block (:mod:`sdkg.sparql.bindings`), as t
 from __future__ import annotations
 
 import json
+import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,13 +26,14 @@ import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
 from .bindings import substitute
-from .execute import NO_DATASET, Dataset, QueryOutput, serialise_graph, take
-from .guard import WIKIDATA_SERVICES, admit
-from .negotiation import GRAPH_FORMATS, RESULT_FORMATS, RESULTS_FORMAT_OF, Format, NotAcceptable
+from .errors import MalformedQuery, NotAcceptable, QueryTimeout, WorkerFailed
+from .execute import serialise_graph, take
+from .job import Dataset, Limits, QueryJob, QueryOutput
+from .negotiation import GRAPH_FORMATS, RESULT_FORMATS, RESULTS_FORMAT_OF, Format, media_types
 from .results import write_solutions
 from .tokens import operation
-from .workers import QueryTimeout, WorkerFailed
 
+log = logging.getLogger("sdkg.server")
 USER_AGENT = "sdkg-remote-engine"
 COUNT_TTL = 60.0
 ASK_RESULTS = "application/sparql-results+json"
@@ -64,53 +67,48 @@ class RemoteEngine:
     def __init__(
         self,
         url: str,
-        timeout: float = 10.0,
-        max_rows: int | None = None,
+        limits: Limits | None = None,
         prefixes: dict[str, str] | None = None,
-        allowed_services: dict[str, float] | None = None,
+        base_iri: str | None = None,
     ):
         self.url = url
-        self.timeout = timeout
-        self.max_rows = max_rows
+        self.limits = limits or Limits()
         self.prefixes = prefixes
-        self.allowed_services = WIKIDATA_SERVICES if allowed_services is None else allowed_services
-        self.client = httpx.AsyncClient(timeout=timeout, headers={"User-Agent": USER_AGENT})
+        self.base_iri = base_iri
+        self.client = httpx.AsyncClient(timeout=self.limits.timeout, headers={"User-Agent": USER_AGENT})
         self._count: tuple[float, int] | None = None
 
-    async def aclose(self) -> None:
-        await self.client.aclose()
-
-    async def run(
-        self,
-        query: str,
-        results_format: Format | None,
-        graph_format: Format | None,
-        dataset: Dataset = NO_DATASET,
-        substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
-        timeout: float | None = None,
-        max_rows: int | None = None,
-        context_url: str | None = None,
-        base_iri: str | None = None,
-    ) -> QueryOutput:
-        """Evaluate remotely; raises ``SyntaxError``, ``NotAcceptable``, ``Refused``, ``QueryTimeout``,
-        :class:`RemoteStoreError`."""
-        admit(query, self.allowed_services)
+    async def run(self, job: QueryJob) -> QueryOutput:
+        """Evaluate remotely within the limits; raises the engine-neutral errors of :mod:`.errors`."""
+        deadline, rows = self.limits.admit(job)
+        query = job.query
         form = operation(query)
         graph = form in ("CONSTRUCT", "DESCRIBE")
-        if graph and graph_format is None:
-            raise NotAcceptable(GRAPH_FORMATS)
-        if form in ("SELECT", "ASK") and results_format is None:
-            raise NotAcceptable(RESULT_FORMATS)
-        if substitutions:
-            query = substitute(query, substitutions)
-        if base_iri:
-            query = f"BASE <{ox.NamedNode(base_iri).value}>\n{query}"
-        deadline = min(timeout, self.timeout) if timeout else self.timeout
-        response = await self._post(query, ASK_GRAPH if graph else ASK_RESULTS, dataset, deadline)
-        rows = max_rows if max_rows is not None else self.max_rows
+        if graph and job.graph_format is None:
+            raise NotAcceptable(media_types(GRAPH_FORMATS))
+        if form in ("SELECT", "ASK") and job.results_format is None:
+            raise NotAcceptable(media_types(RESULT_FORMATS))
+        if job.substitutions:
+            try:
+                query = substitute(query, dict(job.substitutions))
+            except SyntaxError as error:
+                raise MalformedQuery(str(error)) from None
+        if self.base_iri:
+            query = f"BASE <{ox.NamedNode(self.base_iri).value}>\n{query}"
+        response = await self._post(query, ASK_GRAPH if graph else ASK_RESULTS, job.dataset, deadline)
         return await run_in_threadpool(
-            answer, response, results_format, graph_format, rows, self.prefixes, context_url, form == "ASK"
+            answer, response, job.results_format, job.graph_format, rows, self.prefixes, form == "ASK"
         )
+
+    async def start(self) -> None:
+        """Say so at start-up when the store does not expose its named graphs as its default graph."""
+        await warn_unless_union_default_graph(self)
+
+    async def stop(self) -> None:
+        await self.client.aclose()
+
+    def swap(self, store_path: Path) -> None:
+        raise NotImplementedError("a remote store is loaded with `sdkg push`, not switched by the server")
 
     async def _post(self, query: str, accept: str, dataset: Dataset, deadline: float) -> httpx.Response:
         form: dict[str, str | list[str]] = {"query": query}
@@ -139,11 +137,11 @@ class RemoteEngine:
                 self.url,
                 data={"query": query},
                 headers={"Accept": ASK_RESULTS, "User-Agent": USER_AGENT},
-                timeout=self.timeout,
+                timeout=self.limits.timeout,
             )
         except httpx.HTTPError as error:
             raise RemoteStoreError(f"cannot reach the store at {self.url}: {error}") from None
-        check_status(response, self.url, self.timeout)
+        check_status(response, self.url, self.limits.timeout)
         bindings = json.loads(response.content)["results"]["bindings"]
         count = int(bindings[0]["n"]["value"]) if bindings else 0
         self._count = (now, count)
@@ -152,19 +150,31 @@ class RemoteEngine:
     async def check_union_default_graph(self) -> bool:
         """Whether a triple of some named graph is also in the default graph (what the pages and catalog expect)."""
         output = await self.run(
-            "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(!isBlank(?s) && !isBlank(?o)) } } LIMIT 1",
-            JSON_RESULTS,
-            None,
+            QueryJob.select(
+                "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o FILTER(!isBlank(?s) && !isBlank(?o)) } } LIMIT 1"
+            )
         )
         rows: list[dict[str, Any]] = json.loads(output.body)["results"]["bindings"]
         if not rows or any(b["type"] == "bnode" for b in rows[0].values()):
             return True  # no triple without blank nodes (which cannot be sent back): nothing to compare
         terms = {k: term_of(v) for k, v in rows[0].items()}
-        answer = await self.run("ASK { ?s ?p ?o }", JSON_RESULTS, None, substitutions=terms)
+        answer = await self.run(QueryJob.select("ASK { ?s ?p ?o }", terms))
         return bool(json.loads(answer.body)["boolean"])
 
 
-JSON_RESULTS = RESULT_FORMATS[0]
+async def warn_unless_union_default_graph(engine: RemoteEngine) -> None:
+    """Pages and the catalog read the default graph as the union of all graphs; say so when a store does not."""
+    try:
+        union = await engine.check_union_default_graph()
+    except Exception as exc:  # the store may be down at start; queries will report it
+        log.warning("cannot reach %s at start-up: %s", engine.url, exc)
+        return
+    if not union:
+        log.warning(
+            "%s does not expose its named graphs in the default graph; configure it to (e.g. oxigraph serve "
+            "--union-default-graph), or pages and canned queries will find nothing",
+            engine.url,
+        )
 
 
 def answer(
@@ -173,22 +183,21 @@ def answer(
     graph_format: Format | None,
     max_rows: int | None,
     prefixes: dict[str, str] | None,
-    context_url: str | None,
     ask: bool = False,
 ) -> QueryOutput:
     """Read the store's answer and write it as the local engine would (in one thread: pyoxigraph results are bound)."""
     media = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media in ("application/n-triples", "text/plain", "text/turtle", "application/n-quads"):
         if graph_format is None:
-            raise NotAcceptable(GRAPH_FORMATS)
+            raise NotAcceptable(media_types(GRAPH_FORMATS))
         rdf_format = ox.RdfFormat.TURTLE if media == "text/turtle" else ox.RdfFormat.N_QUADS
         triples, truncated = read_triples(response.content, rdf_format, max_rows, media)
-        body = serialise_graph(triples, graph_format, prefixes, context_url)
+        body = serialise_graph(triples, graph_format, prefixes)
         return QueryOutput(body, graph_format.media_type, "graph", rows=len(triples), truncated=truncated)
     if media not in ("application/sparql-results+json", "application/json"):
         raise RemoteStoreError(f"the store answered with {media or 'no content type'}, not JSON results or N-Triples")
     if results_format is None:
-        raise NotAcceptable(RESULT_FORMATS)
+        raise NotAcceptable(media_types(RESULT_FORMATS))
     content = boolean_of_table(response.content) if ask else response.content
     table = read_table(valid_blank_nodes(content), max_rows, media, RESULTS_FORMAT_OF[results_format.media_type])
     if isinstance(table, bytes):  # a boolean, already written
@@ -269,12 +278,12 @@ def boolean_of_table(content: bytes) -> bytes:
 
 
 def check_status(response: httpx.Response, url: str, deadline: float) -> None:
-    """Map the store's status to the local engine's exceptions: 400 → ``SyntaxError``, 5xx → ``RemoteStoreError``."""
+    """Map the store's status to the engine-neutral errors: 400 → ``MalformedQuery``, 5xx → ``RemoteStoreError``."""
     if response.status_code < 300:
         return
     message = response.text.strip()[:500] or response.reason_phrase
     if response.status_code in (400, 422):
-        raise SyntaxError(message)
+        raise MalformedQuery(message)
     if response.status_code in (408, 504):
         raise QueryTimeout(deadline)
     raise RemoteStoreError(f"the store at {url} answered {response.status_code}: {message}", response.status_code)

@@ -1,10 +1,12 @@
 """Run queries in worker processes so that a query can be stopped at its deadline.
 
 pyoxigraph has no timeout and no cancel. Each worker is a persistent process with
-its own ``Store.read_only(path)``; it receives a :class:`Job` over a pipe and sends
-back the serialised :class:`QueryOutput`. A query that is still running at its
-deadline is stopped by killing its worker; a fresh worker is started in the
-background while the others keep answering.
+its own ``Store.read_only(path)``; it receives a :class:`~.job.QueryJob` (and its row
+cap) over a pipe and sends back the serialised :class:`~.job.QueryOutput`, or the
+engine-neutral error it raised. A query that is still running at its deadline is
+stopped by killing its worker; a fresh worker is started in the background while
+the others keep answering. What a worker needs besides the job (the store, the
+prefixes, the base IRI) it gets once, when it starts, from the server's settings.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -28,80 +30,47 @@ from typing import Any
 import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
-from .execute import NO_DATASET, Dataset, QueryOutput, run_query
-from .guard import WIKIDATA_SERVICES, admit
-from .negotiation import Format, NotAcceptable
+from .errors import EngineBusy, QueryError, QueryFailed, QueryTimeout, WorkerFailed
+from .execute import execute
+from .job import Limits, QueryJob, QueryOutput
 
 STARTUP_SECONDS = 60.0
-MIN_TIMEOUT = 0.1
-"""A request's ``timeout`` is not taken below this: each timeout costs a worker restart."""
 log = logging.getLogger("sdkg.workers")
 
-
-class QueryTimeout(Exception):
-    """The query ran past its deadline and its worker was stopped."""
-
-    def __init__(self, seconds: float):
-        super().__init__(f"the query was stopped after {seconds:g} s (the time limit)")
-        self.seconds = seconds
-
-
-class EngineBusy(Exception):
-    """Every worker stayed busy until the request's deadline."""
-
-
-class WorkerFailed(Exception):
-    """A worker died while answering (it is replaced)."""
+Answer = tuple[str, Any]  # ("ok", QueryOutput) or ("error", QueryError)
 
 
 @dataclass(frozen=True)
-class Job:
-    query: str
-    results_format: Format | None
-    graph_format: Format | None
-    dataset: Dataset
-    substitutions: dict[str, ox.NamedNode | ox.Literal] | None
-    max_rows: int | None
-    context_url: str | None
-    base_iri: str | None = None
+class WorkerSetup:
+    """What every worker of a pool is started with (from the server's settings, never from a request)."""
+
+    store_path: str
+    prefixes: dict[str, str] | None
+    base_iri: str | None
 
 
 def main() -> None:
-    """Worker process entry: ``python -c 'from sdkg.sparql.workers import main; main()' FD STORE PREFIXES``."""
-    fd, store_path, prefixes = int(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
-    worker_main(store_path, prefixes, Connection(fd))
+    """Worker process entry: ``python -c 'from sdkg.sparql.workers import main; main()' FD SETUP``."""
+    fd, setup = int(sys.argv[1]), WorkerSetup(**json.loads(sys.argv[2]))
+    worker_main(setup, Connection(fd))
 
 
-def worker_main(store_path: str, prefixes: dict[str, str] | None, conn: Connection) -> None:
-    """The worker loop: one job in, one ``(tag, payload)`` answer out, until the pipe closes."""
+def worker_main(setup: WorkerSetup, conn: Connection) -> None:
+    """The worker loop: one ``(job, row cap)`` in, one answer out, until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    store = ox.Store.read_only(store_path)
+    store = ox.Store.read_only(setup.store_path)
     conn.send(("ready", len(store)))
     while True:
         try:
-            job: Job = conn.recv()
+            job, max_rows = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            output = run_query(
-                store,
-                job.query,
-                job.results_format,
-                job.graph_format,
-                job.dataset,
-                job.substitutions,
-                job.max_rows,
-                prefixes,
-                job.context_url,
-                job.base_iri,
-            )
-            answer: tuple[str, Any] = ("ok", output)
-        except SyntaxError as exc:
-            answer = ("syntax", str(exc))
-        except NotAcceptable as exc:
-            answer = ("not-acceptable", exc.offered)
-        except Exception as exc:  # the parent maps it to a 400; the worker stays usable
-            answer = ("error", f"{type(exc).__name__}: {exc}")
+            answer: Answer = ("ok", execute(store, job, max_rows, setup.prefixes, setup.base_iri))
+        except QueryError as exc:
+            answer = ("error", exc)
+        except Exception as exc:  # a bug, not the query's fault: say what it was; the worker stays usable
+            answer = ("error", QueryFailed(f"{type(exc).__name__}: {exc}"))
         conn.send(answer)
 
 
@@ -112,11 +81,11 @@ class Worker:
     server's main module, and a killed worker must take nothing else with it.
     """
 
-    def __init__(self, store_path: Path, prefixes: dict[str, str] | None, generation: int):
+    def __init__(self, setup: WorkerSetup, generation: int):
         self.generation = generation
         parent, child = socket.socketpair()
         command = [sys.executable, "-c", "from sdkg.sparql.workers import main; main()"]
-        args = [str(child.fileno()), str(store_path), json.dumps(prefixes)]
+        args = [str(child.fileno()), json.dumps(asdict(setup))]
         self.process = subprocess.Popen(command + args, pass_fds=[child.fileno()], stdin=subprocess.DEVNULL)
         child.close()
         self.conn = Connection(parent.detach())
@@ -132,12 +101,12 @@ class Worker:
             self.triples = int(count)
         return self.triples
 
-    def call(self, job: Job, timeout: float) -> tuple[str, Any]:
-        """Send the job and wait at most ``timeout`` seconds; ``None``-free answer or :class:`QueryTimeout`."""
-        self.conn.send(job)
+    def call(self, job: QueryJob, max_rows: int | None, timeout: float) -> Answer:
+        """Send the job and wait at most ``timeout`` seconds for its answer, else :class:`QueryTimeout`."""
+        self.conn.send((job, max_rows))
         if not self.conn.poll(max(timeout, 0.0)):
             raise QueryTimeout(timeout)
-        answer: tuple[str, Any] = self.conn.recv()
+        answer: Answer = self.conn.recv()
         return answer
 
     def kill(self) -> None:
@@ -150,25 +119,21 @@ class Worker:
 class WorkerEngine:
     """A small pool of query worker processes over a read-only store, with a hard timeout.
 
-    ``timeout`` is the hard limit in seconds; a request may only lower it. ``max_rows``
-    caps solutions or triples read per query (the answer says it was truncated).
+    ``limits.timeout`` is the hard limit in seconds, ``limits.max_rows`` caps the solutions
+    or triples read per query (the answer says it was truncated); a job may only lower them.
     """
 
     def __init__(
         self,
         store_path: Path,
-        size: int | None = None,
-        timeout: float = 10.0,
-        max_rows: int | None = None,
+        limits: Limits | None = None,
         prefixes: dict[str, str] | None = None,
-        allowed_services: dict[str, float] | None = None,
+        base_iri: str | None = None,
+        size: int | None = None,
     ):
-        self.store_path = store_path
-        self.allowed_services = WIKIDATA_SERVICES if allowed_services is None else allowed_services
+        self.limits = limits or Limits()
+        self.setup = WorkerSetup(str(store_path), prefixes, base_iri)
         self.size = size or max(2, min(4, os.cpu_count() or 2))
-        self.timeout = timeout
-        self.max_rows = max_rows
-        self.prefixes = prefixes
         self._idle: queue.Queue[Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._generation = 0
@@ -177,43 +142,18 @@ class WorkerEngine:
         self._triples: int | None = None
         self.timeouts = 0
         for _ in range(self.size):
-            self._idle.put(Worker(store_path, prefixes, self._generation))
+            self._idle.put(Worker(self.setup, self._generation))
 
     # -- the Engine protocol -------------------------------------------------------
 
-    async def run(
-        self,
-        query: str,
-        results_format: Format | None,
-        graph_format: Format | None,
-        dataset: Dataset = NO_DATASET,
-        substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
-        timeout: float | None = None,
-        max_rows: int | None = None,
-        context_url: str | None = None,
-        base_iri: str | None = None,
-    ) -> QueryOutput:
-        """Evaluate in a worker; raises ``SyntaxError``, ``NotAcceptable``, ``ValueError``, ``Refused``,
-        :class:`QueryTimeout`, :class:`EngineBusy` or :class:`WorkerFailed`.
-
-        A query using an allowed SERVICE gets that service's time limit if it is lower."""
-        limit = self.timeout if timeout is None else min(max(timeout, MIN_TIMEOUT), self.timeout)
-        service_limit = admit(query, self.allowed_services)  # raises Refused
-        if service_limit is not None:
-            limit = min(limit, service_limit)
-        rows = (
-            self.max_rows if max_rows is None else (max_rows if self.max_rows is None else min(max_rows, self.max_rows))
-        )
-        job = Job(query, results_format, graph_format, dataset, substitutions, rows, context_url, base_iri)
-        tag, payload = await run_in_threadpool(self._run_blocking, job, limit)
+    async def run(self, job: QueryJob) -> QueryOutput:
+        """Evaluate in a worker within the limits; raises the engine-neutral errors of :mod:`.errors`."""
+        seconds, rows = self.limits.admit(job)
+        tag, payload = await run_in_threadpool(self._run_blocking, job, rows, seconds)
         if tag == "ok":
             output: QueryOutput = payload
             return output
-        if tag == "syntax":
-            raise SyntaxError(payload)
-        if tag == "not-acceptable":
-            raise NotAcceptable(payload)
-        raise ValueError(payload)
+        raise payload
 
     def triple_count(self) -> int:
         """The store's size, known once a worker has started (waits for one at most)."""
@@ -232,7 +172,7 @@ class WorkerEngine:
 
     # -- pool management -------------------------------------------------------------
 
-    def _run_blocking(self, job: Job, limit: float) -> tuple[str, Any]:
+    def _run_blocking(self, job: QueryJob, max_rows: int | None, limit: float) -> Answer:
         deadline = time.monotonic() + limit
         if self._closed:
             raise EngineBusy("the query engine is shut down")
@@ -242,7 +182,7 @@ class WorkerEngine:
             raise EngineBusy(f"all {self.size} query workers stayed busy for {limit:g} s") from None
         try:
             self._triples = worker.wait_ready()
-            answer = worker.call(job, deadline - time.monotonic())
+            answer = worker.call(job, max_rows, deadline - time.monotonic())
         except QueryTimeout:
             self.timeouts += 1
             self._replace(worker)
@@ -275,7 +215,7 @@ class WorkerEngine:
             with self._lock:
                 if self._closed or generation != self._generation:
                     return
-                fresh = Worker(self.store_path, self.prefixes, generation)
+                fresh = Worker(self.setup, generation)
             try:
                 fresh.wait_ready()
             except (WorkerFailed, EOFError, OSError) as exc:
@@ -290,7 +230,7 @@ class WorkerEngine:
         """Serve ``store_path`` from now on (after an admin write): new workers, old ones retire."""
         with self._lock:
             self._generation += 1
-            self.store_path = store_path
+            self.setup = replace(self.setup, store_path=str(store_path))
             self._triples = None
             old: list[Worker] = []
             while True:
@@ -299,12 +239,12 @@ class WorkerEngine:
                 except queue.Empty:
                     break
             for _ in range(self.size):
-                self._idle.put(Worker(store_path, self.prefixes, self._generation))
+                self._idle.put(Worker(self.setup, self._generation))
         for worker in old:
             worker.kill()
 
-    def open(self) -> None:
-        """Start the pool again after :meth:`close` (an app may be started and stopped more than once)."""
+    async def start(self) -> None:
+        """Start the pool again after :meth:`stop` (an app may be started and stopped more than once)."""
         with self._lock:
             if not self._closed:
                 return
@@ -312,7 +252,10 @@ class WorkerEngine:
             self._generation += 1
             self._threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="sdkg-query")
             for _ in range(self.size):
-                self._idle.put(Worker(self.store_path, self.prefixes, self._generation))
+                self._idle.put(Worker(self.setup, self._generation))
+
+    async def stop(self) -> None:
+        self.close()
 
     def close(self) -> None:
         self._closed = True

@@ -29,17 +29,28 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..catalog_rdf import catalog_triples
 from ..namespaces import PREFIXES
+from ..sparql import jsonld
 from ..sparql.caching import data_version, etag, http_date, not_modified
 from ..sparql.engine import Engine, LocalEngine
-from ..sparql.errors import Refused, Unverifiable
-from ..sparql.execute import Dataset, QueryOutput, jsonld_context, serialise_graph
+from ..sparql.errors import (
+    EngineBusy,
+    MalformedQuery,
+    NotAcceptable,
+    QueryFailed,
+    QueryTimeout,
+    Refused,
+    Unverifiable,
+    WorkerFailed,
+)
+from ..sparql.execute import serialise_graph
 from ..sparql.guard import WIKIDATA_SERVICES, admit
-from ..sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, NotAcceptable, negotiate
+from ..sparql.job import Dataset, Limits, QueryJob, QueryOutput
+from ..sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, media_types, negotiate
 from ..sparql.protocol import ProtocolError, QueryRequest, parse_get, parse_post, with_using
 from ..sparql.remote import RemoteEngine
 from ..sparql.tokens import is_update
 from ..sparql.update import Change, ChangeRefused, commit, sparql_update
-from ..sparql.workers import EngineBusy, QueryTimeout, WorkerEngine, WorkerFailed
+from ..sparql.workers import WorkerEngine
 from . import canned, pages, ui
 from .metrics import Metrics
 from .service import SELF_PREFIXES, Stats, gather_stats, service_description, void_description
@@ -113,6 +124,17 @@ class Settings:
     store_url: str | None = None
     """Query this SPARQL 1.1 endpoint instead of the local store (``store_path`` still names the
     local build that was pushed there, for the data version)."""
+    public_url: str = "http://127.0.0.1:8000/"
+    """Where the server answers (``sdkg serve`` sets it from ``--host`` and ``--port``); queries and updates
+    resolve relative IRIs against ``{public_url}sparql``, the service's IRI."""
+
+    @property
+    def base_iri(self) -> str:
+        return self.public_url + "sparql"
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.timeout, self.max_rows, self.allowed_services)
 
 
 def error(status: int, message: str, **extra: object) -> JSONResponse:
@@ -122,14 +144,10 @@ def error(status: int, message: str, **extra: object) -> JSONResponse:
 def make_engine(settings: Settings) -> Engine:
     prefixes = settings.prefixes if settings.prefixes is not None else PREFIXES
     if settings.store_url:
-        return RemoteEngine(
-            settings.store_url, settings.timeout, settings.max_rows, prefixes, settings.allowed_services
-        )
+        return RemoteEngine(settings.store_url, settings.limits, prefixes, settings.base_iri)
     if settings.engine == "local":
-        return LocalEngine(settings.store_path, settings.max_rows, prefixes, settings.allowed_services)
-    return WorkerEngine(
-        settings.store_path, settings.workers, settings.timeout, settings.max_rows, prefixes, settings.allowed_services
-    )
+        return LocalEngine(settings.store_path, settings.limits, prefixes, settings.base_iri)
+    return WorkerEngine(settings.store_path, settings.limits, prefixes, settings.base_iri, settings.workers)
 
 
 class BodyLimit:
@@ -180,21 +198,6 @@ class TooLarge(Exception):
     pass
 
 
-async def warn_unless_union_default_graph(engine: RemoteEngine) -> None:
-    """Pages and the catalog read the default graph as the union of all graphs; say so when a store does not."""
-    try:
-        union = await engine.check_union_default_graph()
-    except Exception as exc:  # the store may be down at start; queries will report it
-        logger.warning("cannot reach %s at start-up: %s", engine.url, exc)
-        return
-    if not union:
-        logger.warning(
-            "%s does not expose its named graphs in the default graph; configure it to (e.g. oxigraph serve "
-            "--union-default-graph), or pages and canned queries will find nothing",
-            engine.url,
-        )
-
-
 def create_app(settings: Settings) -> FastAPI:
     """Serve the store at ``settings.store_path``."""
     engine = make_engine(settings)
@@ -202,17 +205,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        reopen = getattr(app.state.engine, "open", None)
-        if reopen is not None:
-            reopen()
-        if isinstance(app.state.engine, RemoteEngine):
-            await warn_unless_union_default_graph(app.state.engine)
+        await app.state.engine.start()
         yield
-        close = getattr(app.state.engine, "close", None)
-        if close is not None:
-            close()
-        if isinstance(app.state.engine, RemoteEngine):
-            await app.state.engine.aclose()
+        await app.state.engine.stop()
 
     app = FastAPI(title=settings.title, version=__version__, lifespan=lifespan)
     app.state.engine = engine
@@ -238,8 +233,8 @@ def create_app(settings: Settings) -> FastAPI:
             graph = None
         return results, graph
 
-    def not_acceptable(offered: list[Format]) -> JSONResponse:
-        types = [f.media_type for f in offered or RESULT_FORMATS + GRAPH_FORMATS]
+    def not_acceptable(offered: tuple[str, ...] | list[str]) -> JSONResponse:
+        types = list(offered or media_types(RESULT_FORMATS + GRAPH_FORMATS))
         return error(406, "Not Acceptable: supported types are " + ", ".join(types), supported=types)
 
     def validators(request: Request, *parts: object) -> tuple[str, dict[str, str]]:
@@ -249,6 +244,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     def finish(request: Request, body: bytes, media_type: str, headers: dict[str, str]) -> Response:
         headers = {"Vary": "Accept", **headers}
+        if media_type == "application/ld+json":  # refer to the published context rather than inline it
+            body = jsonld.with_context_url(body, prefixes, str(request.base_url) + "context.jsonld")
         if request.method == "HEAD":
             return Response(b"", media_type=media_type, headers={**headers, "Content-Length": str(len(body))})
         return Response(body, media_type=media_type, headers=headers)
@@ -257,25 +254,16 @@ def create_app(settings: Settings) -> FastAPI:
         results, graph = formats_for(request, parsed.format)
         if results is None and graph is None:
             return not_acceptable([])
-        context_url = str(request.base_url) + "context.jsonld"
-        key = (query, parsed.dataset, results, graph, parsed.timeout, context_url)
-        tag, headers = validators(request, *key)
+        job = QueryJob(query, results, graph, parsed.dataset, timeout=parsed.timeout)
+        tag, headers = validators(request, job, str(request.base_url))
         if request.method in ("GET", "HEAD") and not_modified(dict(request.headers), tag, app.state.version[1]):
             return Response(status_code=304, headers=headers)
         started = metrics.begin()
         status, output = 500, None
         try:
-            output = await app.state.engine.run(
-                query,
-                results,
-                graph,
-                parsed.dataset,
-                timeout=parsed.timeout,
-                context_url=context_url,
-                base_iri=str(request.base_url) + "sparql",
-            )
+            output = await app.state.engine.run(job)
             status = 200
-        except SyntaxError as exc:
+        except MalformedQuery as exc:
             if is_update(query) and settings.admin_token is None:
                 status = 403
                 return error(403, "this endpoint is read-only: SPARQL updates are not allowed")
@@ -299,7 +287,7 @@ def create_app(settings: Settings) -> FastAPI:
         except WorkerFailed as exc:
             status = 503
             return error(503, str(exc))
-        except (ValueError, OSError) as exc:
+        except QueryFailed as exc:
             status = 400
             return error(400, f"query failed: {exc}")
         finally:
@@ -348,10 +336,7 @@ def create_app(settings: Settings) -> FastAPI:
                 return error(404, str(exc))
             except (ValueError, OSError) as exc:
                 return error(400, f"update failed: {exc}")
-            swap = getattr(app.state.engine, "swap", None)
-            if swap is None:
-                return error(500, "this engine cannot switch stores")
-            await run_in_threadpool(swap, new_path)
+            await run_in_threadpool(app.state.engine.swap, new_path)
             app.state.store_path = new_path
             app.state.version = data_version(new_path)
         return JSONResponse({"status": 200, "version": app.state.version[0]})
@@ -369,8 +354,7 @@ def create_app(settings: Settings) -> FastAPI:
             return error(exc.status, exc.message)
         except ValueError as exc:
             return error(400, f"bad using-graph-uri: {exc}")
-        base = str(request.url).split("?", 1)[0]
-        return await write(request, sparql_update(text, base_iri=base))
+        return await write(request, sparql_update(text, base_iri=settings.base_iri))
 
     async def answer(request: Request, parsed: QueryRequest) -> Response:
         if parsed.update is not None:
@@ -386,11 +370,13 @@ def create_app(settings: Settings) -> FastAPI:
             fmt = negotiate(request.headers.get("accept"), GRAPH_FORMATS, request.query_params.get("format"))
         except NotAcceptable as exc:
             return not_acceptable(exc.offered)
-        context_url = str(request.base_url) + "context.jsonld"
-        tag, headers = validators(request, fmt, context_url, *key)
+        described = {**prefixes, **SELF_PREFIXES}
+        tag, headers = validators(request, fmt, str(request.base_url), *key)
         if not_modified(dict(request.headers), tag, app.state.version[1]):
             return Response(status_code=304, headers=headers)
-        body = await run_in_threadpool(serialise_graph, triples, fmt, {**prefixes, **SELF_PREFIXES}, context_url)
+        body = await run_in_threadpool(serialise_graph, triples, fmt, described)
+        if fmt.media_type == "application/ld+json":
+            body = jsonld.with_context_url(body, described, str(request.base_url) + "context.jsonld")
         return finish(request, body, fmt.media_type, headers)
 
     async def stats() -> Stats:
@@ -450,7 +436,7 @@ def create_app(settings: Settings) -> FastAPI:
         else:
             try:
                 named = await app.state.engine.run(
-                    "ASK { GRAPH ?g { ?s ?p ?o } }", RESULT_FORMATS[0], None, Dataset((), (graph.value,))
+                    QueryJob("ASK { GRAPH ?g { ?s ?p ?o } }", RESULT_FORMATS[0], dataset=Dataset((), (graph.value,)))
                 )
             except (QueryTimeout, EngineBusy, WorkerFailed) as exc:
                 return error(503, f"cannot read the graph now: {exc}")
@@ -495,7 +481,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/context.jsonld", summary="The JSON-LD context of JSON-LD answers")
     async def context() -> Response:
-        return JSONResponse(jsonld_context(prefixes), media_type="application/ld+json")
+        return JSONResponse(jsonld.context(prefixes), media_type="application/ld+json")
 
     @app.get("/health", summary="Liveness, store size and data version")
     async def health() -> Response:

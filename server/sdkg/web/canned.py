@@ -19,11 +19,10 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from ..catalog import CannedQuery, CatalogError, load_catalog
 from ..sparql import federation
-from ..sparql.bindings import substitute
 from ..sparql.engine import Engine
-from ..sparql.errors import Refused, Unverifiable
+from ..sparql.errors import EngineBusy, MalformedQuery, QueryFailed, QueryTimeout, Refused, Unverifiable, WorkerFailed
+from ..sparql.job import QueryJob
 from ..sparql.negotiation import RESULT_FORMATS, Format
-from ..sparql.workers import EngineBusy, QueryTimeout, WorkerFailed
 
 router = APIRouter()
 
@@ -113,10 +112,8 @@ async def answer(
     federated = federation.is_federated(query.text)
     try:
         text = await federation.prepare(engine, query.text)
-        if substitutions:
-            text = substitute(text, substitutions)
-        output = await engine.run(text, fmt, None)
-    except SyntaxError as exc:
+        output = await engine.run(QueryJob(text, fmt, substitutions=tuple(substitutions.items())))
+    except MalformedQuery as exc:
         raise CannedError(500, f"catalog query {query.name!r} is malformed: {exc}") from None
     except Refused as exc:
         raise CannedError(400 if isinstance(exc, Unverifiable) else 403, str(exc)) from None
@@ -124,9 +121,9 @@ async def answer(
         raise CannedError(504, f"query timed out: {exc}") from None
     except (EngineBusy, WorkerFailed) as exc:
         raise CannedError(503, str(exc)) from None
-    except (ValueError, OSError) as exc:
+    except QueryFailed as exc:
         if federated:
             raise CannedError(502, f"Wikidata could not be queried (offline or unavailable): {exc}") from None
         raise CannedError(400, f"query failed: {exc}") from None
-    headers = {"Content-Disposition": f'inline; filename="{query.name}.{fmt.name}"', **output.headers}
+    headers = {"Content-Disposition": f'inline; filename="{query.name}.{fmt.name}"'}
     return Response(output.body, media_type=output.media_type, headers=headers)

@@ -24,7 +24,7 @@ from .. import __version__
 from .. import store as stores
 from ..namespaces import ONTOLOGY_IRI, PREFIXES, SDKG
 from ..sparql.engine import Bindings, Engine, select
-from ..sparql.execute import QueryOutput
+from ..sparql.job import QueryJob, QueryOutput
 from ..sparql.negotiation import Format
 from .describe import PREFIX_HEADER
 from .render import curie
@@ -133,7 +133,7 @@ def pick_files(paths: list[Path]) -> dict[str, Path]:
 
 async def ontology_graph(engine: Engine, fmt: Format) -> QueryOutput:
     """The ontology's graph from the store, serialised as ``fmt``."""
-    return await engine.run(ONTOLOGY_GRAPH, None, fmt)
+    return await engine.run(QueryJob(ONTOLOGY_GRAPH, graph_format=fmt))
 
 
 @dataclass

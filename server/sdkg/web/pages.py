@@ -17,8 +17,9 @@ from starlette.concurrency import run_in_threadpool
 
 from ..namespaces import ID, ONTOLOGY_IRI
 from ..sparql.engine import Engine
-from ..sparql.negotiation import GRAPH_FORMATS, Format, NotAcceptable, negotiate
-from ..sparql.workers import EngineBusy, QueryTimeout, WorkerFailed
+from ..sparql.errors import EngineBusy, NotAcceptable, QueryTimeout, WorkerFailed
+from ..sparql.job import QueryJob
+from ..sparql.negotiation import GRAPH_FORMATS, Format, negotiate
 from .describe import count_kinds, describe, describe_query, entity_iri, list_namespace
 from .ontology_docs import OntologyFiles, ontology_graph, ontology_terms
 from .render import render, with_site_bar
@@ -64,7 +65,7 @@ def media_type_of(fmt: Format) -> str:
 
 async def graph_response(engine: Engine, query: str, fmt: Format, headers: dict[str, str]) -> Response:
     """A CONSTRUCT answer; JSON-LD comes compacted with an inline context of the project's prefixes."""
-    output = await engine.run(query, None, fmt)
+    output = await engine.run(QueryJob(query, graph_format=fmt))
     return Response(output.body, media_type=media_type_of(fmt), headers=headers)
 
 

@@ -1,0 +1,95 @@
+"""The one value an engine receives (:class:`QueryJob`) and the one it returns (:class:`QueryOutput`).
+
+A job is built once, where a query is asked for (the endpoint, a canned query, a page), and
+then crosses threads and processes as it is: small, frozen, picklable and hashable (so it
+can key a cache), with nothing of HTTP in it. What a job may ask is bounded by the engine's
+:class:`Limits`, which come from the server's settings: a job can lower the time limit and
+the row cap, never raise them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .guard import WIKIDATA_SERVICES, admit
+from .negotiation import RESULT_FORMATS, Format
+
+Term = ox.NamedNode | ox.Literal
+JSON_RESULTS = RESULT_FORMATS[0]
+MIN_TIMEOUT = 0.1
+"""A job's ``timeout`` is not taken below this: on the worker engine each timeout costs a worker restart."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The RDF dataset of a request (``default-graph-uri`` / ``named-graph-uri``)."""
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+NO_DATASET = Dataset()
+"""No protocol dataset: the default graph is the union of all graphs."""
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """One query to answer, and how: the formats it may be written in, its dataset, its parameters."""
+
+    query: str
+    results_format: Format | None = None
+    """How SELECT and ASK answers are written; ``None``: the client accepts none (406 for such a query)."""
+    graph_format: Format | None = None
+    """How CONSTRUCT and DESCRIBE answers are written; ``None`` likewise."""
+    dataset: Dataset = NO_DATASET
+    substitutions: tuple[tuple[str, Term], ...] = ()
+    """Parameters bound as a ``VALUES`` block (:mod:`.bindings`), never pasted into the text."""
+    timeout: float | None = None
+    """Seconds the client allows; only lowers the engine's time limit."""
+    max_rows: int | None = None
+    """Rows the client wants at most; only lowers the engine's row cap."""
+
+    @classmethod
+    def select(cls, query: str, substitutions: Mapping[str, Term] | None = None) -> QueryJob:
+        """A SELECT or ASK whose answer is read back as SPARQL JSON (pages, statistics, federation)."""
+        return cls(query, JSON_RESULTS, substitutions=tuple((substitutions or {}).items()))
+
+
+@dataclass
+class QueryOutput:
+    """A serialised answer: the body, its media type, and what the response must say about it."""
+
+    body: bytes
+    media_type: str
+    kind: str  # "solutions", "boolean" or "graph"
+    rows: int | None = None
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Limits:
+    """An engine's bounds, from the server's settings; :meth:`admit` fits each job within them."""
+
+    timeout: float = 10.0
+    """Hard time limit in seconds (enforced by engines that can stop a query: workers, remote)."""
+    max_rows: int | None = None
+    """Most solutions (or triples) in one answer; more are cut and the answer says so."""
+    allowed_services: Mapping[str, float] = field(default_factory=lambda: dict(WIKIDATA_SERVICES))
+    """SERVICE/LOAD endpoints that may be reached, with each one's time limit in seconds."""
+
+    def admit(self, job: QueryJob) -> tuple[float, int | None]:
+        """The job's time limit and row cap; raises :class:`~.errors.Refused` for a SERVICE or LOAD not allowed.
+
+        A query that uses an allowed SERVICE gets that service's time limit when it is lower.
+        """
+        seconds = self.timeout if job.timeout is None else min(max(job.timeout, MIN_TIMEOUT), self.timeout)
+        remote = admit(job.query, self.allowed_services)
+        if remote is not None:
+            seconds = min(seconds, remote)
+        rows = self.max_rows
+        if job.max_rows is not None:
+            rows = job.max_rows if rows is None else min(rows, job.max_rows)
+        return seconds, rows
