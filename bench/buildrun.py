@@ -24,7 +24,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from sdkg import store as stores
-from sdkg.build import BUILD_INFO, infer, load, move_inferred, validate
+from sdkg.build import BUILD_INFO, infer, load, move_inferred
+from sdkg.checks import validate_project
+from sdkg.layout import ProjectLayout
 from sdkg.namespaces import INFERRED_GRAPH
 from sdkg.progress import Progress
 from sdkg.project import LoadedProject, discover
@@ -35,7 +37,7 @@ def log(message: str) -> None:
 
 
 def validate_child(root: Path, project: LoadedProject, answer: multiprocessing.Queue[tuple[int, int]]) -> None:
-    report = validate(root, project)
+    report = validate_project(ProjectLayout.at(root), project)
     answer.put((len(report.violations), len(report.warnings)))
 
 

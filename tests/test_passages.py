@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from sdkg.passages import QuoteNotFound, anchor, check, normalise, read_normalised, sha256_of
+from sdkg.checks.quotes import passages_of, source_files
+from sdkg.passages import QuoteNotFound, anchor, normalise, quote_problem, read_normalised, sha256_of
 from sdkg.project import load_project
-from sdkg.quotes import passages_of, source_files
 
 from .conftest import REPO
 
@@ -42,10 +42,10 @@ def test_anchor_requires_disambiguation_for_repeats() -> None:
 
 def test_check_reports_each_mistake() -> None:
     text = "abcdef"
-    assert check(text, "cd", 2, 4) is None
-    assert "outside" in (check(text, "cd", 4, 2) or "")
-    assert "characters" in (check(text, "cd", 2, 5) or "")
-    assert "not the quote" in (check(text, "cd", 1, 3) or "")
+    assert quote_problem(text, "cd", 2, 4) is None
+    assert "outside" in (quote_problem(text, "cd", 4, 2) or "")
+    assert "characters" in (quote_problem(text, "cd", 2, 5) or "")
+    assert "not the quote" in (quote_problem(text, "cd", 1, 3) or "")
 
 
 def test_source_records_match_the_texts(require_sources: Path) -> None:
@@ -64,4 +64,4 @@ def test_every_passage_is_verbatim_at_its_offsets(require_sources: Path) -> None
     for record in passages:
         assert record.source in texts, record.passage
         assert record.exact is not None and record.start is not None and record.end is not None, record.passage
-        assert check(texts[record.source], record.exact, record.start, record.end) is None, record.passage
+        assert quote_problem(texts[record.source], record.exact, record.start, record.end) is None, record.passage

@@ -20,14 +20,25 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
+from sdkg.checks.compiled import UnsupportedShape, compile_shapes
+from sdkg.checks.compiled import validate_store as findings_of_store
+from sdkg.checks.findings import report_graph
+from sdkg.checks.reference import files_graph, pyshacl_report
+from sdkg.checks.shapes import load_shapes
+from sdkg.checks.terms import display_term, to_rdflib
 from sdkg.project import load_project
-from sdkg.shacl_compiled import UnsupportedShape, compile_shapes, to_rdflib, validate_store
-from sdkg.validate import display_term, files_graph, load_shapes, pyshacl_report
 
 from .conftest import REPO
 from .test_shapes import CASES, INVALID, make_small_project, target
 
 Key = tuple[object, ...]
+
+
+def validate_store(store: ox.Store, shapes: rdflib.Graph, display: Callable[[rdflib.term.Node], str]) -> rdflib.Graph:
+    """The compiled engine's report graph (its findings as `sdkg validate --format turtle` writes them)."""
+    return report_graph(findings_of_store(store, shapes, display), shapes)
+
+
 PASSAGE = "https://w3id.org/sdkg/id/passage/"
 
 

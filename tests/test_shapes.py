@@ -18,10 +18,12 @@ import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
 from sdkg import store as stores
-from sdkg.build import BuildFailed, build, validate
+from sdkg.build import BuildFailed, build
+from sdkg.checks import validate_project
+from sdkg.checks.shapes import load_shapes
+from sdkg.layout import ProjectLayout
 from sdkg.project import ProjectError, load_project
 from sdkg.shapes_doc import render
-from sdkg.validate import load_shapes
 
 from .conftest import REPO
 
@@ -76,7 +78,7 @@ def test_the_corpus_is_documented() -> None:
 
 
 def test_the_base_conforms(small_project: Path) -> None:
-    report = validate(small_project, load_project(small_project))
+    report = validate_project(ProjectLayout.at(small_project), load_project(small_project))
     assert report.conforms, report.text()
 
 

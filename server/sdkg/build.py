@@ -22,11 +22,11 @@ import pyoxigraph as ox
 
 from . import store as stores
 from .catalog_rdf import catalog_quads
+from .checks import Report, validate_project
+from .layout import ProjectLayout
 from .namespaces import CATALOG_GRAPH, INFERRED_GRAPH
 from .progress import SILENT, Progress
 from .project import LoadedProject, ProjectError, ProjectFile, discover, files_for_paths, load_files, require_project
-from .quotes import check_quotes
-from .validate import ValidationReport, validate_project
 
 BUILD_INFO = "sdkg-build.json"
 
@@ -34,7 +34,7 @@ BUILD_INFO = "sdkg-build.json"
 class BuildFailed(Exception):
     """The build stopped; ``report`` holds the validation results when validation failed."""
 
-    def __init__(self, message: str, report: ValidationReport | None = None):
+    def __init__(self, message: str, report: Report | None = None):
         super().__init__(message)
         self.report = report
 
@@ -45,23 +45,9 @@ class BuildResult:
     triples: int
     inferred: int
     files: list[ProjectFile]
-    report: ValidationReport | None
+    report: Report | None
     seconds: float
     info: dict[str, object] = field(default_factory=dict)
-
-
-def validate(
-    root: Path, project: LoadedProject, engine: str = "compiled", progress: Progress = SILENT
-) -> ValidationReport:
-    """SHACL shapes plus the quote check against the source texts."""
-
-    def on_query(done: int, total: int) -> None:
-        progress.count("validating: shape queries", done, total)
-
-    report = validate_project(project, root / "shapes", engine, on_query)
-    report.results.extend(check_quotes(root, project))
-    report.results.sort(key=lambda r: (r.severity != "Violation", r.file or "", r.line or 0, r.focus_node))
-    return report
 
 
 def infer(root: Path, store: ox.Store) -> int:
@@ -96,7 +82,7 @@ def build(
             load(files, store, progress)
         else:
             project = load(files, ox.Store(), progress, what="parsing files")
-            report = check(root, project, progress)
+            report = require_valid(root, project, progress)
             progress.step("applying the rules")
             inferred = infer(root, project.store)
             progress.step(f"inferred {inferred:,} triples")
@@ -159,10 +145,14 @@ def load(
     return project
 
 
-def check(root: Path, project: LoadedProject, progress: Progress) -> ValidationReport:
+def require_valid(root: Path, project: LoadedProject, progress: Progress) -> Report:
     """Validate the loaded files; a violation stops the build."""
     progress.step("validating with the SHACL shapes and the source texts")
-    report = validate(root, project, progress=progress)
+
+    def on_query(done: int, total: int) -> None:
+        progress.count("validating: shape queries", done, total)
+
+    report = validate_project(ProjectLayout.at(root), project, on_query=on_query)
     progress.step(f"validated: {len(report.violations)} violation(s), {len(report.warnings)} warning(s)")
     if not report.conforms:
         raise BuildFailed(f"validation failed with {len(report.violations)} violation(s)", report)

@@ -16,12 +16,13 @@ import pyoxigraph as ox
 
 from . import __version__
 from . import store as stores
-from .build import BuildFailed, build, validate
+from .build import BuildFailed, build
+from .checks import ENGINES, validate_project
+from .layout import ProjectLayout
 from .output import format_table
 from .progress import Progress
 from .project import ProjectError, load_project
 from .stats import coverage, coverage_markdown
-from .validate import ENGINES
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -53,7 +54,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Exit 0 when the project conforms (warnings allowed), 1 on violations, 2 when input is unreadable."""
     try:
-        report = validate(args.root, load_project(args.root), args.engine)
+        report = validate_project(ProjectLayout.at(args.root), load_project(args.root), args.engine)
     except ProjectError as error:
         log(f"cannot validate: {error}")
         return EXIT_USAGE

@@ -87,7 +87,7 @@ def anchor(text: str, exact: str, occurrence: int = 1) -> Anchor:
     )
 
 
-def check(text: str, exact: str, start: int, end: int) -> str | None:
+def quote_problem(text: str, exact: str, start: int, end: int) -> str | None:
     """Say what is wrong with a passage's selectors, or ``None`` when it is verbatim at its offsets."""
     if exact != normalise(exact):
         return "oa:exact is not in normalised form (quotes as ', single spaces)"

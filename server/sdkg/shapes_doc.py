@@ -14,7 +14,8 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
-from .validate import compact, load_shapes
+from .checks.shapes import load_shapes
+from .checks.terms import compact
 
 SUBJECT = re.compile(r"^(sdkgsh:[A-Za-z0-9_\-]+) a sh:(NodeShape|PropertyShape|SPARQLConstraint)\b", re.MULTILINE)
 

@@ -16,10 +16,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .. import store as stores
-from ..build import BUILD_INFO, infer, validate
+from ..build import BUILD_INFO, infer
+from ..checks import Report, validate_project
+from ..layout import ProjectLayout
 from ..namespaces import INFERRED_GRAPH
 from ..project import LoadedProject, ProjectError, ProjectFile, discover
-from ..validate import ValidationReport
 
 Change = Callable[[ox.Store], None]
 
@@ -27,7 +28,7 @@ Change = Callable[[ox.Store], None]
 class ChangeRefused(Exception):
     """The change is invalid; ``report`` holds the SHACL/quote report when validation refused it."""
 
-    def __init__(self, status: int, message: str, report: ValidationReport | None = None):
+    def __init__(self, status: int, message: str, report: Report | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -43,7 +44,7 @@ def load_copy(store_path: Path) -> ox.Store:
     return copy
 
 
-def check(root: Path, store: ox.Store) -> ValidationReport:
+def validate_change(root: Path, store: ox.Store) -> Report:
     """Validate the changed data as a build would; graphs no file owns count as data."""
     try:
         files = discover(root)
@@ -52,7 +53,7 @@ def check(root: Path, store: ox.Store) -> ValidationReport:
     owned = {f.graph for f in files}
     for graph in sorted({g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)} - owned):
         files.append(ProjectFile(root / "(change)", graph, "data"))
-    return validate(root, LoadedProject(files, store))
+    return validate_project(ProjectLayout.at(root), LoadedProject(files, store))
 
 
 def new_build_dir(store_path: Path, root: Path | None) -> Path:
@@ -71,7 +72,7 @@ def commit(store_path: Path, change: Change, root: Path | None) -> Path:
     copy = load_copy(store_path)
     change(copy)
     if root is not None and (root / "shapes").is_dir():
-        report = check(root, copy)
+        report = validate_change(root, copy)
         if not report.conforms:
             raise ChangeRefused(422, f"the change violates the shapes ({len(report.violations)} violation(s))", report)
     build_dir = new_build_dir(store_path, root)

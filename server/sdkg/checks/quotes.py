@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .namespaces import SDKG
-from .passages import check, find_source_text, read_normalised, sha256_of
-from .project import LoadedProject
-from .validate import Locator, Result, store_term
+from ..namespaces import SDKG
+from ..passages import find_source_text, quote_problem, read_normalised, sha256_of
+from ..project import LoadedProject
+from .locate import Locator
+from .report import Result
 
 OA = "http://www.w3.org/ns/oa#"
-RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 SOURCE_FILE_NAME = ox.NamedNode(SDKG + "sourceFileName")
 TEXT_SHA256 = ox.NamedNode(SDKG + "normalisedTextSha256")
 QUOTE_CHECK = "sdkg:QuoteCheck"
@@ -69,19 +69,13 @@ def source_files(store: ox.Store) -> dict[str, tuple[str, str | None]]:
     return {iri: (name, hashes.get(iri)) for iri, name in names.items()}
 
 
-def label_of(store: ox.Store, node: str) -> str | None:
-    label = next(store.quads_for_pattern(store_term(node), RDFS_LABEL, None), None)
-    return text_of(label.object) if label is not None else None
-
-
-def check_quotes(root: Path, project: LoadedProject) -> list[Result]:
+def check_quotes(root: Path, project: LoadedProject, locator: Locator) -> list[Result]:
     """A violation per passage that is not verbatim at its offsets; a warning per missing text.
 
     Offsets that are wrong on their face (start not before end, end - start not the quote's
     length, end beyond the recorded text length) are left to the shapes, which report them
     without needing the text.
     """
-    locator = Locator(project, root)
     texts: dict[str, str | None] = {}
     results: list[Result] = []
     files = source_files(project.store)
@@ -92,7 +86,7 @@ def check_quotes(root: Path, project: LoadedProject) -> list[Result]:
         return Result(
             severity,
             node,
-            label_of(project.store, node),
+            locator.label_of(node),
             path,
             value,
             message,
@@ -135,7 +129,7 @@ def check_quotes(root: Path, project: LoadedProject) -> list[Result]:
             or record.end > len(source_text)
         ):
             continue
-        problem = check(source_text, record.exact, record.start, record.end)
+        problem = quote_problem(source_text, record.exact, record.start, record.end)
         if problem:
             results.append(
                 result(

@@ -7,7 +7,8 @@ shapes is one branch of a ``UNION`` that oxigraph's ``LATERAL`` (an extension of
 1.1) evaluates with ``?this`` bound to each focus node; value tests are ``BIND``-ed flags,
 counts GROUP BY. Each SHACL-SPARQL constraint is one more query, its ``WHERE`` body under
 the same ``LATERAL`` (pre-binding ``$this``). So validation is about fifty oxigraph
-queries; the report has the structure of pyshacl's, so the same reader consumes it.
+queries. Each failing row becomes a :class:`~.findings.Finding`, as pyshacl's results do, so
+one reader locates both engines' results; no report graph is made unless asked for.
 
 Only the SHACL subset below is compiled; anything else in the shapes raises
 :class:`UnsupportedShape` naming the shape and the feature, never a silent skip:
@@ -40,12 +41,14 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
+from ..sparql.tokens import closing_brace, operation, prologue, where_group
+from .findings import Finding
+from .terms import to_rdflib
+
 Display = Callable[[rdflib.term.Node], str]
 
 INSTANCE_OF = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
 _TEMPLATE = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-_SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
 
 # Derived integer types the store canonicalises to xsd:integer, with the range that keeps them valid.
 INTEGER_RANGES: dict[rdflib.URIRef, tuple[int | None, int | None]] = {
@@ -187,27 +190,14 @@ def count_branch(
 
 
 @dataclass(frozen=True)
-class Result:
+class Failure:
+    """A row that fails a check: the check, the focus node, the value and the row's bindings."""
+
     check: Check
     focus: rdflib.term.Node
     value: rdflib.term.Node | None
     path: rdflib.term.Node | None
     bound: Row = field(default_factory=dict)
-
-
-def to_rdflib(term: object) -> rdflib.term.Node:
-    """An oxigraph term as rdflib's; blank nodes keep the store's id (``BlankNode(id)`` finds them)."""
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if not isinstance(term, ox.Literal):
-        raise ValueError(f"unexpected term in a result: {term!r}")
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    if term.datatype.value == str(XSD.string):
-        return rdflib.Literal(term.value)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 
 def sparql_term(term: rdflib.term.Node, shape: rdflib.term.Node) -> str:
@@ -333,10 +323,9 @@ class Compiler:
                 if prefixes.setdefault(prefix, namespace) != namespace:
                     raise UnsupportedShape(shape, f"two namespaces for the prefix {prefix}")
             text = str(select)
-            start = _SELECT.search(text)
-            if start is None or "$this" in text:
+            if operation(text) != "SELECT" or "$this" in text:
                 raise UnsupportedShape(shape, "an sh:SPARQLTarget whose sh:select is not a SELECT of ?this")
-            parts.append("{ " + text[start.start() :] + " }")
+            parts.append("{ " + text[prologue(text)[1] :] + " }")
         if not parts:
             return "", prefixes
         return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }", prefixes
@@ -639,11 +628,11 @@ class Compiler:
             if variable in text:
                 raise UnsupportedShape(constraint, f"{variable} in a SPARQL constraint")
         text = text.replace("$this", "?this")
-        where = _WHERE.search(text)
-        if where is None:
-            raise UnsupportedShape(constraint, "a SPARQL constraint without WHERE {")
-        end = text.rindex("}")
-        if "{" in text[end:] or re.search(r"\bVALUES\b", text[end:], re.IGNORECASE):
+        _form, opened = where_group(text)
+        end = closing_brace(text, opened) if opened is not None else None
+        if opened is None or end is None:
+            raise UnsupportedShape(constraint, "a SPARQL constraint without a WHERE group")
+        if "{" in text[end + 1 :] or re.search(r"\bVALUES\b", text[end:], re.IGNORECASE):
             raise UnsupportedShape(constraint, "a VALUES clause after the WHERE clause of a SPARQL constraint")
         declared = dict(prefixes)
         for prefix, namespace in self.prefixes(constraint).items():
@@ -662,7 +651,7 @@ class Compiler:
             templated=True,
         )
         return Query(
-            f"{header}{text[: where.end()]} {focus} LATERAL {{ {text[where.end() : end]} }} {text[end:]}",
+            f"{header}{text[:opened]} {focus} LATERAL {{ {text[opened:end]} }} {text[end:]}",
             ((check, always),),
             dedup=True,
         )
@@ -703,7 +692,7 @@ def compare(op: str, bound: int) -> Callable[[Row], bool]:
     return (lambda row: count(row) < bound) if op == "<" else (lambda row: count(row) > bound)
 
 
-def run(store: ox.Store, query: Query) -> Iterator[Result]:
+def run(store: ox.Store, query: Query) -> Iterator[Failure]:
     """The results of one query: a row is a result of every check it fails."""
     try:
         solutions = store.query(query.text, use_default_graph_as_union=True)
@@ -726,10 +715,10 @@ def run(store: ox.Store, query: Query) -> Iterator[Result]:
             if fails(bound):
                 focus = bound["this"]
                 value = bound.get("value", focus if check.node_level else None)
-                yield Result(check, focus, value, bound.get("path", check.path), bound)
+                yield Failure(check, focus, value, bound.get("path", check.path), bound)
 
 
-def message(result: Result, display: Display) -> list[str]:
+def message(result: Failure, display: Display) -> list[str]:
     check = result.check
     if not check.messages:
         shown = display(result.value) if result.value is not None else ""
@@ -742,48 +731,6 @@ def message(result: Result, display: Display) -> list[str]:
     ]
 
 
-def copy_node(source: rdflib.Graph, target: rdflib.Graph, node: rdflib.term.Node) -> None:
-    """Copy a blank-node structure (a path: inverse, list...) from the shapes graph into the report."""
-    todo, done = [node], set()
-    while todo:
-        current = todo.pop()
-        if not isinstance(current, rdflib.BNode) or current in done:
-            continue
-        done.add(current)
-        for predicate, obj in source.predicate_objects(current):
-            target.add((current, predicate, obj))
-            todo.append(obj)
-
-
-def report_graph(results: list[Result], shapes: rdflib.Graph, display: Display) -> rdflib.Graph:
-    """The SHACL validation report, shaped like pyshacl's."""
-    graph = rdflib.Graph()
-    graph.bind("sh", SH)
-    report = rdflib.BNode()
-    graph.add((report, RDF.type, SH.ValidationReport))
-    conforms = not any(r.check.severity == SH.Violation for r in results)
-    graph.add((report, SH.conforms, rdflib.Literal(conforms)))
-    for result in results:
-        check = result.check
-        node = rdflib.BNode()
-        graph.add((report, SH.result, node))
-        graph.add((node, RDF.type, SH.ValidationResult))
-        graph.add((node, SH.focusNode, result.focus))
-        graph.add((node, SH.resultSeverity, check.severity))
-        graph.add((node, SH.sourceShape, check.shape))
-        graph.add((node, SH.sourceConstraintComponent, check.component))
-        if check.constraint is not None:
-            graph.add((node, SH.sourceConstraint, check.constraint))
-        if result.value is not None:
-            graph.add((node, SH.value, result.value))
-        if result.path is not None:
-            graph.add((node, SH.resultPath, result.path))
-            copy_node(shapes, graph, result.path)
-        for text in message(result, display):
-            graph.add((node, SH.resultMessage, rdflib.Literal(text)))
-    return graph
-
-
 def compile_shapes(shapes: rdflib.Graph, display: Display = str) -> list[Query]:
     """The queries of the shapes; raises :class:`UnsupportedShape` before any query runs."""
     return Compiler(shapes, display).compile()
@@ -794,16 +741,30 @@ def validate_store(
     shapes: rdflib.Graph,
     display: Display,
     on_query: Callable[[int, int], None] | None = None,
-) -> rdflib.Graph:
-    """Validate the union of the store's named graphs against the shapes: a pyshacl-style report graph.
+) -> list[Finding]:
+    """Validate the union of the store's named graphs against the shapes.
 
     ``display`` writes a term in messages (``{?var}`` of SPARQL constraints, default wordings);
     ``on_query(done, total)`` is called after each query, for a progress bar.
     """
     queries = compile_shapes(shapes, display)
-    results: list[Result] = []
+    findings: list[Finding] = []
     for done, query in enumerate(queries, start=1):
-        results.extend(run(store, query))
+        findings.extend(finding(failure, display) for failure in run(store, query))
         if on_query is not None:
             on_query(done, len(queries))
-    return report_graph(results, shapes, display)
+    return findings
+
+
+def finding(failure: Failure, display: Display) -> Finding:
+    check = failure.check
+    return Finding(
+        severity=check.severity,
+        focus=failure.focus,
+        path=failure.path,
+        value=failure.value,
+        shape=check.shape,
+        component=check.component,
+        constraint=check.constraint,
+        messages=tuple(message(failure, display)),
+    )

@@ -1,0 +1,66 @@
+"""Where a project keeps each kind of file: :class:`ProjectLayout`, the one place that knows.
+
+A project directory holds ``ontology/`` (OWL in Turtle, with ``rules/`` for derived
+relations), ``data/`` (RDF files and SSSOM mapping tables), ``shapes/`` (SHACL) and
+``queries/`` (the SPARQL catalog); its builds go under the state directory (``var/``, or
+``$SDKG_STATE``). Every module that needs one of these paths asks a layout, so moving a
+folder, or adding a kind of file, is a change here and in :func:`sdkg.project.discover`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+STATE_VARIABLE = "SDKG_STATE"
+
+
+@dataclass(frozen=True)
+class ProjectLayout:
+    root: Path
+    state: Path
+    """Where builds live; ``$SDKG_STATE`` overrides ``<root>/var``."""
+
+    @classmethod
+    def at(cls, root: Path) -> ProjectLayout:
+        """The layout of the project at ``root`` (the state directory read from the environment now)."""
+        return cls(root, Path(os.environ.get(STATE_VARIABLE) or root / "var"))
+
+    @property
+    def ontology(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def rules(self) -> Path:
+        """SPARQL CONSTRUCT rules for the derived relations (the inferred graph)."""
+        return self.ontology / "rules"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def shapes(self) -> Path:
+        return self.root / "shapes"
+
+    @property
+    def queries(self) -> Path:
+        return self.root / "queries"
+
+    @property
+    def builds(self) -> Path:
+        """One directory per build, each with its store and its record (:mod:`sdkg.builds`)."""
+        return self.state / "builds"
+
+    @property
+    def current(self) -> Path:
+        """The link to the published build, moved atomically by each publication."""
+        return self.state / "current"
+
+    def is_project(self) -> bool:
+        return self.ontology.is_dir() or self.data.is_dir()
+
+    def current_build(self) -> Path | None:
+        """The published build's directory, or ``None`` before the first build."""
+        return self.current.resolve() if self.current.exists() else None
