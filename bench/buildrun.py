@@ -23,8 +23,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from sdkg import store as stores
-from sdkg.build import BUILD_INFO, infer, load, move_inferred
+from sdkg.build.pipeline import load, move_inferred
+from sdkg.build.publish import new_build_dir, publish
+from sdkg.build.rules import infer
+from sdkg.builds import BuildInfo
 from sdkg.checks import validate_project
 from sdkg.layout import ProjectLayout
 from sdkg.namespaces import INFERRED_GRAPH
@@ -66,15 +68,16 @@ def bounded_validate(root: Path, project: LoadedProject, limit: float) -> dict[s
 
 def run(root: Path, validate_limit: float) -> dict[str, object]:
     out: dict[str, object] = {}
-    files = discover(root)
+    layout = ProjectLayout.at(root)
+    files = discover(layout)
     out["files"] = len(files)
-    build_dir = stores.new_build_dir(root)
+    build_dir = new_build_dir(layout.builds)
     started = time.monotonic()
     project = load(files, ox.Store(), Progress(), what="parsing files")
     out["parse_s"] = time.monotonic() - started
     out.update(bounded_validate(root, project, validate_limit))
     started = time.monotonic()
-    out["inferred"] = infer(root, project.store)
+    out["inferred"] = infer(layout, project.store)
     out["infer_s"] = time.monotonic() - started
     log(f"rules applied in {out['infer_s']:.1f} s")
     store = ox.Store(str(build_dir / "store"))
@@ -91,9 +94,16 @@ def run(root: Path, validate_limit: float) -> dict[str, object]:
     out["triples"] = len(store)
     del store
     graphs = [f.graph for f in files] + [INFERRED_GRAPH]
-    info = {"version": build_dir.name, "triples": out["triples"], "graphs": graphs, "validated": out["validated"]}
-    (build_dir / BUILD_INFO).write_text(json.dumps(info), encoding="utf-8")
-    stores.publish(root, build_dir)
+    info = BuildInfo(
+        build_dir.name,
+        BuildInfo.now(),
+        triples=int(str(out["triples"])),
+        inferred=int(str(out["inferred"])),
+        validated=bool(out["validated"]),
+        graphs=tuple(graphs),
+    )
+    info.write(build_dir)
+    publish(layout, build_dir)
     out["store"] = str(build_dir / "store")
     return out
 

@@ -31,10 +31,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from sdkg.catalog import read_query
+from sdkg.build.rules import infer
+from sdkg.catalog import read_catalog, read_query
 from sdkg.catalog_rdf import catalog_quads
+from sdkg.layout import ProjectLayout
 from sdkg.project import discover, load_files
-from sdkg.rules import apply_rules
 from sdkg.sparql.bindings import substitute
 
 REPO = Path(__file__).resolve().parent.parent
@@ -61,14 +62,16 @@ def load(project: Path, location: Path) -> dict[str, Any]:
         raise SystemExit(f"{location} is not empty: give a new directory")
     store = ox.Store(str(location))
     started = time.monotonic()
-    files = [file for file in discover(project) if file.kind != "mapping"]  # the synthetic corpus has no SSSOM
+    files = [
+        file for file in discover(ProjectLayout.at(project)) if file.kind != "mapping"
+    ]  # the synthetic corpus has no SSSOM
     load_files(files, store)  # several files at once, as sdkg build and oxigraph load do
     loaded = time.monotonic()
     log(f"loaded {len(store):,} quads in {loaded - started:.1f} s")
-    inferred = apply_rules(store, project / "ontology" / "rules") if (project / "ontology" / "rules").is_dir() else 0
+    inferred = infer(ProjectLayout.at(project), store)
     ruled = time.monotonic()
     log(f"rules: {inferred:,} inferred triples in {ruled - loaded:.1f} s")
-    store.bulk_extend(catalog_quads(REPO))
+    store.bulk_extend(catalog_quads(read_catalog(ProjectLayout.at(REPO).queries)))
     store.flush()
     store.optimize()
     info: dict[str, Any] = {"triples": len(store), "inferred": inferred}

@@ -24,7 +24,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from bench import servers
-from sdkg.build import load
+from sdkg.build.pipeline import load
+from sdkg.layout import ProjectLayout
 from sdkg.progress import Progress
 from sdkg.project import discover
 
@@ -39,7 +40,7 @@ def ours(root: Path, location: Path) -> dict[str, float]:
     pid = os.fork()
     if pid == 0:  # the child: load, flush, exit without tearing down the parent's state
         store = ox.Store(str(location))
-        load(discover(root), store, Progress(enabled=False), lenient=True)
+        load(discover(ProjectLayout.at(root)), store, Progress(enabled=False), lenient=True)
         store.flush()
         del store
         os._exit(0)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sdkg.build import BuildResult, build
+from sdkg.layout import ProjectLayout
 from sdkg.passages import source_directories
 
 REPO = Path(__file__).resolve().parent.parent
@@ -67,7 +68,7 @@ def project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def built(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     """The repository's own data, built once into a private state directory."""
     root = copy_project(tmp_path_factory.mktemp("built") / "project")
-    return build(root)
+    return build(ProjectLayout.at(root))
 
 
 @pytest.fixture(scope="session")

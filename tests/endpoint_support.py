@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
-from sdkg.build import BUILD_INFO
-from sdkg.store import write_store
+from sdkg.build.publish import write_store
+from sdkg.builds import BUILD_INFO
 
 EX = "http://example.org/"
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")

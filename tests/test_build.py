@@ -9,9 +9,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from sdkg import store as stores
 from sdkg.build import BuildFailed, BuildResult, build
+from sdkg.builds import open_store
 from sdkg.cli import main
+from sdkg.layout import ProjectLayout
 from sdkg.project import ProjectError, discover, files_for_paths, load_files, load_project
 
 from .conftest import REPO
@@ -30,14 +31,14 @@ def test_repository_builds_and_validates(built: BuildResult) -> None:
     assert built.report is not None
     assert built.report.conforms, built.report.text()
     assert built.triples > 500
-    store = stores.open_read_only(built.path / "store")
+    store = open_store(built.path)
     graphs = {g.value for g in store.named_graphs()}
     assert "https://w3id.org/sdkg/graph/ontology/sdkg" in graphs
     assert "https://w3id.org/sdkg/graph/data/common/sources" in graphs
 
 
 def test_each_file_in_its_own_named_graph(built: BuildResult) -> None:
-    store = stores.open_read_only(built.path / "store")
+    store = open_store(built.path)
     graph = ox.NamedNode("https://w3id.org/sdkg/graph/data/common/sources")
     kaldor = ox.NamedNode("https://w3id.org/sdkg/id/actor/mary-kaldor")
     assert list(store.quads_for_pattern(kaldor, None, None, graph))
@@ -47,44 +48,45 @@ def test_each_file_in_its_own_named_graph(built: BuildResult) -> None:
 
 
 def test_broken_data_is_refused_naming_file_and_node(project_copy: Path) -> None:
-    first = build(project_copy)
-    before = stores.current_store_path(project_copy)
+    first = build(ProjectLayout.at(project_copy))
+    before = ProjectLayout.at(project_copy).current_build()
     assert before == first.path.resolve()
     broken = project_copy / "data" / "broken.ttl"
     broken.write_text(BROKEN_CLAIM, encoding="utf-8")
     with pytest.raises(BuildFailed) as caught:
-        build(project_copy)
+        build(ProjectLayout.at(project_copy))
     report = caught.value.report
     assert report is not None
     [violation] = [v for v in report.violations if v.focus_node.endswith("/claim/orphan")]
     assert violation.file is not None and violation.file.endswith("data/broken.ttl")
     assert violation.line == 5
     assert "ascription" in violation.message
-    assert stores.current_store_path(project_copy) == before
-    assert len(list((stores.state_dir(project_copy) / stores.BUILDS).iterdir())) == 1
+    assert ProjectLayout.at(project_copy).current_build() == before
+    assert len(list(ProjectLayout.at(project_copy).builds.iterdir())) == 1
 
 
 def test_syntax_error_names_file_line_and_column(project_copy: Path) -> None:
-    build(project_copy)
-    before = stores.current_store_path(project_copy)
+    build(ProjectLayout.at(project_copy))
+    before = ProjectLayout.at(project_copy).current_build()
     (project_copy / "data" / "typo.ttl").write_text('@prefix a: <http://a/> .\na:b a:c "open ;\n', encoding="utf-8")
     with pytest.raises(ProjectError) as caught:
-        load_project(project_copy)
+        load_project(ProjectLayout.at(project_copy))
     assert caught.value.path.name == "typo.ttl"
     assert caught.value.line == 2
     assert caught.value.column is not None
     with pytest.raises(BuildFailed, match=r"typo\.ttl:2"):
-        build(project_copy)
-    assert stores.current_store_path(project_copy) == before
+        build(ProjectLayout.at(project_copy))
+    assert ProjectLayout.at(project_copy).current_build() == before
 
 
 LOAD_A_BROKEN_PROJECT = """
 import sys
 from pathlib import Path
+from sdkg.layout import ProjectLayout
 from sdkg.project import ProjectError, load_project
 def load() -> None:
     try:
-        load_project(Path(sys.argv[1]))
+        load_project(ProjectLayout.at(Path(sys.argv[1])))
     except ProjectError:
         pass
 for _ in range(200):
@@ -96,7 +98,7 @@ def test_a_broken_file_beside_a_mapping_table_never_hangs_the_load(project_copy:
     """The parallel load once ran an SSSOM table's bulk_extend beside the bulk_loads; after a
     parse error that could deadlock holding the GIL (a CI run hung; 200 loads hit it about one
     run in two), so the loads run in a child process with a time limit."""
-    assert any(file.kind == "mapping" for file in discover(project_copy))
+    assert any(file.kind == "mapping" for file in discover(ProjectLayout.at(project_copy)))
     (project_copy / "data" / "typo.ttl").write_text('@prefix a: <http://a/> .\na:b a:c "open ;\n', encoding="utf-8")
     child = subprocess.run(
         [sys.executable, "-c", LOAD_A_BROKEN_PROJECT, str(project_copy)], capture_output=True, text=True, timeout=60
@@ -137,7 +139,7 @@ def test_cli_acts_on_root_not_cwd(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 def test_catalog_is_queryable_in_its_own_graph(built: BuildResult) -> None:
     """The query catalog is in the store as sh:SPARQLExecutables, so agents can discover it by SPARQL."""
-    store = stores.open_read_only(built.path / "store")
+    store = open_store(built.path)
     query = """
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         PREFIX sh: <http://www.w3.org/ns/shacl#>

@@ -13,9 +13,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from sdkg.build.rules import apply_rules
+from sdkg.layout import ProjectLayout
 from sdkg.passages import find_source_text, read_normalised
 from sdkg.project import load_project
-from sdkg.rules import apply_rules
 
 REPO = Path(__file__).resolve().parent.parent
 QUERIES = REPO / "tests" / "competency"
@@ -26,7 +27,7 @@ Row = dict[str, str]
 
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
-    store = load_project(REPO).store
+    store = load_project(ProjectLayout.at(REPO)).store
     apply_rules(store, REPO / "ontology" / "rules")
     return store
 

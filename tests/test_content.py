@@ -9,6 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from sdkg.layout import ProjectLayout
 from sdkg.namespaces import ID, PREFIXES
 from sdkg.project import NO_TERM_FOUND, load_project, read_sssom
 
@@ -20,7 +21,7 @@ MAPPED_KINDS = ("actor/", "case/", "place/", "concept/")
 
 @pytest.fixture(scope="module")
 def store() -> ox.Store:
-    return load_project(REPO).store
+    return load_project(ProjectLayout.at(REPO)).store
 
 
 def select(store: ox.Store, body: str) -> list[dict[str, str]]:

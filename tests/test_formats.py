@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sdkg.build import build
+from sdkg.layout import ProjectLayout
 from sdkg.progress import Progress
 from sdkg.project import declared_prefixes
 from sdkg.web.app import Settings, create_app
@@ -184,7 +185,7 @@ def test_serving_arbitrary_files_serves_exactly_them(tmp_path: Path, monkeypatch
     for name, text in RDF_FILES.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
         paths.append(tmp_path / name)
-    result = build(tmp_path, data_paths=paths, progress=Progress(enabled=False), publish=False)
+    result = build(ProjectLayout.at(tmp_path), data_paths=paths, progress=Progress(enabled=False), publish=False)
     settings = Settings(store_path=result.path / "store", prefixes=declared_prefixes(paths), workers=1)
     with TestClient(create_app(settings)) as client:
         rows = client.get("/sparql", params={"query": "SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s"}).json()

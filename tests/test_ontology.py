@@ -15,9 +15,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from sdkg.build.rules import apply_rules, rule_files
 from sdkg.namespaces import INFERRED_GRAPH, ONTOLOGY_IRI, SDKG
 from sdkg.release import FULL_IRI, write_release
-from sdkg.rules import apply_rules, rule_files
 
 REPO = Path(__file__).resolve().parent.parent
 ONTOLOGY = REPO / "ontology" / "sdkg.ttl"
@@ -427,9 +427,10 @@ def test_rules_rerun_replaces_the_inferred_graph(ruled_store: ox.Store) -> None:
 
 
 def test_rules_run_over_the_project() -> None:
+    from sdkg.layout import ProjectLayout
     from sdkg.project import load_project
 
-    store = load_project(REPO).store
+    store = load_project(ProjectLayout.at(REPO)).store
     assert apply_rules(store, RULES) > 0
     critics = store.query(
         f"ASK {{ GRAPH <{INFERRED_GRAPH}> {{ ?actor <{SDKG}criticOf> ?discourse }} }}",

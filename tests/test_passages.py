@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from sdkg.checks.quotes import passages_of, source_files
+from sdkg.layout import ProjectLayout
 from sdkg.passages import QuoteNotFound, anchor, normalise, quote_problem, read_normalised, sha256_of
 from sdkg.project import load_project
 
@@ -49,7 +50,7 @@ def test_check_reports_each_mistake() -> None:
 
 
 def test_source_records_match_the_texts(require_sources: Path) -> None:
-    records = source_files(load_project(REPO).store)
+    records = source_files(load_project(ProjectLayout.at(REPO)).store)
     assert len(records) >= 2
     for name, digest in records.values():
         text = read_normalised(require_sources / name)
@@ -57,7 +58,7 @@ def test_source_records_match_the_texts(require_sources: Path) -> None:
 
 
 def test_every_passage_is_verbatim_at_its_offsets(require_sources: Path) -> None:
-    store = load_project(REPO).store
+    store = load_project(ProjectLayout.at(REPO)).store
     texts = {iri: read_normalised(require_sources / name) for iri, (name, _) in source_files(store).items()}
     passages = passages_of(store)
     assert passages, "the data has no passages"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sdkg import store as stores
 from sdkg.build import BuildResult
+from sdkg.builds import open_store
 from sdkg.cli import parser
 from sdkg.stats import coverage_markdown
 
@@ -24,7 +24,7 @@ def test_the_two_commands_come_first() -> None:
 
 
 def test_coverage_table_matches_the_data(built: BuildResult) -> None:
-    table = coverage_markdown(stores.open_read_only(built.path / "store"))
+    table = coverage_markdown(open_store(built.path))
     block = README.split("<!-- coverage:start -->\n", 1)[1].split("<!-- coverage:end -->", 1)[0].strip()
     assert block == table, "run `sdkg stats --format markdown` and paste it into the README"
 

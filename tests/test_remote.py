@@ -23,6 +23,7 @@ import pytest
 
 from sdkg.build import BuildResult
 from sdkg.cli import main as sdkg_main
+from sdkg.layout import ProjectLayout
 from sdkg.push import PushFailed, push
 from sdkg.sparql.bindings import substitute
 from sdkg.sparql.engine import LocalEngine
@@ -108,7 +109,7 @@ def oxigraph(built: BuildResult, built_root: Path) -> Iterator[str]:
     """An in-memory ``oxigraph serve --union-default-graph`` holding the pushed build."""
     process, url = start_oxigraph("--union-default-graph")
     try:
-        push(built_root, url + "/store")
+        push(ProjectLayout.at(built_root), url + "/store")
         yield url
     finally:
         process.terminate()
@@ -242,7 +243,7 @@ def test_a_slow_store_raises_query_timeout() -> None:
 def test_without_union_default_graph_the_check_says_so(built: BuildResult, built_root: Path) -> None:
     process, url = start_oxigraph()
     try:
-        push(built_root, url + "/store")
+        push(ProjectLayout.at(built_root), url + "/store")
 
         async def check() -> bool:
             engine = RemoteEngine(url + "/query")
@@ -267,7 +268,7 @@ def test_push_command_is_idempotent_and_needs_a_build(
     assert summary["triples"] == before
     assert RemoteEngine(oxigraph + "/query").triple_count() == before
     with pytest.raises(PushFailed):
-        push(project_copy, oxigraph + "/store")
+        push(ProjectLayout.at(project_copy), oxigraph + "/store")
     assert sdkg_main(["--root", str(project_copy), "push", "--to", oxigraph + "/store"]) == 2
 
 

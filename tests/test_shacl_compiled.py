@@ -26,6 +26,7 @@ from sdkg.checks.findings import report_graph
 from sdkg.checks.reference import files_graph, pyshacl_report
 from sdkg.checks.shapes import load_shapes
 from sdkg.checks.terms import display_term, to_rdflib
+from sdkg.layout import ProjectLayout
 from sdkg.project import load_project
 
 from .conftest import REPO
@@ -82,7 +83,7 @@ def results(report: rdflib.Graph, owner: Callable[[rdflib.BNode], str]) -> Count
 
 def both(root: Path) -> tuple[Counter[Key], Counter[Key]]:
     """(compiled, pyshacl) results on the same files."""
-    project = load_project(root)
+    project = load_project(ProjectLayout.at(root))
     store = project.store
     ours = validate_store(store, load_shapes(root / "shapes"), display_term)
     data = files_graph(project.files)

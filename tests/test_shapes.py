@@ -17,7 +17,6 @@ import pytest
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
-from sdkg import store as stores
 from sdkg.build import BuildFailed, build
 from sdkg.checks import validate_project
 from sdkg.checks.shapes import load_shapes
@@ -65,7 +64,7 @@ def small_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         patch.delenv("SDKG_STATE", raising=False)
         patch.setenv("SDKG_SOURCES", str(INVALID / "base" / "texts"))
         root = make_small_project(tmp_path_factory.mktemp("invalid") / "project")
-        build(root)
+        build(ProjectLayout.at(root))
         yield root
 
 
@@ -78,19 +77,19 @@ def test_the_corpus_is_documented() -> None:
 
 
 def test_the_base_conforms(small_project: Path) -> None:
-    report = validate_project(ProjectLayout.at(small_project), load_project(small_project))
+    report = validate_project(ProjectLayout.at(small_project), load_project(ProjectLayout.at(small_project)))
     assert report.conforms, report.text()
 
 
 @pytest.mark.parametrize("name", sorted(n for n in CASES if CASES[n][0]["rule"] != "parse"))
 def test_each_mistake_is_reported_and_blocks_the_build(small_project: Path, name: str) -> None:
-    before = stores.current_store_path(small_project)
-    builds = sorted((stores.state_dir(small_project) / stores.BUILDS).iterdir())
+    before = ProjectLayout.at(small_project).current_build()
+    builds = sorted(ProjectLayout.at(small_project).builds.iterdir())
     broken = target(small_project, name)
     shutil.copy(INVALID / name, broken)
     try:
         with pytest.raises(BuildFailed) as caught:
-            build(small_project)
+            build(ProjectLayout.at(small_project))
     finally:
         broken.unlink()
     report = caught.value.report
@@ -108,25 +107,25 @@ def test_each_mistake_is_reported_and_blocks_the_build(small_project: Path, name
         assert result.message and result.file, result
         if result.file.endswith(name):
             assert result.line is not None
-    assert stores.current_store_path(small_project) == before
-    assert sorted((stores.state_dir(small_project) / stores.BUILDS).iterdir()) == builds
+    assert ProjectLayout.at(small_project).current_build() == before
+    assert sorted(ProjectLayout.at(small_project).builds.iterdir()) == builds
 
 
 def test_a_syntax_error_names_file_line_and_column(small_project: Path) -> None:
     [row] = CASES["syntax-error.ttl"]
-    before = stores.current_store_path(small_project)
+    before = ProjectLayout.at(small_project).current_build()
     broken = target(small_project, "syntax-error.ttl")
     shutil.copy(INVALID / "syntax-error.ttl", broken)
     try:
         with pytest.raises(ProjectError) as caught:
-            load_project(small_project)
+            load_project(ProjectLayout.at(small_project))
         with pytest.raises(BuildFailed, match=rf"syntax-error\.ttl:{row['line']}"):
-            build(small_project)
+            build(ProjectLayout.at(small_project))
     finally:
         broken.unlink()
     assert caught.value.path.name == "syntax-error.ttl"
     assert f"{caught.value.line}:{caught.value.column}" == row["line"]
-    assert stores.current_store_path(small_project) == before
+    assert ProjectLayout.at(small_project).current_build() == before
 
 
 def shapes_graph() -> rdflib.Graph:
@@ -158,7 +157,7 @@ def test_shape_files_have_sorted_prefixes() -> None:
 def test_every_class_and_property_the_data_uses_has_a_shape() -> None:
     """A new term in the data needs a shape (closed shapes would refuse it anyway)."""
     shapes = shapes_graph()
-    parsed = load_project(REPO)
+    parsed = load_project(ProjectLayout.at(REPO))
     data = {q.predicate.value for q in parsed.quads_in("data") + parsed.quads_in("mapping")}
     classes = {q.object.value for q in parsed.quads_in("data") if q.predicate.value == str(RDF.type)}
     paths = {str(p) for p in shapes.objects(None, SH.path) if isinstance(p, rdflib.URIRef)}

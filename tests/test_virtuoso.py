@@ -27,6 +27,7 @@ from fastapi.testclient import TestClient
 from sdkg.build import BuildResult
 from sdkg.catalog import load_catalog
 from sdkg.cli import main as sdkg_main
+from sdkg.layout import ProjectLayout
 from sdkg.push import ChallengeAuth, credentials, push
 from sdkg.sparql import federation
 from sdkg.sparql.engine import LocalEngine
@@ -123,7 +124,7 @@ def virtuoso(built: BuildResult, built_root: Path, tmp_path_factory: pytest.Temp
     """A running Virtuoso holding the pushed build; yields its base URL."""
     process, url = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
     try:
-        push(built_root, url + "/sparql-graph-crud-auth", auth=ChallengeAuth(*DBA))
+        push(ProjectLayout.at(built_root), url + "/sparql-graph-crud-auth", auth=ChallengeAuth(*DBA))
         yield url
     finally:
         stop(process)

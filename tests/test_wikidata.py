@@ -24,6 +24,7 @@ import pytest
 from sdkg import wikidata as wd
 from sdkg.catalog import load_catalog
 from sdkg.cli import main
+from sdkg.layout import ProjectLayout
 from sdkg.namespaces import WIKIDATA_MAIN, WIKIDATA_SCHOLARLY
 from sdkg.project import ProjectFile, parse_sssom_file
 from sdkg.sparql import federation
@@ -271,7 +272,7 @@ def test_check_repository_mappings(environ: dict[str, str], capsys: pytest.Captu
     """The environment setting replaces Wikidata; every accepted QID of the repo is checked."""
     code = main(["--root", str(REPO), "wikidata", "check", "--format", "json"])
     report = json.loads(capsys.readouterr().out)
-    accepted = {r.qid for r in wd.read_mappings(REPO) if r.status == "accepted"}
+    accepted = {r.qid for r in wd.read_mappings(ProjectLayout.at(REPO)) if r.status == "accepted"}
     assert {r["qid"] for r in report} == accepted
     assert code in (0, 1)  # QIDs the fixture lacks are reported as missing, not as an error
     by_qid = {r["qid"]: r["status"] for r in report}
@@ -303,7 +304,7 @@ def test_suggest_writes_unreviewed_rows(tmp_path: Path, endpoints: dict[str, str
     ]
     for row in added:
         assert row[-1].startswith("unreviewed") and float(row[-2]) < 0.5
-    statuses = {(r.subject_id, r.object_id): r.status for r in wd.read_mappings(root)}
+    statuses = {(r.subject_id, r.object_id): r.status for r in wd.read_mappings(ProjectLayout.at(root))}
     assert statuses[("sdkg_id:place/europe", "wikidata:Q46")] == "suggestion"
     published = parse_sssom_file(ProjectFile(table, "https://w3id.org/sdkg/graph/test", "mapping"))
     assert [q.object.value for q in published] == [WD + "Q1065"]  # suggestions are never published

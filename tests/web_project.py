@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sdkg.build import build
+from sdkg.layout import ProjectLayout
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "tests" / "fixtures" / "web"
@@ -23,7 +24,7 @@ def make_web_project(destination: Path) -> Path:
     shutil.copytree(FIXTURE / "queries", root / "queries")
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("SDKG_STATE", raising=False)
-        build(root, data_paths=[root / "ontology", root / "data"], publish=True)
+        build(ProjectLayout.at(root), data_paths=[root / "ontology", root / "data"], publish=True)
     return root
 
 

@@ -99,5 +99,13 @@ def read_query(path: Path) -> CannedQuery:
 
 
 def load_catalog(queries_dir: Path) -> dict[str, CannedQuery]:
-    """All canned queries, by name, in file-name order."""
+    """All canned queries, by name, in file-name order (none when there is no such folder)."""
     return {q.name: q for q in (read_query(p) for p in sorted(queries_dir.glob("*.rq")))}
+
+
+def read_catalog(queries_dir: Path) -> dict[str, CannedQuery]:
+    """The catalog for a build: a folder that cannot be read gives no catalog graph, not a failed build."""
+    try:
+        return load_catalog(queries_dir)
+    except (CatalogError, OSError, ValueError):
+        return {}

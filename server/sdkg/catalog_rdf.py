@@ -7,11 +7,11 @@ served at ``/catalog`` by the web layer.
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Mapping
 
 import pyoxigraph as ox
 
-from .catalog import CannedQuery, CatalogError, load_catalog
+from .catalog import CannedQuery
 from .namespaces import CATALOG_GRAPH, DCTERMS, RDF, RDFS, SH, XSD
 from .sparql.tokens import operation, prologue
 
@@ -75,21 +75,15 @@ def executable(base: str, query: CannedQuery) -> Triples:
 OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"  # SHACL wants the sh:declare holder typed owl:Ontology
 
 
-def catalog_triples(base: str, root: Path | None) -> Triples:
-    """The catalog of ``root/queries``; empty when serving files without a project or when it is broken."""
-    if root is None or not (root / "queries").is_dir():
-        return []
-    try:
-        catalog = load_catalog(root / "queries")
-    except (CatalogError, OSError, ValueError):
-        return []
+def catalog_triples(base: str, catalog: Mapping[str, CannedQuery]) -> Triples:
+    """The catalog's queries as ``sh:SPARQLExecutable`` s, under ``{base}catalog/``."""
     out: Triples = []
     for query in catalog.values():
         out += executable(base, query)
     return out
 
 
-def catalog_quads(root: Path) -> list[ox.Quad]:
+def catalog_quads(catalog: Mapping[str, CannedQuery]) -> list[ox.Quad]:
     """The catalog for the store, in its own named graph, under canonical IRIs."""
     graph = ox.NamedNode(CATALOG_GRAPH)
-    return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in catalog_triples(CANONICAL_BASE, root)]
+    return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in catalog_triples(CANONICAL_BASE, catalog)]

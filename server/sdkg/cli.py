@@ -1,8 +1,11 @@
-"""The ``sdkg`` command line: build, validate, serve, query, stats, release.
+"""The ``sdkg`` command line: build, validate, serve, push, query, stats, release, wikidata.
 
-Every command acts on the project directory given by ``--root`` (default: the
-current directory). Exit codes: 0 success, 1 validation violations or a failed
-build, 2 usage or input errors (bad file, bad query, no store).
+Every command acts on the project directory given by ``--root`` (default: the current
+directory), as ``args.layout`` (:class:`~sdkg.layout.ProjectLayout`). Each command is a
+``cmd_*`` function and an ``add_*`` function that declares its options; :data:`COMMANDS`
+lists them, so a new command is two functions and one entry. Exit codes: 0 success, 1
+validation violations or a failed build, 2 usage or input errors (bad file, bad query, no
+store), 3 Wikidata unreachable.
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from . import __version__
-from . import store as stores
 from .build import BuildFailed, build
+from .builds import open_store as open_build
 from .checks import ENGINES, validate_project
 from .layout import ProjectLayout
 from .output import format_table
@@ -33,10 +37,12 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+Commands = argparse._SubParsersAction  # what each ``add_*`` function adds its parser to
+
+
 def cmd_build(args: argparse.Namespace) -> int:
-    root: Path = args.root
     try:
-        result = build(root, progress=Progress())
+        result = build(args.layout, progress=Progress())
     except BuildFailed as failure:
         if failure.report is not None:
             print(failure.report.text())
@@ -54,7 +60,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Exit 0 when the project conforms (warnings allowed), 1 on violations, 2 when input is unreadable."""
     try:
-        report = validate_project(ProjectLayout.at(args.root), load_project(args.root), args.engine)
+        report = validate_project(args.layout, load_project(args.layout), args.engine)
     except ProjectError as error:
         log(f"cannot validate: {error}")
         return EXIT_USAGE
@@ -80,12 +86,12 @@ exit codes:
 """
 
 
-def open_store(root: Path) -> ox.Store | None:
-    path = stores.current_store_path(root)
+def open_store(layout: ProjectLayout) -> ox.Store | None:
+    path = layout.current_build()
     if path is None:
-        log(f"no store built yet under {stores.state_dir(root)}; run `sdkg build` first")
+        log(f"no store built yet under {layout.state}; run `sdkg build` first")
         return None
-    return stores.open_read_only(path / "store")
+    return open_build(path)
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -94,7 +100,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         text = sys.stdin.read()
     elif Path(text).is_file():
         text = Path(text).read_text(encoding="utf-8")
-    store = open_store(args.root)
+    store = open_store(args.layout)
     if store is None:
         return EXIT_USAGE
     try:
@@ -128,7 +134,7 @@ def term_text(term: object) -> str:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    store = open_store(args.root)
+    store = open_store(args.layout)
     if store is None:
         return EXIT_USAGE
     if args.format == "markdown":
@@ -157,25 +163,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .sparql.guard import WIKIDATA_SERVICES
     from .web.app import Settings, create_app
 
-    root: Path = args.root
+    layout: ProjectLayout = args.layout
     prefixes = None
     if args.store_url and (args.data or args.admin_token):
         log("--store-url serves a remote store read-only: it cannot be combined with --data or --admin-token")
         return EXIT_USAGE
     if args.data:
         try:
-            result = build(root, data_paths=[Path(p) for p in args.data], progress=Progress(), publish=False)
+            result = build(layout, data_paths=[Path(p) for p in args.data], progress=Progress(), publish=False)
         except BuildFailed as failure:
             log(f"cannot serve: {failure}")
             return EXIT_USAGE
         store_path = result.path / "store"
         prefixes = declared_prefixes([Path(p) for p in args.data])
     else:
-        path = stores.current_store_path(root)
+        path = layout.current_build()
         if path is None or args.rebuild:
             if cmd_build(args) != EXIT_OK:
                 return EXIT_INVALID
-            path = stores.current_store_path(root)
+            path = layout.current_build()
         assert path is not None
         store_path = path / "store"
     allowed = dict(WIKIDATA_SERVICES)
@@ -186,7 +192,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         allowed = {k: v for k, v in allowed.items() if k not in WIKIDATA_SERVICES or k in (args.allow_service or [])}
     settings = Settings(
         store_path=store_path,
-        root=None if args.data else root,
+        root=None if args.data else layout.root,
         timeout=args.timeout,
         max_rows=args.max_rows or None,
         admin_token=args.admin_token or os.environ.get("SDKG_ADMIN_TOKEN") or None,
@@ -229,7 +235,7 @@ def cmd_wikidata(args: argparse.Namespace) -> int:
 
     try:
         endpoint = args.endpoint or configured_endpoints()[WIKIDATA_MAIN]
-        rows = wd.read_mappings(args.root)
+        rows = wd.read_mappings(args.layout)
         if args.action == "check":
             checks = wd.check_mappings(rows, endpoint, args.timeout, args.include_suggestions)
         else:
@@ -260,7 +266,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
     try:
         auth = credentials(args.to, args.user)
-        result = push(args.root, args.to, progress=log, timeout=args.timeout, auth=auth)
+        result = push(args.layout, args.to, progress=log, timeout=args.timeout, auth=auth)
     except PushFailed as failure:
         log(f"push failed: {failure}")
         return EXIT_USAGE
@@ -268,22 +274,14 @@ def cmd_push(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
-        prog="sdkg",
-        description="Build, check, query and serve the Security Discourse Knowledge Graph.",
-        epilog="Exit codes: 0 success, 1 validation violations or a failed build, 2 unreadable input, "
-        "3 Wikidata unreachable (wikidata commands).",
-    )
-    top.add_argument("--version", action="version", version=f"sdkg {__version__}")
-    top.add_argument("--root", type=Path, default=Path("."), help="project directory (default: current directory)")
-    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("build", help="parse, validate and load the project into a new store, then publish it")
+def add_build(commands: Commands) -> None:
+    p = commands.add_parser("build", help="parse, validate and load the project into a new store, then publish it")
     p.add_argument("-v", "--verbose", action="store_true", help="also print warnings")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser(
+
+def add_validate(commands: Commands) -> None:
+    p = commands.add_parser(
         "validate",
         help="check the data against the SHACL shapes and the source texts (exit 1 on violations)",
         description="Check the data and mappings against the SHACL shapes and the quotes against the source texts.",
@@ -302,7 +300,9 @@ def parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("serve", help="serve the SPARQL endpoint, web UI and linked-data pages")
+
+def add_serve(commands: Commands) -> None:
+    p = commands.add_parser("serve", help="serve the SPARQL endpoint, web UI and linked-data pages")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     p.add_argument("--rebuild", action="store_true", help="build before serving even if a store exists")
@@ -328,7 +328,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("push", help="copy the published (validated) build to a SPARQL store, one graph per PUT (GSP)")
+
+def add_push(commands: Commands) -> None:
+    p = commands.add_parser(
+        "push", help="copy the published (validated) build to a SPARQL store, one graph per PUT (GSP)"
+    )
     p.add_argument(
         "--to", required=True, metavar="URL", help="Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store"
     )
@@ -340,20 +344,28 @@ def parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_push)
 
-    p = sub.add_parser("query", help="run a SPARQL query (text, file or - for stdin) against the local store")
+
+def add_query(commands: Commands) -> None:
+    p = commands.add_parser("query", help="run a SPARQL query (text, file or - for stdin) against the local store")
     p.add_argument("query", help="query text, a .rq file, or - to read stdin")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=cmd_query)
 
-    p = sub.add_parser("stats", help="counts per class and per source")
+
+def add_stats(commands: Commands) -> None:
+    p = commands.add_parser("stats", help="counts per class and per source")
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="markdown: the README table")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("release", help="write the ontology release files (Turtle, RDF/XML, JSON-LD, merged, docs)")
+
+def add_release(commands: Commands) -> None:
+    p = commands.add_parser("release", help="write the ontology release files (Turtle, RDF/XML, JSON-LD, merged, docs)")
     p.add_argument("--out", type=Path, default=Path("release"), help="output directory (default: release/)")
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser(
+
+def add_wikidata(commands: Commands) -> None:
+    p = commands.add_parser(
         "wikidata",
         help="check mapped QIDs against Wikidata, or suggest QIDs for unmapped entities (exit 3: Wikidata unreachable)",
     )
@@ -365,12 +377,40 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--per-entity", type=int, default=3, help="suggest: candidates per entity (default: 3)")
     p.add_argument("--dry-run", action="store_true", help="suggest: print candidates, write nothing")
     p.set_defaults(func=cmd_wikidata)
+
+
+COMMANDS: list[Callable[[Commands], None]] = [
+    add_build,
+    add_validate,
+    add_serve,
+    add_push,
+    add_query,
+    add_stats,
+    add_release,
+    add_wikidata,
+]
+"""The commands, in the order ``--help`` lists them."""
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="sdkg",
+        description="Build, check, query and serve the Security Discourse Knowledge Graph.",
+        epilog="Exit codes: 0 success, 1 validation violations or a failed build, 2 unreadable input, "
+        "3 Wikidata unreachable (wikidata commands).",
+    )
+    top.add_argument("--version", action="version", version=f"sdkg {__version__}")
+    top.add_argument("--root", type=Path, default=Path("."), help="project directory (default: current directory)")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in COMMANDS:
+        add(commands)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.root = args.root.resolve()
+    args.layout = ProjectLayout.at(args.root)
     return int(args.func(args))
 
 

@@ -1,7 +1,8 @@
 """Find a project's files and parse them into quads, one named graph per file.
 
-A project directory holds ``ontology/`` (OWL in Turtle), ``data/`` (RDF files and
-SSSOM mapping tables), ``shapes/`` (SHACL) and ``queries/`` (the SPARQL catalog).
+Where the files are is :class:`~sdkg.layout.ProjectLayout`'s; which files are which kind
+(ontology, data, mapping) is :func:`kind_of`'s, and the graph each one fills
+:func:`graph_iri_for`'s: a new kind of input file is an entry in those two and a loader.
 Every parse error names the file, line and column, so an editor can go straight to it.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .layout import ProjectLayout
 from .namespaces import GRAPH, WIKIDATA_ENTITY
 
 LOAD_THREADS = max(1, min(8, os.cpu_count() or 1))
@@ -92,17 +94,23 @@ def is_rdf_file(path: Path) -> bool:
     return path.suffix in RDF_FORMATS and not path.name.startswith(".")
 
 
-def discover(root: Path) -> list[ProjectFile]:
+def kind_of(path: Path) -> str | None:
+    """What a file under ``data/`` is: ``mapping`` (an SSSOM table), ``data`` (RDF), or ``None`` (not ours)."""
+    if path.name.endswith(SSSOM_SUFFIX):
+        return "mapping"
+    if path.is_file() and is_rdf_file(path):
+        return "data"
+    return None
+
+
+def discover(layout: ProjectLayout) -> list[ProjectFile]:
     """The ontology, data and mapping files of a project, in a stable order."""
-    files = [
-        ProjectFile(path, graph_iri_for(root, path), "ontology") for path in sorted((root / "ontology").glob("*.ttl"))
-    ]
-    data = root / "data"
-    for path in sorted(data.rglob("*")) if data.is_dir() else []:
-        if path.name.endswith(SSSOM_SUFFIX):
-            files.append(ProjectFile(path, graph_iri_for(root, path), "mapping"))
-        elif path.is_file() and is_rdf_file(path):
-            files.append(ProjectFile(path, graph_iri_for(root, path), "data"))
+    root = layout.root
+    files = [ProjectFile(path, graph_iri_for(root, path), "ontology") for path in sorted(layout.ontology.glob("*.ttl"))]
+    for path in sorted(layout.data.rglob("*")) if layout.data.is_dir() else []:
+        kind = kind_of(path)
+        if kind is not None:
+            files.append(ProjectFile(path, graph_iri_for(root, path), kind))
     return files
 
 
@@ -114,10 +122,9 @@ def files_for_paths(root: Path, paths: Sequence[Path]) -> list[ProjectFile]:
         for path in candidates:
             if not path.exists():
                 raise ProjectError(path, "no such file")
-            if path.name.endswith(SSSOM_SUFFIX):
-                files.append(ProjectFile(path, graph_iri_for(root, path), "mapping"))
-            elif is_rdf_file(path):
-                files.append(ProjectFile(path, graph_iri_for(root, path), "data"))
+            kind = kind_of(path)
+            if kind is not None:
+                files.append(ProjectFile(path, graph_iri_for(root, path), kind))
             elif not given.is_dir():
                 raise ProjectError(path, f"unsupported file type {path.suffix!r}; use one of {', '.join(RDF_FORMATS)}")
     return files
@@ -288,15 +295,15 @@ def load_files(
     return project
 
 
-def require_project(root: Path) -> None:
-    if not (root / "ontology").is_dir() and not (root / "data").is_dir():
-        raise ProjectError(root, "not an SDKG project (no ontology/ or data/ directory); use --root")
+def require_project(layout: ProjectLayout) -> None:
+    if not layout.is_project():
+        raise ProjectError(layout.root, "not an SDKG project (no ontology/ or data/ directory); use --root")
 
 
-def load_project(root: Path, store: ox.Store | None = None) -> LoadedProject:
-    """Find the ontology, data and mappings of the project at ``root`` and load them."""
-    require_project(root)
-    return load_files(discover(root), store)
+def load_project(layout: ProjectLayout, store: ox.Store | None = None) -> LoadedProject:
+    """Find the ontology, data and mappings of the project and load them."""
+    require_project(layout)
+    return load_files(discover(layout), store)
 
 
 def declared_prefixes(paths: list[Path]) -> dict[str, str]:

@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 import httpx
 import pyoxigraph as ox
 
-from . import store as stores
-from .build import read_build_info
+from .builds import BuildInfo, open_store
+from .layout import ProjectLayout
 
 CONTENT_TYPE = "application/n-triples"
 PASSWORD_VARIABLE = "SDKG_PUSH_PASSWORD"
@@ -93,36 +93,35 @@ def credentials(url: str, user: str | None, environ: Mapping[str, str] = os.envi
 
 def graphs_of(build_dir: Path, store: ox.Store) -> list[str]:
     """The build's named graphs, in the order the build recorded them (any others after)."""
-    info = read_build_info(build_dir)
-    listed = info.get("graphs")
-    recorded = [str(g) for g in listed] if isinstance(listed, list) else []
+    info = BuildInfo.read(build_dir)
+    recorded = list(info.graphs) if info else []
     present = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
     return [g for g in recorded if g in present] + [g for g in present if g not in recorded]
 
 
-def current_build(root: Path) -> Path:
+def current_build(layout: ProjectLayout) -> Path:
     """The published (validated) build, or ``PushFailed`` if there is none or it says it was not validated."""
-    build_dir = stores.current_store_path(root)
+    build_dir = layout.current_build()
     if build_dir is None:
-        raise PushFailed(f"no published build under {stores.state_dir(root)}; run `sdkg build` first")
-    info = read_build_info(build_dir)
-    if not info:
+        raise PushFailed(f"no published build under {layout.state}; run `sdkg build` first")
+    info = BuildInfo.read(build_dir)
+    if info is None:
         raise PushFailed(f"{build_dir} has no build record; rebuild with `sdkg build`")
-    if info.get("validated") is False:
+    if not info.validated:
         raise PushFailed(f"{build_dir} was built without validation; only validated builds are pushed")
     return build_dir
 
 
 def push(
-    root: Path,
+    layout: ProjectLayout,
     url: str,
     progress: Callable[[str], None] = lambda _m: None,
     timeout: float = 300.0,
     auth: httpx.Auth | None = None,
 ) -> PushResult:
     """PUT every named graph of the current build to the Graph Store Protocol endpoint at ``url``."""
-    build_dir = current_build(root)
-    store = stores.open_read_only(build_dir / "store")
+    build_dir = current_build(layout)
+    store = open_store(build_dir)
     graphs = graphs_of(build_dir, store)
     started = time.monotonic()
     total_triples = total_bytes = 0

@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
+from .layout import ProjectLayout
 from .namespaces import ID, ONTOLOGY_IRI, PREFIXES
 from .project import discover, read_file, require_project
 
@@ -128,15 +129,16 @@ def write_html(ontology_ttl: Path, destination: Path) -> Path:
 def write_release(root: Path, out_dir: Path) -> list[Path]:
     """Write the release files of the project at ``root`` into ``out_dir``; return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    require_project(root)
+    layout = ProjectLayout.at(root)
+    require_project(layout)
     files = discover(
-        root
+        layout
     )  # read as written: the store would keep owl:cardinality "1"^^xsd:nonNegativeInteger as xsd:integer
     ontology = to_graph(quad for file in files if file.kind == "ontology" for quad in read_file(file))
     data = to_graph(quad for file in files if file.kind != "ontology" for quad in read_file(file))
 
     ttl = out_dir / ONTOLOGY_FILE
-    shutil.copyfile(root / "ontology" / ONTOLOGY_FILE, ttl)
+    shutil.copyfile(layout.ontology / ONTOLOGY_FILE, ttl)
     owl = out_dir / "sdkg.owl"
     write_rdfxml(ontology, owl)
     jsonld = out_dir / "sdkg.jsonld"

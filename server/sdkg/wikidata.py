@@ -23,6 +23,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import __version__
+from .layout import ProjectLayout
 from .namespaces import WIKIDATA_ENTITY
 from .output import format_table
 from .project import NO_TERM_FOUND, SSSOM_SUFFIX, is_suggestion, read_sssom
@@ -101,14 +102,14 @@ class MappingRow:
         return local if self.object_id.startswith("wikidata:") and QID.match(local) else None
 
 
-def mapping_tables(root: Path) -> list[Path]:
-    return sorted((root / "data").rglob("*" + SSSOM_SUFFIX))
+def mapping_tables(layout: ProjectLayout) -> list[Path]:
+    return sorted(layout.data.rglob("*" + SSSOM_SUFFIX))
 
 
-def read_mappings(root: Path) -> list[MappingRow]:
+def read_mappings(layout: ProjectLayout) -> list[MappingRow]:
     """Every row of every SSSOM table under ``data/``."""
     rows: list[MappingRow] = []
-    for table in mapping_tables(root):
+    for table in mapping_tables(layout):
         curie_map, records = read_sssom(table)
         for record in records:
             subject_id = (record.get("subject_id") or "").strip()

@@ -5,24 +5,16 @@ published store changes."""
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 
-from ..build import read_build_info
+from ..builds import data_version as build_version
 
 
 def data_version(store_path: Path) -> tuple[str, datetime]:
     """The build's version (its directory name) and when it was built."""
-    build_dir = store_path.parent
-    info = read_build_info(build_dir)
-    version = str(info.get("version") or build_dir.name)
-    built = info.get("built")
-    try:
-        when = datetime.strptime(str(built), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        when = datetime.fromtimestamp(int(build_dir.stat().st_mtime), tz=UTC)
-    return version, when
+    return build_version(store_path.parent)
 
 
 def etag(version: str, *parts: object) -> str:

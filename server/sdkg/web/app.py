@@ -27,8 +27,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
+from ..build.changes import Change, ChangeRefused, InvalidChange, NoSuchGraph, commit, sparql_update
+from ..catalog import CannedQuery, read_catalog
 from ..catalog_rdf import catalog_triples
+from ..layout import ProjectLayout
 from ..namespaces import PREFIXES
+from ..project import ProjectError
 from ..sparql import jsonld
 from ..sparql.caching import data_version, etag, http_date, not_modified
 from ..sparql.engine import Engine, LocalEngine
@@ -49,7 +53,6 @@ from ..sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, media_ty
 from ..sparql.protocol import ProtocolError, QueryRequest, parse_get, parse_post, with_using
 from ..sparql.remote import RemoteEngine
 from ..sparql.tokens import is_update
-from ..sparql.update import Change, ChangeRefused, commit, sparql_update
 from ..sparql.workers import WorkerEngine
 from . import canned, pages, ui
 from .metrics import Metrics
@@ -325,17 +328,17 @@ def create_app(settings: Settings) -> FastAPI:
         if refused is not None:
             return refused
         async with write_lock:
+            layout = ProjectLayout.at(settings.root) if settings.root is not None else None
             try:
-                new_path = await run_in_threadpool(commit, app.state.store_path, change, settings.root)
+                new_path = await run_in_threadpool(commit, app.state.store_path, change, layout)
             except ChangeRefused as exc:
-                report = json.loads(exc.report.json()) if exc.report is not None else None
-                return error(exc.status, exc.message, report=report)
-            except SyntaxError as exc:
-                return error(400, f"malformed update: {exc}")
-            except LookupError as exc:
+                return error(422, str(exc), report=json.loads(exc.report.json()))
+            except InvalidChange as exc:
+                return error(400, str(exc))
+            except NoSuchGraph as exc:
                 return error(404, str(exc))
-            except (ValueError, OSError) as exc:
-                return error(400, f"update failed: {exc}")
+            except ProjectError as exc:
+                return error(500, f"cannot read the project: {exc}")
             await run_in_threadpool(app.state.engine.swap, new_path)
             app.state.store_path = new_path
             app.state.version = data_version(new_path)
@@ -379,6 +382,9 @@ def create_app(settings: Settings) -> FastAPI:
             body = jsonld.with_context_url(body, described, str(request.base_url) + "context.jsonld")
         return finish(request, body, fmt.media_type, headers)
 
+    def served_catalog() -> dict[str, CannedQuery]:
+        return read_catalog(ProjectLayout.at(settings.root).queries) if settings.root is not None else {}
+
     async def stats() -> Stats:
         version = app.state.version[0]
         if version not in app.state.stats:
@@ -400,7 +406,7 @@ def create_app(settings: Settings) -> FastAPI:
             base = str(request.base_url)
             try:
                 description = service_description(
-                    base, await stats(), settings.admin_token is not None, catalog_triples(base, settings.root)
+                    base, await stats(), settings.admin_token is not None, catalog_triples(base, served_catalog())
                 )
             except (QueryTimeout, EngineBusy, WorkerFailed) as exc:
                 return error(503, f"cannot describe the service now: {exc}")
@@ -461,7 +467,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/catalog", summary="The query catalog as SHACL sh:SPARQLExecutable resources")
     async def catalog(request: Request) -> Response:
-        return await graph_answer(request, catalog_triples(str(request.base_url), settings.root), "catalog")
+        return await graph_answer(request, catalog_triples(str(request.base_url), served_catalog()), "catalog")
 
     @app.get("/catalog/{name}", summary="One catalog query as a SHACL sh:SPARQLExecutable")
     async def catalog_entry(request: Request, name: str) -> Response:
@@ -469,7 +475,7 @@ def create_app(settings: Settings) -> FastAPI:
         subject = f"{base}catalog/{name}"
         triples = [
             t
-            for t in catalog_triples(base, settings.root)
+            for t in catalog_triples(base, served_catalog())
             if getattr(t.subject, "value", "").startswith(subject + "#")
             or getattr(t.subject, "value", "") == subject
             or isinstance(t.subject, ox.BlankNode)

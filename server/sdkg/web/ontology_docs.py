@@ -21,7 +21,7 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
-from .. import store as stores
+from ..layout import ProjectLayout
 from ..namespaces import ONTOLOGY_IRI, PREFIXES, SDKG
 from ..sparql.engine import Bindings, Engine, select
 from ..sparql.job import QueryJob, QueryOutput
@@ -69,11 +69,12 @@ class OntologyFiles:
     def cache_dir(self) -> Path | None:
         if self.root is None:
             return None
+        layout = ProjectLayout.at(self.root)
         digest = hashlib.sha256(__version__.encode())
-        for path in sorted((self.root / "ontology").rglob("*")):
+        for path in sorted(layout.ontology.rglob("*")):
             if path.is_file():
                 digest.update(path.relative_to(self.root).as_posix().encode() + b"\0" + path.read_bytes())
-        return stores.state_dir(self.root) / "cache" / "ontology" / digest.hexdigest()[:16]
+        return layout.state / "cache" / "ontology" / digest.hexdigest()[:16]
 
     async def get(self, media_type: str) -> Path | None:
         """The release file for a media type, or ``None`` while it is being made or when it cannot be."""

@@ -14,9 +14,9 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from ..build.changes import Change, drop_graph, replace_graph
 from ..sparql.negotiation import RDF_FORMAT_OF
 from ..sparql.protocol import ProtocolError, media_type_of
-from ..sparql.update import Change, drop_graph, replace_graph
 
 Target = ox.NamedNode | None  # None: the default graph
 ReadGraph = Callable[[Request, Target], Awaitable[Response]]

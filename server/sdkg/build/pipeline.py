@@ -7,28 +7,30 @@ moved to the new build's on-disk store, the in-memory copy is dropped, and the f
 bulk-loaded into the on-disk store (what ``oxigraph load`` does, and what is published).
 Both loads take several files at once, one per core. A build is all or nothing: any parse
 error or SHACL violation discards the build directory before the published store is
-touched, and the error names the file and the node.
+touched, and the error names the file and the node. The end (seal, publish) is the one
+publish step that admin changes share (:mod:`.publish`).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import store as stores
-from .catalog_rdf import catalog_quads
-from .checks import Report, validate_project
-from .layout import ProjectLayout
-from .namespaces import CATALOG_GRAPH, INFERRED_GRAPH
-from .progress import SILENT, Progress
-from .project import LoadedProject, ProjectError, ProjectFile, discover, files_for_paths, load_files, require_project
-
-BUILD_INFO = "sdkg-build.json"
+from ..builds import BuildInfo
+from ..catalog import read_catalog
+from ..catalog_rdf import catalog_quads
+from ..checks import Report, validate_project
+from ..layout import ProjectLayout
+from ..namespaces import CATALOG_GRAPH, INFERRED_GRAPH
+from ..progress import SILENT, Progress
+from ..project import LoadedProject, ProjectError, ProjectFile, discover, files_for_paths, load_files, require_project
+from . import publish as publication
+from .publish import building, seal, store_of
+from .rules import infer
 
 
 class BuildFailed(Exception):
@@ -42,87 +44,62 @@ class BuildFailed(Exception):
 @dataclass
 class BuildResult:
     path: Path
-    triples: int
-    inferred: int
     files: list[ProjectFile]
     report: Report | None
     seconds: float
-    info: dict[str, object] = field(default_factory=dict)
+    info: BuildInfo
 
+    @property
+    def triples(self) -> int:
+        return self.info.triples
 
-def infer(root: Path, store: ox.Store) -> int:
-    """Apply the documented CONSTRUCT rules into the inferred graph."""
-    rules_dir = root / "ontology" / "rules"
-    if not rules_dir.is_dir():
-        return 0
-    from .rules import apply_rules
-
-    return apply_rules(store, rules_dir)
-
-
-def move_inferred(project: LoadedProject, disk: ox.Store) -> None:
-    """Copy the inferred graph from the in-memory copy, where the rules ran, to the on-disk store."""
-    disk.bulk_extend(project.store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH)))
+    @property
+    def inferred(self) -> int:
+        return self.info.inferred
 
 
 def build(
-    root: Path,
+    layout: ProjectLayout,
     data_paths: Sequence[Path] | None = None,
     progress: Progress = SILENT,
     publish: bool = True,
 ) -> BuildResult:
     """Build the store from the project (or only ``data_paths``, unvalidated and with nothing added)."""
     started = time.monotonic()
-    files = find_files(root, data_paths)
-    build_dir = stores.new_build_dir(root)
-    try:
+    files = find_files(layout, data_paths)
+    with building(layout.builds) as build_dir:
         report, inferred, catalog = None, 0, []
         if data_paths:
-            store = ox.Store(str(build_dir / "store"))
+            store = store_of(build_dir)
             load(files, store, progress)
         else:
             project = load(files, ox.Store(), progress, what="parsing files")
-            report = require_valid(root, project, progress)
+            report = require_valid(layout, project, progress)
             progress.step("applying the rules")
-            inferred = infer(root, project.store)
+            inferred = infer(layout, project.store)
             progress.step(f"inferred {inferred:,} triples")
-            store = ox.Store(str(build_dir / "store"))
+            store = store_of(build_dir)
             move_inferred(project, store)
             del project
             load(files, store, progress, lenient=True, what="loading files into the store")
-            catalog = catalog_quads(root)
+            catalog = catalog_quads(read_catalog(layout.queries))
             store.bulk_extend(catalog)
-        store.flush()
-        store.optimize()
-        triples = len(store)
+        graphs = [f.graph for f in files] + ([INFERRED_GRAPH] if inferred else []) + ([CATALOG_GRAPH] if catalog else [])
+        files_read = [str(f.path) for f in files]
+        info = seal(build_dir, store, inferred=inferred, validated=report is not None, graphs=graphs, files=files_read)
         del store
-    except BaseException:
-        stores.discard(build_dir)
-        raise
-    info: dict[str, object] = {
-        "version": build_dir.name,
-        "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "triples": triples,
-        "inferred": inferred,
-        "validated": report is not None,
-        "files": [str(f.path) for f in files],
-        "graphs": [f.graph for f in files]
-        + ([INFERRED_GRAPH] if inferred else [])
-        + ([CATALOG_GRAPH] if catalog else []),
-    }
-    (build_dir / BUILD_INFO).write_text(json.dumps(info, indent=2), encoding="utf-8")
-    progress.step(f"stored {triples:,} triples ({inferred:,} inferred) in {build_dir}")
+    progress.step(f"stored {info.triples:,} triples ({inferred:,} inferred) in {build_dir}")
     if publish:
-        stores.publish(root, build_dir)
-    return BuildResult(build_dir, triples, inferred, files, report, time.monotonic() - started, info)
+        publication.publish(layout, build_dir)
+    return BuildResult(build_dir, files, report, time.monotonic() - started, info)
 
 
-def find_files(root: Path, data_paths: Sequence[Path] | None) -> list[ProjectFile]:
+def find_files(layout: ProjectLayout, data_paths: Sequence[Path] | None) -> list[ProjectFile]:
     try:
         if data_paths:
-            return files_for_paths(root, data_paths)
-        require_project(root)
-        return discover(root)
+            return files_for_paths(layout.root, data_paths)
+        require_project(layout)
+        return discover(layout)
     except ProjectError as error:
         raise BuildFailed(f"parse error: {error}") from None
 
@@ -145,22 +122,20 @@ def load(
     return project
 
 
-def require_valid(root: Path, project: LoadedProject, progress: Progress) -> Report:
+def require_valid(layout: ProjectLayout, project: LoadedProject, progress: Progress) -> Report:
     """Validate the loaded files; a violation stops the build."""
     progress.step("validating with the SHACL shapes and the source texts")
 
     def on_query(done: int, total: int) -> None:
         progress.count("validating: shape queries", done, total)
 
-    report = validate_project(ProjectLayout.at(root), project, on_query=on_query)
+    report = validate_project(layout, project, on_query=on_query)
     progress.step(f"validated: {len(report.violations)} violation(s), {len(report.warnings)} warning(s)")
     if not report.conforms:
         raise BuildFailed(f"validation failed with {len(report.violations)} violation(s)", report)
     return report
 
 
-def read_build_info(build_dir: Path) -> dict[str, object]:
-    try:
-        return dict(json.loads((build_dir / BUILD_INFO).read_text(encoding="utf-8")))
-    except (OSError, ValueError):
-        return {}
+def move_inferred(project: LoadedProject, disk: ox.Store) -> None:
+    """Copy the inferred graph from the in-memory copy, where the rules ran, to the on-disk store."""
+    disk.bulk_extend(project.store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH)))

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .namespaces import INFERRED_GRAPH
+from ..layout import ProjectLayout
+from ..namespaces import INFERRED_GRAPH
 
 
 def rule_files(rules_dir: Path) -> list[Path]:
@@ -57,3 +58,8 @@ def apply_rules(store: ox.Store, rules_dir: Path) -> int:
     new = [ox.Quad(t.subject, t.predicate, t.object, inferred) for t in derived if not is_asserted(store, t, inferred)]
     store.bulk_extend(new)
     return len(new)
+
+
+def infer(layout: ProjectLayout, store: ox.Store) -> int:
+    """Apply the project's rules (if it has any) into the store's inferred graph; the triples derived."""
+    return apply_rules(store, layout.rules) if layout.rules.is_dir() else 0

@@ -1,0 +1,152 @@
+"""Admin writes (SPARQL Update, Graph Store PUT/POST/DELETE): a build made from the served one, all or nothing.
+
+The served store is never written in place. A change is applied to an in-memory copy of
+the asserted quads, validated like a build (:func:`sdkg.checks.validate_project`, when a
+project is served), its rules applied in memory, and then sealed and published by the
+same step as ``sdkg build`` (:mod:`.publish`), with the same :class:`~sdkg.builds.BuildInfo`.
+The caller switches its engine to the new store. An invalid change leaves everything as it
+was and raises with the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..builds import BuildInfo
+from ..checks import Report, validate_project
+from ..layout import ProjectLayout
+from ..namespaces import INFERRED_GRAPH
+from ..project import LoadedProject, ProjectFile, discover
+from . import publish as publication
+from .publish import building, seal, store_of
+from .rules import infer
+
+Change = Callable[[ox.Store], None]
+
+
+class ChangeError(Exception):
+    """A change that cannot be made; ``str()`` says why."""
+
+
+class InvalidChange(ChangeError):
+    """The change itself is malformed (a syntax error, a bad IRI)."""
+
+
+class NoSuchGraph(ChangeError, LookupError):
+    """The change names a graph the store does not hold."""
+
+
+class ChangeRefused(ChangeError):
+    """The changed data would violate the shapes or the quote check; ``report`` says where."""
+
+    def __init__(self, report: Report):
+        super().__init__(f"the change violates the shapes ({len(report.violations)} violation(s))")
+        self.report = report
+
+
+def load_copy(store_path: Path) -> ox.Store:
+    """The served quads (without inferred ones) in memory."""
+    source = ox.Store.read_only(str(store_path))
+    copy = ox.Store()
+    inferred = ox.NamedNode(INFERRED_GRAPH)
+    copy.bulk_extend(q for q in source if q.graph_name != inferred)
+    return copy
+
+
+def apply(change: Change, store: ox.Store) -> None:
+    """Make the change on the copy; its own errors become :class:`InvalidChange` (lookup errors pass)."""
+    try:
+        change(store)
+    except SyntaxError as error:
+        raise InvalidChange(f"malformed update: {error}") from None
+    except (ValueError, OSError) as error:
+        raise InvalidChange(f"update failed: {error}") from None
+
+
+def validate_change(layout: ProjectLayout, store: ox.Store) -> Report:
+    """Validate the changed data as a build would; graphs no file owns count as data."""
+    files = discover(layout)
+    owned = {f.graph for f in files}
+    for graph in sorted({g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)} - owned):
+        files.append(ProjectFile(layout.root / "(change)", graph, "data"))
+    return validate_project(layout, LoadedProject(files, store))
+
+
+def graph_order(previous: Iterable[str], store: ox.Store) -> list[str]:
+    """The store's named graphs: those the build before recorded in its order, then new ones."""
+    present = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    kept = [g for g in previous if g in present]
+    return kept + [g for g in present if g not in kept]
+
+
+def commit(store_path: Path, change: Change, layout: ProjectLayout | None) -> Path:
+    """Apply ``change`` to a copy of the store at ``store_path``; return the new store's path.
+
+    With a project ``layout`` the change is validated and its rules applied, and the new build
+    is published when the changed one was the published one. Raises :class:`ChangeError` s,
+    and :class:`~sdkg.project.ProjectError` when the project's files cannot be read.
+    """
+    copy = load_copy(store_path)
+    apply(change, copy)
+    inferred = 0
+    if layout is not None:
+        report = validate_change(layout, copy)
+        if not report.conforms:
+            raise ChangeRefused(report)
+        inferred = infer(layout, copy)
+    source = store_path.parent
+    previous = BuildInfo.read(source)
+    with building(layout.builds if layout is not None else source.parent) as build_dir:
+        store = store_of(build_dir)
+        store.bulk_extend(copy)
+        seal(
+            build_dir,
+            store,
+            inferred=inferred,
+            validated=layout is not None,
+            graphs=graph_order(previous.graphs if previous else (), copy),
+            files=previous.files if previous else (),
+            changed_from=source.name,
+        )
+        del store
+    if layout is not None and layout.current_build() == source.resolve():
+        publication.publish(layout, build_dir)
+    return build_dir / "store"
+
+
+def sparql_update(text: str, base_iri: str | None = None) -> Change:
+    def apply_update(store: ox.Store) -> None:
+        store.update(text, base_iri=base_iri)
+
+    return apply_update
+
+
+def replace_graph(graph: ox.NamedNode | None, triples: list[ox.Triple], keep: bool) -> Change:
+    """Graph Store PUT (``keep=False``) or POST (``keep=True``); ``graph=None`` is the default graph."""
+
+    def apply_replace(store: ox.Store) -> None:
+        target: ox.NamedNode | ox.DefaultGraph = graph if graph is not None else ox.DefaultGraph()
+        if not keep and graph is None:
+            store.clear_graph(ox.DefaultGraph())
+        elif not keep and graph in set(store.named_graphs()):
+            store.remove_graph(graph)
+        for triple in triples:
+            store.add(ox.Quad(triple.subject, triple.predicate, triple.object, target))
+
+    return apply_replace
+
+
+def drop_graph(graph: ox.NamedNode | None) -> Change:
+    def apply_drop(store: ox.Store) -> None:
+        if graph is None:
+            store.clear_graph(ox.DefaultGraph())
+        elif graph in set(store.named_graphs()):
+            store.remove_graph(graph)
+        else:
+            raise NoSuchGraph(f"no graph <{graph.value}>")
+
+    return apply_drop
+
