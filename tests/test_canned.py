@@ -16,6 +16,8 @@ from sdkg.catalog import load_catalog
 from sdkg.sparql import federation as wd
 from sdkg.web.app import Settings, create_app
 
+from .web_project import make_web_project, store_of
+
 REPO = Path(__file__).resolve().parent.parent
 TYPED_LABELS = """# title: Things of a type, with their labels
 # description: A test query with one IRI parameter.
@@ -168,3 +170,28 @@ def test_federated_against_local_wikidata(
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def web_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_web_project(tmp_path_factory.mktemp("canned-web"))
+
+
+def test_a_canned_answer_cut_at_the_row_cap_says_so_and_is_counted(web_root: Path) -> None:
+    """``--max-rows 1``: the canned query's 2 rows are cut to 1, and the answer says so as /sparql's does
+    (``X-SDKG-Truncated``, ``X-SDKG-Row-Limit``, ``"truncated"``); /metrics counts canned queries too."""
+    uncapped = Settings(store_path=store_of(web_root), root=web_root, engine="local", max_rows=None)
+    with TestClient(create_app(uncapped)) as client:
+        full = client.get("/queries/claims-and-holders.csv")
+        assert full.status_code == 200 and len(list(csv.reader(io.StringIO(full.text)))) == 1 + 2
+        assert full.headers["X-SDKG-Truncated"] == "false"
+    capped = Settings(store_path=store_of(web_root), root=web_root, engine="local", max_rows=1)
+    with TestClient(create_app(capped)) as client:
+        cut = client.get("/queries/claims-and-holders.csv")
+        assert cut.status_code == 200 and len(list(csv.reader(io.StringIO(cut.text)))) == 1 + 1
+        assert cut.headers["X-SDKG-Truncated"] == "true" and cut.headers["X-SDKG-Row-Limit"] == "1"
+        as_json = client.get("/queries/claims-and-holders.json")
+        assert as_json.json()["truncated"] is True and as_json.headers["X-SDKG-Truncated"] == "true"
+        metrics = client.get("/metrics").text
+        assert 'sdkg_queries_total{status="200"} 2' in metrics
+        assert "sdkg_query_truncations_total 2" in metrics

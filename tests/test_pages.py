@@ -237,7 +237,7 @@ def test_repository_actor_page(store_path: Path) -> None:
 def test_ontology_release_files_are_served_once_made(client: TestClient) -> None:
     """With sdkg.release present, /ontology serves its pyLODE page (with the site bar) and sdkg.owl."""
     client.get("/ontology")  # starts the release step in the background
-    files = client.app.state.ontology_files  # type: ignore[attr-defined]
+    files = client.app.state.server.ontology_files  # type: ignore[attr-defined]
     client.portal.call(files.ready)  # type: ignore[union-attr]
     made = files.task.result()
     assert made is not None and {"text/html", "application/rdf+xml"} <= set(made)

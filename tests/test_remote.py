@@ -28,7 +28,7 @@ from sdkg.push import PushFailed, push
 from sdkg.sparql.bindings import substitute
 from sdkg.sparql.engine import LocalEngine
 from sdkg.sparql.errors import QueryTimeout
-from sdkg.sparql.job import Dataset, Limits, QueryJob, QueryOutput
+from sdkg.sparql.job import Dataset, EngineConfig, Limits, QueryJob, QueryOutput
 from sdkg.sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from sdkg.sparql.remote import RemoteEngine, RemoteStoreError
 from sdkg.sparql.tokens import where_group as scan
@@ -204,14 +204,14 @@ def test_remote_answers_match_the_local_store(oxigraph: str, store_path: Path) -
 @pytest.mark.slow
 def test_store_errors_map_to_the_local_engine_exceptions(oxigraph: str) -> None:
     async def errors() -> None:
-        engine = RemoteEngine(oxigraph + "/query", Limits(timeout=5))
+        engine = RemoteEngine(oxigraph + "/query", EngineConfig(Limits(timeout=5)))
         try:
             with pytest.raises(SyntaxError):
                 await engine.run(QueryJob("SELECT ?s WHERE { ?s ", JSON))
             assert await engine.check_union_default_graph() is True
         finally:
             await engine.stop()
-        nobody = RemoteEngine(f"http://127.0.0.1:{free_port()}/query", Limits(timeout=2))
+        nobody = RemoteEngine(f"http://127.0.0.1:{free_port()}/query", EngineConfig(Limits(timeout=2)))
         try:
             with pytest.raises(RemoteStoreError):
                 await nobody.run(QueryJob("ASK {}", JSON))
@@ -229,7 +229,9 @@ def test_a_slow_store_raises_query_timeout() -> None:
         with socket.socket() as listener:
             listener.bind(("127.0.0.1", 0))
             listener.listen()
-            engine = RemoteEngine(f"http://127.0.0.1:{listener.getsockname()[1]}/query", Limits(timeout=0.5))
+            engine = RemoteEngine(
+                f"http://127.0.0.1:{listener.getsockname()[1]}/query", EngineConfig(Limits(timeout=0.5))
+            )
             try:
                 with pytest.raises(QueryTimeout):
                     await engine.run(QueryJob("ASK {}", JSON))

@@ -31,7 +31,7 @@ from sdkg.layout import ProjectLayout
 from sdkg.push import ChallengeAuth, credentials, push
 from sdkg.sparql import federation
 from sdkg.sparql.engine import LocalEngine
-from sdkg.sparql.job import Limits, QueryJob
+from sdkg.sparql.job import EngineConfig, Limits, QueryJob
 from sdkg.sparql.negotiation import RESULT_FORMATS
 from sdkg.sparql.remote import STORE_GRAPHS, RemoteEngine
 from sdkg.web.app import Settings, create_app
@@ -179,7 +179,7 @@ def test_catalog_answers_match_the_local_store(virtuoso: str, store_path: Path, 
     substitutions = {p.name: p.term() for p in query.parameters}
 
     async def both() -> tuple[bytes, bytes]:
-        remote = RemoteEngine(virtuoso + "/sparql", Limits(timeout=60))
+        remote = RemoteEngine(virtuoso + "/sparql", EngineConfig(Limits(timeout=60)))
         try:
             mine = await LocalEngine(store_path).run(
                 QueryJob(query.text, JSON, substitutions=tuple(substitutions.items()))

@@ -19,34 +19,21 @@ STATE_VARIABLE = "SDKG_STATE"
 @dataclass(frozen=True)
 class ProjectLayout:
     root: Path
+    ontology: Path
+    rules: Path
+    """SPARQL CONSTRUCT rules for the derived relations (the inferred graph)."""
+    data: Path
+    shapes: Path
+    queries: Path
     state: Path
     """Where builds live; ``$SDKG_STATE`` overrides ``<root>/var``."""
 
     @classmethod
     def at(cls, root: Path) -> ProjectLayout:
         """The layout of the project at ``root`` (the state directory read from the environment now)."""
-        return cls(root, Path(os.environ.get(STATE_VARIABLE) or root / "var"))
-
-    @property
-    def ontology(self) -> Path:
-        return self.root / "ontology"
-
-    @property
-    def rules(self) -> Path:
-        """SPARQL CONSTRUCT rules for the derived relations (the inferred graph)."""
-        return self.ontology / "rules"
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def shapes(self) -> Path:
-        return self.root / "shapes"
-
-    @property
-    def queries(self) -> Path:
-        return self.root / "queries"
+        ontology = root / "ontology"
+        state = Path(os.environ.get(STATE_VARIABLE) or root / "var")
+        return cls(root, ontology, ontology / "rules", root / "data", root / "shapes", root / "queries", state)
 
     @property
     def builds(self) -> Path:

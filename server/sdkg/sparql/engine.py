@@ -21,8 +21,9 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
+from .dataset import NO_DATASET, Dataset
 from .execute import execute
-from .job import Limits, QueryJob, QueryOutput, Term
+from .job import EngineConfig, QueryJob, QueryOutput, Term
 
 Bindings = dict[str, dict[str, str]]
 """One solution in the SPARQL 1.1 JSON results form: variable → {type, value, datatype?, xml:lang?}."""
@@ -49,6 +50,10 @@ class Engine(Protocol):
         """Answer from another published build's store from now on."""
         ...
 
+    def close(self) -> None:
+        """Release at once, without an event loop (at interpreter exit, when :meth:`stop` may not have run)."""
+        ...
+
 
 async def select(engine: Engine, query: str, substitutions: Mapping[str, Term] | None = None) -> list[Bindings]:
     """Run a SELECT and return its solutions as parsed SPARQL JSON bindings."""
@@ -57,8 +62,11 @@ async def select(engine: Engine, query: str, substitutions: Mapping[str, Term] |
     return list(data.get("results", {}).get("bindings", []))
 
 
-async def ask(engine: Engine, query: str, substitutions: Mapping[str, Term] | None = None) -> bool:
-    output = await engine.run(QueryJob.select(query, substitutions))
+async def ask(
+    engine: Engine, query: str, substitutions: Mapping[str, Term] | None = None, dataset: Dataset = NO_DATASET
+) -> bool:
+    """Run an ASK and return its answer."""
+    output = await engine.run(QueryJob.select(query, substitutions, dataset))
     return bool(json.loads(output.body).get("boolean"))
 
 
@@ -68,21 +76,13 @@ class LocalEngine:
     SERVICE and LOAD are still checked against the allow-list, and answers capped at the row cap.
     """
 
-    def __init__(
-        self,
-        store_path: Path,
-        limits: Limits | None = None,
-        prefixes: dict[str, str] | None = None,
-        base_iri: str | None = None,
-    ):
-        self.limits = limits or Limits()
-        self.prefixes = prefixes
-        self.base_iri = base_iri
+    def __init__(self, store_path: Path, config: EngineConfig | None = None):
+        self.config = config or EngineConfig()
         self.store = ox.Store.read_only(str(store_path))
 
     async def run(self, job: QueryJob) -> QueryOutput:
-        _seconds, rows = self.limits.admit(job)
-        return await run_in_threadpool(execute, self.store, job, rows, self.prefixes, self.base_iri)
+        _seconds, rows = self.config.limits.admit(job)
+        return await run_in_threadpool(execute, self.store, job, rows, self.config.prefixes, self.config.base_iri)
 
     def triple_count(self) -> int:
         return len(self.store)
@@ -95,3 +95,6 @@ class LocalEngine:
 
     def swap(self, store_path: Path) -> None:
         self.store = ox.Store.read_only(str(store_path))
+
+    def close(self) -> None:
+        pass

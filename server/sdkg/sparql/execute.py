@@ -17,25 +17,13 @@ import pyoxigraph as ox
 from ..namespaces import PREFIXES
 from . import jsonld
 from .bindings import substitute
+from .dataset import query_options
 from .errors import MalformedQuery, NotAcceptable, QueryFailed
-from .job import Dataset, QueryJob, QueryOutput
+from .job import QueryJob, QueryOutput
 from .negotiation import GRAPH_FORMATS, RDF_FORMAT_OF, RESULT_FORMATS, RESULTS_FORMAT_OF, Format, media_types
 from .results import write_solutions
 
 T = TypeVar("T")
-
-
-def query_options(dataset: Dataset) -> dict[str, object]:
-    if dataset.default_graphs or dataset.named_graphs:
-        options: dict[str, object] = {}
-        if dataset.default_graphs:
-            options["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
-        if dataset.named_graphs:
-            options["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs]
-        elif dataset.default_graphs:
-            options["named_graphs"] = []
-        return options
-    return {"use_default_graph_as_union": True}
 
 
 def serialise_graph(triples: list[ox.Triple], fmt: Format, prefixes: dict[str, str] | None = None) -> bytes:

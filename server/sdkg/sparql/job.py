@@ -1,4 +1,5 @@
-"""The one value an engine receives (:class:`QueryJob`) and the one it returns (:class:`QueryOutput`).
+"""The one value an engine receives (:class:`QueryJob`), the one it returns (:class:`QueryOutput`), and
+what it is set up with (:class:`EngineConfig`: its :class:`Limits`, the prefixes, the base IRI).
 
 A job is built once, where a query is asked for (the endpoint, a canned query, a page), and
 then crosses threads and processes as it is: small, frozen, picklable and hashable (so it
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from .dataset import NO_DATASET, Dataset
 from .guard import WIKIDATA_SERVICES, admit
 from .negotiation import RESULT_FORMATS, Format
 
@@ -21,18 +23,6 @@ Term = ox.NamedNode | ox.Literal
 JSON_RESULTS = RESULT_FORMATS[0]
 MIN_TIMEOUT = 0.1
 """A job's ``timeout`` is not taken below this: on the worker engine each timeout costs a worker restart."""
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """The RDF dataset of a request (``default-graph-uri`` / ``named-graph-uri``)."""
-
-    default_graphs: tuple[str, ...] = ()
-    named_graphs: tuple[str, ...] = ()
-
-
-NO_DATASET = Dataset()
-"""No protocol dataset: the default graph is the union of all graphs."""
 
 
 @dataclass(frozen=True)
@@ -53,9 +43,11 @@ class QueryJob:
     """Rows the client wants at most; only lowers the engine's row cap."""
 
     @classmethod
-    def select(cls, query: str, substitutions: Mapping[str, Term] | None = None) -> QueryJob:
+    def select(
+        cls, query: str, substitutions: Mapping[str, Term] | None = None, dataset: Dataset = NO_DATASET
+    ) -> QueryJob:
         """A SELECT or ASK whose answer is read back as SPARQL JSON (pages, statistics, federation)."""
-        return cls(query, JSON_RESULTS, substitutions=tuple((substitutions or {}).items()))
+        return cls(query, JSON_RESULTS, dataset=dataset, substitutions=tuple((substitutions or {}).items()))
 
 
 @dataclass
@@ -93,3 +85,14 @@ class Limits:
         if job.max_rows is not None:
             rows = job.max_rows if rows is None else min(rows, job.max_rows)
         return seconds, rows
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """What every engine is set up with, once, from the server's settings (never from a request)."""
+
+    limits: Limits = field(default_factory=Limits)
+    prefixes: dict[str, str] | None = None
+    """For Turtle and JSON-LD answers (default: the project's)."""
+    base_iri: str | None = None
+    """What relative IRIs in a query resolve against: the service's IRI."""

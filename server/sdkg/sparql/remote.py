@@ -26,9 +26,10 @@ import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
 from .bindings import substitute
+from .dataset import Dataset
 from .errors import MalformedQuery, NotAcceptable, QueryTimeout, WorkerFailed
 from .execute import serialise_graph, take
-from .job import Dataset, Limits, QueryJob, QueryOutput
+from .job import EngineConfig, QueryJob, QueryOutput
 from .negotiation import GRAPH_FORMATS, RESULT_FORMATS, RESULTS_FORMAT_OF, Format, media_types
 from .results import write_solutions
 from .tokens import operation
@@ -64,17 +65,10 @@ class RemoteEngine:
     compaction and the row cap are the same whichever engine runs.
     """
 
-    def __init__(
-        self,
-        url: str,
-        limits: Limits | None = None,
-        prefixes: dict[str, str] | None = None,
-        base_iri: str | None = None,
-    ):
+    def __init__(self, url: str, config: EngineConfig | None = None):
         self.url = url
-        self.limits = limits or Limits()
-        self.prefixes = prefixes
-        self.base_iri = base_iri
+        self.config = config or EngineConfig()
+        self.limits, self.prefixes, self.base_iri = self.config.limits, self.config.prefixes, self.config.base_iri
         self.client = httpx.AsyncClient(timeout=self.limits.timeout, headers={"User-Agent": USER_AGENT})
         self._count: tuple[float, int] | None = None
 
@@ -109,6 +103,9 @@ class RemoteEngine:
 
     def swap(self, store_path: Path) -> None:
         raise NotImplementedError("a remote store is loaded with `sdkg push`, not switched by the server")
+
+    def close(self) -> None:
+        pass  # the HTTP client's connections go with it; stop() closes them politely
 
     async def _post(self, query: str, accept: str, dataset: Dataset, deadline: float) -> httpx.Response:
         form: dict[str, str | list[str]] = {"query": query}

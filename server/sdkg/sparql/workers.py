@@ -32,7 +32,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .errors import EngineBusy, QueryError, QueryFailed, QueryTimeout, WorkerFailed
 from .execute import execute
-from .job import Limits, QueryJob, QueryOutput
+from .job import EngineConfig, QueryJob, QueryOutput
 
 STARTUP_SECONDS = 60.0
 log = logging.getLogger("sdkg.workers")
@@ -119,20 +119,15 @@ class Worker:
 class WorkerEngine:
     """A small pool of query worker processes over a read-only store, with a hard timeout.
 
-    ``limits.timeout`` is the hard limit in seconds, ``limits.max_rows`` caps the solutions
-    or triples read per query (the answer says it was truncated); a job may only lower them.
+    ``config.limits.timeout`` is the hard limit in seconds, ``config.limits.max_rows`` caps the
+    solutions or triples read per query (the answer says it was truncated); a job may only lower
+    them. ``size`` worker processes (default: 2 to 4, by CPU count).
     """
 
-    def __init__(
-        self,
-        store_path: Path,
-        limits: Limits | None = None,
-        prefixes: dict[str, str] | None = None,
-        base_iri: str | None = None,
-        size: int | None = None,
-    ):
-        self.limits = limits or Limits()
-        self.setup = WorkerSetup(str(store_path), prefixes, base_iri)
+    def __init__(self, store_path: Path, config: EngineConfig | None = None, size: int | None = None):
+        config = config or EngineConfig()
+        self.limits = config.limits
+        self.setup = WorkerSetup(str(store_path), config.prefixes, config.base_iri)
         self.size = size or max(2, min(4, os.cpu_count() or 2))
         self._idle: queue.Queue[Worker] = queue.Queue()
         self._lock = threading.Lock()

@@ -1,7 +1,9 @@
 """Query metrics in the Prometheus text format, and one structured log line per query.
 
-Hand-written rather than ``prometheus_client``: five series do not justify a
-dependency, and the format is plain text.
+Every query the server runs goes through :class:`MeteredEngine`, so the endpoint, the canned
+queries, the pages and the statistics are all counted, each with the status its outcome maps
+to (:func:`.errors.as_http`). Hand-written rather than ``prometheus_client``: five series do
+not justify a dependency, and the format is plain text.
 """
 
 from __future__ import annotations
@@ -12,6 +14,11 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..sparql.engine import Engine
+from ..sparql.job import QueryJob, QueryOutput
+from .errors import as_http
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 log = logging.getLogger("sdkg.query")
@@ -92,3 +99,40 @@ class Metrics:
                 f"sdkg_uptime_seconds {time.time() - self.started:.0f}",
             ]
         return "\n".join(lines) + "\n"
+
+
+class MeteredEngine:
+    """An engine whose every query is timed, counted by status and logged (one JSON line)."""
+
+    def __init__(self, engine: Engine, metrics: Metrics):
+        self.engine = engine
+        self.metrics = metrics
+
+    async def run(self, job: QueryJob) -> QueryOutput:
+        started = self.metrics.begin()
+        status, output = 500, None
+        try:
+            output = await self.engine.run(job)
+            status = 200
+            return output
+        except Exception as error:
+            status = as_http(error).status
+            raise
+        finally:
+            rows, truncated, kind = (output.rows, output.truncated, output.kind) if output else (None, False, None)
+            self.metrics.end(started, status, rows, truncated, kind, job.query)
+
+    def triple_count(self) -> int:
+        return self.engine.triple_count()
+
+    async def start(self) -> None:
+        await self.engine.start()
+
+    async def stop(self) -> None:
+        await self.engine.stop()
+
+    def swap(self, store_path: Path) -> None:
+        self.engine.swap(store_path)
+
+    def close(self) -> None:
+        self.engine.close()

@@ -24,8 +24,6 @@ from .. import __version__
 from ..layout import ProjectLayout
 from ..namespaces import ONTOLOGY_IRI, PREFIXES, SDKG
 from ..sparql.engine import Bindings, Engine, select
-from ..sparql.job import QueryJob, QueryOutput
-from ..sparql.negotiation import Format
 from .describe import PREFIX_HEADER
 from .render import curie
 
@@ -130,11 +128,6 @@ def pick_files(paths: list[Path]) -> dict[str, Path]:
         if candidates:
             chosen[media_type] = candidates[0]
     return chosen
-
-
-async def ontology_graph(engine: Engine, fmt: Format) -> QueryOutput:
-    """The ontology's graph from the store, serialised as ``fmt``."""
-    return await engine.run(QueryJob(ONTOLOGY_GRAPH, graph_format=fmt))
 
 
 @dataclass

@@ -4,25 +4,31 @@ One URL per resource; content negotiation (``Accept``, or ``?format=``, or a
 ``.ttl``/``.jsonld``/``.rdf``/``.nt``/``.html`` suffix) picks HTML for people or
 Turtle, JSON-LD, RDF/XML, N-Triples for programs. ``*/*`` gets HTML.
 Protégé's ``Accept: application/rdf+xml, application/xml;q=0.7, ...`` gets RDF/XML.
+
+A page's queries go to the served engine like any other (:mod:`.describe` gathers them);
+RDF answers are finished by :func:`.finish.respond`, HTML pages by
+:func:`.finish.respond_page`, and errors (404, 406, a busy engine) are raised to the one
+handler (:mod:`.errors`), which answers browsers with an HTML page.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..namespaces import ID, ONTOLOGY_IRI
-from ..sparql.engine import Engine
-from ..sparql.errors import EngineBusy, NotAcceptable, QueryTimeout, WorkerFailed
+from ..sparql.errors import NotAcceptable
 from ..sparql.job import QueryJob
 from ..sparql.negotiation import GRAPH_FORMATS, Format, negotiate
 from .describe import count_kinds, describe, describe_query, entity_iri, list_namespace
-from .ontology_docs import OntologyFiles, ontology_graph, ontology_terms
+from .errors import NotFound
+from .finish import respond, respond_page, server_made
+from .ontology_docs import ONTOLOGY_GRAPH, ontology_terms
 from .render import render, with_site_bar
+from .state import state_of
 
 router = APIRouter()
 
@@ -43,10 +49,13 @@ def split_suffix(path: str) -> tuple[str, Format | None]:
 
 
 def choose(request: Request, forced: Format | None) -> Format:
-    """The representation to send; raises :class:`NotAcceptable`."""
+    """The representation to send; raises :class:`~sdkg.sparql.errors.NotAcceptable` naming what is offered."""
     if forced is not None:
         return forced
-    return negotiate(request.headers.get("accept"), PAGE_FORMATS, request.query_params.get("format"))
+    try:
+        return negotiate(request.headers.get("accept"), PAGE_FORMATS, request.query_params.get("format"))
+    except NotAcceptable:
+        raise NotAcceptable([f.media_type for f in PAGE_FORMATS]) from None
 
 
 def alternates(base: str) -> str:
@@ -54,80 +63,51 @@ def alternates(base: str) -> str:
     return ", ".join(f'<{base}.{f.extension}>; rel="alternate"; type="{f.media_type}"' for f in PAGE_FORMATS)
 
 
-def not_acceptable() -> PlainTextResponse:
-    offered = ", ".join(f.media_type for f in PAGE_FORMATS)
-    return PlainTextResponse(f"Not Acceptable: this resource is offered as {offered}\n", status_code=406)
-
-
-def media_type_of(fmt: Format) -> str:
-    return fmt.media_type + ("; charset=utf-8" if fmt.media_type.startswith("text/") else "")
-
-
-async def graph_response(engine: Engine, query: str, fmt: Format, headers: dict[str, str]) -> Response:
-    """A CONSTRUCT answer; JSON-LD comes compacted with an inline context of the project's prefixes."""
-    output = await engine.run(QueryJob(query, graph_format=fmt))
-    return Response(output.body, media_type=media_type_of(fmt), headers=headers)
-
-
-async def guarded(request: Request, page: Callable[[], Awaitable[Response]]) -> Response:
-    """Run a page; a busy or timed-out query engine is a 503, not a crash."""
-    try:
-        return await page()
-    except (QueryTimeout, EngineBusy, WorkerFailed) as exc:
-        message = f"The query engine cannot answer now ({exc}); try again shortly."
-        return render(request, "not_found.html", status_code=503, title="Unavailable", message=message)
-
-
 @router.api_route("/id", methods=["GET", "HEAD"], include_in_schema=False)
 @router.api_route("/id/", methods=["GET", "HEAD"], summary="Browse the graph's entities by kind")
 async def id_index(request: Request) -> Response:
     async def page() -> Response:
-        counts = await count_kinds(request.app.state.engine, KINDS)
+        counts = await count_kinds(state_of(request).engine, KINDS)
         return render(request, "index_kinds.html", title="Browse", counts=counts)
 
-    return await guarded(request, page)
+    return await respond_page(request, page)
 
 
 @router.api_route("/id/{path:path}", methods=["GET", "HEAD"], summary="Linked data: one entity, or a kind's list")
 async def entity(request: Request, path: str) -> Response:
-    return await guarded(request, lambda: entity_page(request, path))
-
-
-async def entity_page(request: Request, path: str) -> Response:
-    engine: Engine = request.app.state.engine
+    engine = state_of(request).engine
     kind = path.rstrip("/")
     if kind in KINDS:
-        listing = await list_namespace(engine, ID + kind + "/")
-        return render(request, "listing.html", title=kind.capitalize(), kind=kind, listing=listing)
+
+        async def listing_page() -> Response:
+            listing = await list_namespace(engine, ID + kind + "/")
+            return render(request, "listing.html", title=kind.capitalize(), kind=kind, listing=listing)
+
+        return await respond_page(request, listing_page)
     bare, forced = split_suffix(path)
     iri = entity_iri(bare)
     if iri is None:
-        return not_found(request, f"/id/{path} is not an entity path (expected /id/{{kind}}/{{slug}}).")
-    try:
-        fmt = choose(request, forced)
-    except NotAcceptable:
-        return not_acceptable()
-    headers = {"Vary": "Accept", "Link": alternates(f"/id/{bare}")}
-    resource = await describe(engine, iri)
-    if not resource.exists:
-        return not_found(request, f"Nothing is known about {iri}.", fmt)
+        raise NotFound(f"/id/{path} is not an entity path (expected /id/{{kind}}/{{slug}}).")
+    fmt = choose(request, forced)
+    headers = {"Link": alternates(f"/id/{bare}")}
     if fmt is not HTML:
-        return await graph_response(engine, describe_query(iri), fmt, headers)
-    return render(request, "resource.html", headers=headers, title=resource.label or bare, r=resource, path=bare)
+        with server_made("this entity's description"):
+            known = (await describe(engine, iri)).exists
+        if not known:
+            raise NotFound(f"Nothing is known about {iri}.")
+        job = QueryJob(describe_query(iri), graph_format=fmt)
+        return await respond(request, job, headers, inline_context=True, made_by_server="this entity's description")
 
+    async def resource_page() -> Response:
+        resource = await describe(engine, iri)
+        if not resource.exists:
+            raise NotFound(f"Nothing is known about {iri}.")
+        title = resource.label or bare
+        return render(
+            request, "resource.html", headers={"Vary": "Accept", **headers}, title=title, r=resource, path=bare
+        )
 
-def not_found(request: Request, message: str, fmt: Format | None = HTML) -> Response:
-    if fmt is HTML:
-        return render(request, "not_found.html", status_code=404, title="Not found", message=message)
-    return PlainTextResponse(message + "\n", status_code=404)
-
-
-def ontology_files(request: Request) -> OntologyFiles:
-    files = getattr(request.app.state, "ontology_files", None)
-    if files is None:
-        files = OntologyFiles(request.app.state.settings.root)
-        request.app.state.ontology_files = files
-    return files
+    return await respond_page(request, resource_page)
 
 
 @router.api_route("/ontology", methods=["GET", "HEAD"], summary="The SDKG ontology (HTML, RDF/XML, Turtle, JSON-LD)")
@@ -139,7 +119,7 @@ async def ontology(request: Request) -> Response:
 async def ontology_version(request: Request, version: str) -> Response:
     """A version IRI such as ``/ontology/0.1.0`` (this server has only the current version)."""
     if not VERSION_PATH.fullmatch(version):
-        return not_found(request, f"/ontology/{version} is not a version of the ontology.")
+        raise NotFound(f"/ontology/{version} is not a version of the ontology.")
     return await ontology_response(request, None)
 
 
@@ -148,29 +128,27 @@ async def ontology_with_suffix(request: Request, suffix: str) -> Response:
     """``/ontology.owl``, ``/ontology.ttl``, ``/ontology.jsonld``, ``/ontology.nt``, ``/ontology.html``."""
     _, forced = split_suffix("ontology" + suffix)
     if forced is None or not suffix.startswith("."):
-        return not_found(request, f"/ontology{suffix} is not a representation of the ontology.")
+        raise NotFound(f"/ontology{suffix} is not a representation of the ontology.")
     return await ontology_response(request, forced)
 
 
 async def ontology_response(request: Request, forced: Format | None) -> Response:
-    return await guarded(request, lambda: ontology_page(request, forced))
-
-
-async def ontology_page(request: Request, forced: Format | None) -> Response:
-    try:
-        fmt = choose(request, forced)
-    except NotAcceptable:
-        return not_acceptable()
+    """The release file for the format when the release step has made it, else the ontology from the store."""
+    fmt = choose(request, forced)
+    state = state_of(request)
     headers = {"Vary": "Accept", "Link": alternates("/ontology")}
-    release_file = await ontology_files(request).get(fmt.media_type)
-    if release_file is not None and fmt is HTML:
-        html = await run_in_threadpool(release_file.read_text, encoding="utf-8")
-        return HTMLResponse(with_site_bar(html), headers=headers)
-    if release_file is not None:
-        return FileResponse(release_file, media_type=media_type_of(fmt), headers=headers)
-    engine: Engine = request.app.state.engine
+    release_file = await state.ontology_files.get(fmt.media_type)
+    if fmt is not HTML and release_file is not None:
+        return FileResponse(release_file, media_type=fmt.media_type, headers=headers)
     if fmt is not HTML:
-        output = await ontology_graph(engine, fmt)
-        return Response(output.body, media_type=media_type_of(fmt), headers=headers)
-    doc = await ontology_terms(engine)
-    return render(request, "ontology.html", headers=headers, title=doc.title, doc=doc, ontology_iri=ONTOLOGY_IRI)
+        job = QueryJob(ONTOLOGY_GRAPH, graph_format=fmt)
+        return await respond(request, job, headers, inline_context=True, made_by_server="the ontology's query")
+
+    async def page() -> Response:
+        if release_file is not None:
+            html = await run_in_threadpool(release_file.read_text, encoding="utf-8")
+            return HTMLResponse(with_site_bar(html), headers=headers)
+        doc = await ontology_terms(state.engine)
+        return render(request, "ontology.html", headers=headers, title=doc.title, doc=doc, ontology_iri=ONTOLOGY_IRI)
+
+    return await respond_page(request, page, release_file is not None)

@@ -77,8 +77,6 @@ def render(
     request: Request, template: str, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any
 ) -> HTMLResponse:
     """Render ``template`` inside the site layout."""
-    settings = request.app.state.settings
-    html = (
-        environment().get_template(template).render(request_path=request.url.path, site_title=settings.title, **context)
-    )
+    title = request.app.state.server.settings.title  # the app's ServerState (not imported: it imports this module)
+    html = environment().get_template(template).render(request_path=request.url.path, site_title=title, **context)
     return HTMLResponse(html, status_code=status_code, headers=headers)

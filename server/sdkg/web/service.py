@@ -128,18 +128,21 @@ def void_description(base: str, title: str, stats: Stats) -> Triples:
         ox.Triple(dataset, iri(VOID + "classes"), integer(len(stats.classes))),
         ox.Triple(dataset, iri(VOID + "properties"), integer(len(stats.properties))),
     ]
-    for index, (class_iri, count) in enumerate(stats.classes):
-        node = ox.BlankNode(f"class{index}")
+    return (
+        out
+        + partitions(dataset, "class", stats.classes, "entities")
+        + partitions(dataset, "property", stats.properties, "triples")
+    )
+
+
+def partitions(dataset: ox.NamedNode, kind: str, counts: list[tuple[str, int]], measure: str) -> Triples:
+    """VoID class (or property) partitions: a node per class (property) with its count of ``measure``."""
+    out: Triples = []
+    for index, (term, count) in enumerate(counts):
+        node = ox.BlankNode(f"{kind}{index}")
         out += [
-            ox.Triple(dataset, iri(VOID + "classPartition"), node),
-            ox.Triple(node, iri(VOID + "class"), iri(class_iri)),
-            ox.Triple(node, iri(VOID + "entities"), integer(count)),
-        ]
-    for index, (property_iri, count) in enumerate(stats.properties):
-        node = ox.BlankNode(f"property{index}")
-        out += [
-            ox.Triple(dataset, iri(VOID + "propertyPartition"), node),
-            ox.Triple(node, iri(VOID + "property"), iri(property_iri)),
-            ox.Triple(node, iri(VOID + "triples"), integer(count)),
+            ox.Triple(dataset, iri(VOID + kind + "Partition"), node),
+            ox.Triple(node, iri(VOID + kind), iri(term)),
+            ox.Triple(node, iri(VOID + measure), integer(count)),
         ]
     return out

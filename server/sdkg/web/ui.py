@@ -7,15 +7,18 @@ Cytoscape.js, see static/VENDORED.md); nothing from a CDN.
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from collections.abc import Iterable
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, Response
 
-from ..catalog import CannedQuery, CatalogError, load_catalog
+from ..catalog import CannedQuery, CatalogError
 from ..namespaces import PREFIXES
 from ..sparql.bindings import insert_values
+from .errors import NotFound
+from .finish import respond_page
 from .render import STATIC, render
+from .state import state_of
 
 router = APIRouter()
 
@@ -40,15 +43,9 @@ def example_text(query: CannedQuery) -> str:
     return insert_values(query.text, "".join(lines))
 
 
-def catalog_examples(root: Path | None) -> tuple[list[dict[str, str]], str | None]:
-    """The catalog as examples for the page, and an error message if it cannot be read."""
-    if root is None or not (root / "queries").is_dir():
-        return [], None
-    try:
-        catalog = load_catalog(root / "queries")
-    except (CatalogError, OSError, ValueError) as error:
-        return [], str(error)
-    examples = [
+def catalog_examples(catalog: Iterable[CannedQuery]) -> list[dict[str, str]]:
+    """The catalog as examples for the page."""
+    return [
         {
             "name": q.name,
             "title": q.title,
@@ -56,9 +53,8 @@ def catalog_examples(root: Path | None) -> tuple[list[dict[str, str]], str | Non
             "question": q.question,
             "query": example_text(q),
         }
-        for q in catalog.values()
+        for q in catalog
     ]
-    return examples, None
 
 
 def script_json(data: object) -> str:
@@ -69,16 +65,22 @@ def script_json(data: object) -> str:
 
 @router.api_route("/", methods=["GET", "HEAD"], summary="The query page (YASGUI)")
 async def home(request: Request) -> Response:
-    examples, catalog_error = catalog_examples(request.app.state.settings.root)
-    config = {"examples": examples, "prefixes": PREFIXES}
-    return render(
-        request,
-        "query.html",
-        title="Query",
-        examples=examples,
-        catalog_error=catalog_error,
-        config_json=script_json(config),
-    )
+    async def page() -> Response:
+        try:
+            examples, catalog_error = catalog_examples(state_of(request).catalog().values()), None
+        except CatalogError as error:
+            examples, catalog_error = [], str(error)
+        config = {"examples": examples, "prefixes": PREFIXES}
+        return render(
+            request,
+            "query.html",
+            title="Query",
+            examples=examples,
+            catalog_error=catalog_error,
+            config_json=script_json(config),
+        )
+
+    return await respond_page(request, page)
 
 
 @router.api_route("/static/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
@@ -87,7 +89,7 @@ async def static(path: str) -> Response:
     root = STATIC.resolve()
     target = (root / path).resolve()
     if not target.is_relative_to(root) or not target.is_file():
-        return PlainTextResponse("Not found\n", status_code=404)
+        raise NotFound(f"no static file {path!r}")
     media_type = STATIC_MEDIA.get(target.suffix)
     if media_type and media_type.startswith("text/"):
         media_type += "; charset=utf-8"

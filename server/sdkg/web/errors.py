@@ -1,0 +1,140 @@
+"""The one error path: every failure becomes an :class:`HttpError` in :func:`as_http`, and one handler
+renders it, as JSON for programs or as an HTML page for browsers (by ``Accept``).
+
+Routes do not catch errors to answer them: they raise. Engine-neutral query errors
+(:mod:`sdkg.sparql.errors`), admin change errors (:mod:`sdkg.build.changes`), unreadable
+project files and catalog files are mapped to a status here and nowhere else. A route that
+wants another status for a known error translates its meaning first (a malformed *catalog*
+query is the server's fault: :mod:`.canned` raises a 500 for it).
+"""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from ..build.changes import ChangeError, ChangeRefused, InvalidChange, NoSuchGraph
+from ..catalog import CatalogError
+from ..project import ProjectError
+from ..sparql.dataset import DatasetError
+from ..sparql.errors import (
+    EngineBusy,
+    MalformedQuery,
+    NotAcceptable,
+    QueryError,
+    QueryFailed,
+    QueryTimeout,
+    Refused,
+    Unverifiable,
+    UpstreamFailed,
+    WorkerFailed,
+)
+from ..sparql.negotiation import matches, parse_accept, specificity
+from .render import render
+
+
+class HttpError(Exception):
+    """An answer other than success: a status, a message a client can act on, headers and extra JSON fields."""
+
+    status = 500
+
+    def __init__(self, message: str, status: int | None = None, headers: dict[str, str] | None = None, **extra: object):
+        super().__init__(message)
+        self.message = message
+        self.status = status if status is not None else type(self).status
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class BadRequest(HttpError):
+    status = 400
+
+
+class Unauthorized(HttpError):
+    status = 401
+
+
+class Forbidden(HttpError):
+    status = 403
+
+
+class NotFound(HttpError):
+    status = 404
+
+
+class RequestTooLarge(HttpError):
+    status = 413
+
+
+FAMILIES: tuple[type[Exception], ...] = (HttpError, QueryError, ChangeError, ProjectError, CatalogError)
+"""The exception classes the handler answers; anything else is a bug (a 500 with no detail)."""
+
+
+def as_http(error: Exception) -> HttpError:
+    """The HTTP answer to an error: the one place where a status is chosen."""
+    match error:
+        case HttpError():
+            return error
+        case Unverifiable():  # before Refused, which it is a kind of
+            return BadRequest(str(error))
+        case Refused():
+            return Forbidden(str(error))
+        case MalformedQuery():
+            return BadRequest(f"malformed query: {error}")
+        case NotAcceptable():
+            return HttpError(str(error), 406, supported=list(error.offered))
+        case QueryTimeout():
+            return HttpError(f"query timed out: {error}", 504, timeout=error.seconds)
+        case EngineBusy():
+            return HttpError(str(error), 503, {"Retry-After": "1"})
+        case WorkerFailed():
+            return HttpError(str(error), 503)
+        case UpstreamFailed():
+            return HttpError(str(error), 502)
+        case QueryFailed():
+            return BadRequest(f"query failed: {error}")
+        case DatasetError() | InvalidChange():
+            return BadRequest(str(error))
+        case ChangeRefused():
+            return HttpError(str(error), 422, report=json.loads(error.report.json()))
+        case NoSuchGraph():
+            return NotFound(str(error))
+        case ProjectError():
+            return HttpError(f"cannot read the project: {error}", 500)
+        case CatalogError():
+            return HttpError(f"the query catalog cannot be read: {error}", 500)
+    return HttpError("internal error", 500)
+
+
+def prefers_html(accept: str | None) -> bool:
+    """Whether the client ranks HTML above JSON (browsers do; curl, YASGUI and API clients do not)."""
+    ranges = parse_accept(accept)
+
+    def quality(media_type: str) -> float:
+        fitting = [(specificity(r), -order, q) for r, q, order in ranges if matches(r, media_type)]
+        return max(fitting)[2] if fitting else 0.0
+
+    return quality("text/html") > quality("application/sparql-results+json")  # application/json is an alias
+
+
+def error_response(request: Request, error: HttpError) -> Response:
+    """The error as an HTML page or as ``{"error": message, "status": status, ...}``."""
+    if prefers_html(request.headers.get("accept")):
+        title = {404: "Not found", 503: "Unavailable", 504: "Too slow"}.get(error.status, f"Error {error.status}")
+        return render(
+            request, "error.html", status_code=error.status, headers=error.headers, title=title, message=error.message
+        )
+    body = {"error": error.message, "status": error.status, **error.extra}
+    return JSONResponse(body, status_code=error.status, headers=error.headers)
+
+
+async def handle(request: Request, error: Exception) -> Response:
+    """The one exception handler, registered for every family of :data:`FAMILIES`."""
+    return error_response(request, as_http(error))
+
+
+def install(app: FastAPI) -> None:
+    for family in FAMILIES:
+        app.add_exception_handler(family, handle)

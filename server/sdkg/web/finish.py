@@ -1,0 +1,173 @@
+"""Response finishing, the same for every route: validators, truncation headers, JSON-LD context, HEAD.
+
+- :func:`respond` is the one path from a :class:`~sdkg.sparql.job.QueryJob` to a response:
+  ETag and Last-Modified (304 when the client has the answer), the engine (metered, see
+  :mod:`.metrics`), then :func:`finish`. The endpoint, the Graph Store reads, the canned
+  queries and the pages' RDF all use it.
+- :func:`respond_graph` does the same for triples the server makes itself (the service
+  description, VoID, the catalog); :func:`respond_page` for HTML pages.
+
+The ETag is tied to the served build's version (and this code's), so a client's cached
+answer stays valid until the published store changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from .. import __version__
+from ..sparql import jsonld
+from ..sparql.errors import MalformedQuery
+from ..sparql.execute import serialise_graph
+from ..sparql.job import QueryJob, QueryOutput
+from ..sparql.negotiation import Format
+from .errors import HttpError
+from .state import state_of
+
+TRUNCATED = "X-SDKG-Truncated"
+ROW_LIMIT = "X-SDKG-Row-Limit"
+JSON_LD = "application/ld+json"
+
+
+def etag(version: str, *parts: object) -> str:
+    digest = hashlib.sha256("\x1f".join(str(p) for p in (__version__, *parts)).encode("utf-8")).hexdigest()[:24]
+    return f'"{version}-{digest}"'
+
+
+def http_date(when: datetime) -> str:
+    return format_datetime(when, usegmt=True)
+
+
+def not_modified(headers: dict[str, str], tag: str, modified: datetime) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match decides when present, else If-Modified-Since."""
+    if_none_match = headers.get("if-none-match")
+    if if_none_match is not None:
+        candidates = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+        return "*" in candidates or tag in candidates
+    since = headers.get("if-modified-since")
+    if since:
+        try:
+            return modified <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def validators(request: Request, *key: object) -> tuple[Response | None, dict[str, str]]:
+    """The answer's validators (ETag of the served version and ``key``), and a 304 when the client has it."""
+    state = state_of(request)
+    tag = etag(state.version, *key)
+    headers = {"ETag": tag, "Last-Modified": http_date(state.modified), "Cache-Control": "no-cache"}
+    cached = request.method in ("GET", "HEAD") and not_modified(dict(request.headers), tag, state.modified)
+    return (Response(status_code=304, headers=headers) if cached else None), headers
+
+
+def context_url(request: Request) -> str:
+    return str(request.base_url) + "context.jsonld"
+
+
+def truncation_headers(output: QueryOutput, max_rows: int | None) -> dict[str, str]:
+    """Whether the answer was cut at the row cap, and the cap: said on every answer with rows."""
+    if output.kind == "boolean":
+        return {}
+    extra = {TRUNCATED: "true" if output.truncated else "false"}
+    if max_rows is not None:
+        extra[ROW_LIMIT] = str(max_rows)
+    return extra
+
+
+Route = Callable[[Request], Awaitable[Response]]
+
+
+def get_and_head(
+    router: APIRouter, path: str, summary: str, parameters: list[dict[str, Any]]
+) -> Callable[[Route], Route]:
+    """Register a read route for GET (documented in OpenAPI) and for HEAD (answered the same, without a body)."""
+
+    def register(route: Route) -> Route:
+        router.add_api_route(path, route, methods=["GET"], summary=summary, openapi_extra={"parameters": parameters})
+        router.add_api_route(path, route, methods=["HEAD"], include_in_schema=False)
+        return route
+
+    return register
+
+
+def finish(request: Request, body: bytes, media_type: str, headers: dict[str, str]) -> Response:
+    """The response itself: ``Vary: Accept``, and no body for HEAD (with the length it would have)."""
+    headers = {"Vary": "Accept", **headers}
+    if request.method == "HEAD":
+        return Response(b"", media_type=media_type, headers={**headers, "Content-Length": str(len(body))})
+    return Response(body, media_type=media_type, headers=headers)
+
+
+@contextmanager
+def server_made(what: str) -> Iterator[None]:
+    """Around queries the server wrote itself (a page's, a catalog's): one the engine calls malformed is the
+    server's fault, a 500, where a client's malformed query is a 400."""
+    try:
+        yield
+    except MalformedQuery as error:
+        raise HttpError(f"{what} is malformed: {error}", 500) from None
+
+
+async def respond(
+    request: Request,
+    job: QueryJob,
+    headers: dict[str, str] | None = None,
+    inline_context: bool = False,
+    made_by_server: str | None = None,
+) -> Response:
+    """Answer ``job`` on the served engine, finished: validators (or 304), truncation headers, JSON-LD context.
+
+    JSON-LD refers to the published ``/context.jsonld`` unless ``inline_context`` (the linked-data pages
+    keep the context in the document, so that it stands alone). ``made_by_server`` names a query the
+    server wrote (see :func:`server_made`).
+    """
+    state = state_of(request)
+    cached, validation = validators(request, job, context_url(request), inline_context)
+    if cached is not None:
+        return cached
+    if made_by_server is None:
+        output = await state.engine.run(job)
+    else:
+        with server_made(made_by_server):
+            output = await state.engine.run(job)
+    body = output.body
+    if output.media_type == JSON_LD and not inline_context:
+        body = jsonld.with_context_url(body, state.prefixes, context_url(request))
+    extra = {**validation, **truncation_headers(output, state.settings.max_rows), **(headers or {})}
+    return finish(request, body, output.media_type, extra)
+
+
+async def respond_graph(
+    request: Request, triples: list[ox.Triple], fmt: Format, prefixes: dict[str, str], *key: object
+) -> Response:
+    """Answer with triples the server made (service description, VoID, catalog), finished like a query's."""
+    cached, validation = validators(request, fmt, context_url(request), *key)
+    if cached is not None:
+        return cached
+    body = await run_in_threadpool(serialise_graph, triples, fmt, prefixes)
+    if fmt.media_type == JSON_LD:
+        body = jsonld.with_context_url(body, prefixes, context_url(request))
+    return finish(request, body, fmt.media_type, validation)
+
+
+async def respond_page(request: Request, page: Callable[[], Awaitable[Response]], *key: object) -> Response:
+    """Answer with an HTML page made by ``page`` (which may raise), with the validators of the served build."""
+    cached, validation = validators(request, "page", request.url.path, request.url.query, *key)
+    if cached is not None:
+        return cached
+    with server_made("a query of this page"):
+        response = await page()
+    response.headers.update(validation)
+    return response
