@@ -22,7 +22,7 @@ from sdkg.checks import validate_project
 from sdkg.checks.shapes import load_shapes
 from sdkg.layout import ProjectLayout
 from sdkg.project import ProjectError, load_project
-from sdkg.shapes_doc import render
+from sdkg.shapes_doc import shapes_markdown
 
 from .conftest import REPO
 
@@ -173,6 +173,6 @@ def test_every_class_and_property_the_data_uses_has_a_shape() -> None:
 
 
 def test_docs_shapes_md_is_up_to_date() -> None:
-    assert (REPO / "docs" / "shapes.md").read_text(encoding="utf-8") == render(REPO / "shapes"), (
+    assert (REPO / "docs" / "shapes.md").read_text(encoding="utf-8") == shapes_markdown(REPO / "shapes"), (
         "docs/shapes.md is stale: run `python -m sdkg.shapes_doc > docs/shapes.md`"
     )

@@ -86,7 +86,7 @@ exit codes:
 """
 
 
-def open_store(layout: ProjectLayout) -> ox.Store | None:
+def published_store(layout: ProjectLayout) -> ox.Store | None:
     path = layout.current_build()
     if path is None:
         log(f"no store built yet under {layout.state}; run `sdkg build` first")
@@ -100,7 +100,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         text = sys.stdin.read()
     elif Path(text).is_file():
         text = Path(text).read_text(encoding="utf-8")
-    store = open_store(args.layout)
+    store = published_store(args.layout)
     if store is None:
         return EXIT_USAGE
     try:
@@ -134,7 +134,7 @@ def term_text(term: object) -> str:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    store = open_store(args.layout)
+    store = published_store(args.layout)
     if store is None:
         return EXIT_USAGE
     if args.format == "markdown":

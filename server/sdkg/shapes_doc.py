@@ -20,7 +20,7 @@ from .checks.terms import compact
 SUBJECT = re.compile(r"^(sdkgsh:[A-Za-z0-9_\-]+) a sh:(NodeShape|PropertyShape|SPARQLConstraint)\b", re.MULTILINE)
 
 
-def term(graph: rdflib.Graph, node: rdflib.term.Node | None) -> str:
+def as_written(graph: rdflib.Graph, node: rdflib.term.Node | None) -> str:
     """A term as written in the shapes: prefixed name, literal text, or a path in SPARQL syntax."""
     if node is None:
         return ""
@@ -30,10 +30,10 @@ def term(graph: rdflib.Graph, node: rdflib.term.Node | None) -> str:
         return str(node) if isinstance(node.value, int) else f'"{node}"'
     inverse = graph.value(node, SH.inversePath)
     if inverse is not None:
-        return "^" + term(graph, inverse)
+        return "^" + as_written(graph, inverse)
     if graph.value(node, RDF.first) is not None:
-        return " ".join(term(graph, item) for item in rdflib.collection.Collection(graph, node))
-    return describe(graph, node)
+        return " ".join(as_written(graph, item) for item in rdflib.collection.Collection(graph, node))
+    return requirements_of(graph, node)
 
 
 def cardinality(graph: rdflib.Graph, shape: rdflib.term.Node) -> list[str]:
@@ -65,23 +65,23 @@ PARAMETERS = [
 ]
 
 
-def describe(graph: rdflib.Graph, shape: rdflib.term.Node) -> str:
+def requirements_of(graph: rdflib.Graph, shape: rdflib.term.Node) -> str:
     """The requirements of a shape in words: ``exactly 1; instance of sdkg:Actor``."""
     parts = cardinality(graph, shape)
     for predicate, text in PARAMETERS:
         for value in graph.objects(shape, predicate):
             if predicate == SH["or"]:
-                options = [describe(graph, o) for o in rdflib.collection.Collection(graph, value)]
+                options = [requirements_of(graph, o) for o in rdflib.collection.Collection(graph, value)]
                 parts.append(text.format(" / ".join(options)))
             elif predicate == SH.qualifiedValueShape:
-                parts.append(text.format(describe(graph, value)))
+                parts.append(text.format(requirements_of(graph, value)))
             elif isinstance(value, rdflib.Literal) and isinstance(value.value, int):
                 parts.append(text.format(value))
             else:
-                parts.append(text.format(f"`{term(graph, value)}`"))
+                parts.append(text.format(f"`{as_written(graph, value)}`"))
     path = graph.value(shape, SH.path)
     if path is not None and graph.value(shape, RDFS.label) is None:
-        parts.insert(0, f"`{term(graph, path)}`")
+        parts.insert(0, f"`{as_written(graph, path)}`")
     if (shape, SH.closed, rdflib.Literal(True)) in graph:
         parts.append("closed: no other properties")
     return "; ".join(parts) or "see the query"
@@ -100,9 +100,9 @@ def severity(graph: rdflib.Graph, *shapes: rdflib.term.Node) -> str:
 
 
 def targets(graph: rdflib.Graph, shape: rdflib.term.Node) -> str:
-    found = [f"instances of `{term(graph, c)}`" for c in graph.objects(shape, SH.targetClass)]
-    found += [f"subjects of `{term(graph, p)}`" for p in graph.objects(shape, SH.targetSubjectsOf)]
-    found += [f"objects of `{term(graph, p)}`" for p in graph.objects(shape, SH.targetObjectsOf)]
+    found = [f"instances of `{as_written(graph, c)}`" for c in graph.objects(shape, SH.targetClass)]
+    found += [f"subjects of `{as_written(graph, p)}`" for p in graph.objects(shape, SH.targetSubjectsOf)]
+    found += [f"objects of `{as_written(graph, p)}`" for p in graph.objects(shape, SH.targetObjectsOf)]
     found += ["the nodes a SPARQL query selects" for _ in graph.objects(shape, SH.target)]
     return ", ".join(found) or "nodes that other shapes refer to"
 
@@ -110,7 +110,7 @@ def targets(graph: rdflib.Graph, shape: rdflib.term.Node) -> str:
 def rows(graph: rdflib.Graph, node_shape: rdflib.term.Node) -> list[str]:
     """One table row per rule of a node shape: its own constraints, property shapes, SPARQL constraints."""
     out = []
-    own = describe(graph, node_shape)
+    own = requirements_of(graph, node_shape)
     if own != "see the query":
         message = graph.value(node_shape, SH.message) or ""
         level = severity(graph, node_shape)
@@ -119,8 +119,8 @@ def rows(graph: rdflib.Graph, node_shape: rdflib.term.Node) -> list[str]:
     for prop in properties:
         why = graph.value(prop, RDFS.comment) or ""
         message = graph.value(prop, SH.message) or ""
-        path = term(graph, graph.value(prop, SH.path))
-        requirement = describe(graph, prop)
+        path = as_written(graph, graph.value(prop, SH.path))
+        requirement = requirements_of(graph, prop)
         out.append(
             f"| `{compact(str(prop))}` | `{cell(path)}` | {cell(requirement)} | {severity(graph, prop)} "
             f"| {cell(message)} {cell(why)} |"
@@ -134,7 +134,7 @@ def rows(graph: rdflib.Graph, node_shape: rdflib.term.Node) -> list[str]:
     return out
 
 
-def render(shapes_dir: Path) -> str:
+def shapes_markdown(shapes_dir: Path) -> str:
     graph = load_shapes(shapes_dir)
     lines = [
         "# SDKG shapes: what the data must satisfy, and why",
@@ -183,7 +183,7 @@ def render(shapes_dir: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     shapes_dir = Path(args[0]) if args else Path("shapes")
-    sys.stdout.write(render(shapes_dir))
+    sys.stdout.write(shapes_markdown(shapes_dir))
     return 0
 
 

@@ -39,7 +39,7 @@ def serialise_graph(triples: list[ox.Triple], fmt: Format, prefixes: dict[str, s
             or b""
         )
     if rdf_format == ox.RdfFormat.JSON_LD:
-        return jsonld.compact(ox.serialize(triples, format=rdf_format) or b"", prefixes)
+        return jsonld.compact_document(ox.serialize(triples, format=rdf_format) or b"", prefixes)
     return ox.serialize(triples, format=rdf_format) or b""
 
 

@@ -31,7 +31,7 @@ def inline_head(prefixes: dict[str, str]) -> bytes:
     return _inline_head(tuple(sorted(prefixes.items())))
 
 
-def compact(expanded: bytes, prefixes: dict[str, str]) -> bytes:
+def compact_document(expanded: bytes, prefixes: dict[str, str]) -> bytes:
     """Compact expanded JSON-LD against the prefixes' context, written inline as the first key."""
     from pyld import jsonld  # imported lazily: only JSON-LD answers need it
 

@@ -91,7 +91,7 @@ class RemoteEngine:
             query = f"BASE <{ox.NamedNode(self.base_iri).value}>\n{query}"
         response = await self._post(query, ASK_GRAPH if graph else ASK_RESULTS, job.dataset, deadline)
         return await run_in_threadpool(
-            answer, response, job.results_format, job.graph_format, rows, self.prefixes, form == "ASK"
+            read_answer, response, job.results_format, job.graph_format, rows, self.prefixes, form == "ASK"
         )
 
     async def start(self) -> None:
@@ -174,7 +174,7 @@ async def warn_unless_union_default_graph(engine: RemoteEngine) -> None:
         )
 
 
-def answer(
+def read_answer(
     response: httpx.Response,
     results_format: Format | None,
     graph_format: Format | None,

@@ -52,7 +52,7 @@ def bindings(query: CannedQuery, params: list[tuple[str, str]]) -> dict[str, ox.
         raise BadRequest(f"bad parameter value: {exc}") from None
 
 
-def describe(query: CannedQuery) -> dict[str, object]:
+def entry(query: CannedQuery) -> dict[str, object]:
     return {
         "name": query.name,
         "title": query.title,
@@ -66,7 +66,7 @@ def describe(query: CannedQuery) -> dict[str, object]:
 
 @router.get("/queries", summary="The query catalog: every canned query with its parameters and links")
 async def list_queries(request: Request) -> Response:
-    return JSONResponse({"queries": [describe(q) for q in state_of(request).catalog().values()]})
+    return JSONResponse({"queries": [entry(q) for q in state_of(request).catalog().values()]})
 
 
 @router.get("/queries/{file}", summary="Run a canned query: /queries/{name}.json or .csv (or .rq for its text)")

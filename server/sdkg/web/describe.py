@@ -218,7 +218,7 @@ def value(row: Bindings, name: str) -> str | None:
     return cell["value"] if cell else None
 
 
-def term(row: Bindings, name: str, label: str | None = None) -> Term | None:
+def shown_term(row: Bindings, name: str, label: str | None = None) -> Term | None:
     cell = row.get(name)
     if not cell:
         return None
@@ -265,7 +265,7 @@ def read_statements(resource: Resource, rows: list[Bindings]) -> None:
         if p == RDFS_LABEL:
             continue
         if p == RDF_TYPE:
-            add_unique(resource.types, term(row, "o", "olabel"))
+            add_unique(resource.types, shown_term(row, "o", "olabel"))
         elif p == SKOS + "definition":
             add_text(resource.definitions, o["value"])
         elif p == SDKG + "paraphrase":
@@ -277,11 +277,11 @@ def read_statements(resource: Resource, rows: list[Bindings]) -> None:
         if p in SHOWN_APART:
             continue
         prop = properties.setdefault(p, Property(p, value(row, "plabel")))
-        item = term(row, "o", "olabel")
+        item = shown_term(row, "o", "olabel")
         assert item is not None
         if item.kind == "bnode":
             item = bnodes.setdefault(item.value, item)
-            nested = term(row, "bo")
+            nested = shown_term(row, "bo")
             if nested is not None and row.get("bp"):
                 bp = row["bp"]["value"]
                 inner = next((q for q in item.nested if q.iri == bp), None)
@@ -311,7 +311,7 @@ def quote_of(row: Bindings, passage_key: str, source: Term | None = None) -> Quo
 def read_quotes(rows: list[Bindings]) -> list[Quote]:
     quotes: list[Quote] = []
     for row in rows:
-        quote = quote_of(row, "s", term(row, "source", "sourceLabel"))
+        quote = quote_of(row, "s", shown_term(row, "source", "sourceLabel"))
         if quote not in quotes:
             quotes.append(quote)
     return quotes
@@ -322,7 +322,7 @@ def read_claims(rows: list[Bindings]) -> list[ClaimView]:
     for row in rows:
         iri = row["claim"]["value"]
         claim = claims.setdefault(iri, ClaimView(iri, value(row, "claimLabel"), value(row, "paraphrase")))
-        role = term(row, "role", "roleLabel")
+        role = shown_term(row, "role", "roleLabel")
         if role is not None and role.value != PREFIXES["rdf"] + "type":
             add_unique(claim.roles, role)
         if not row.get("asc"):
@@ -330,11 +330,11 @@ def read_claims(rows: list[Bindings]) -> list[ClaimView]:
         asc_iri = row["asc"]["value"]
         ascription = next((a for a in claim.ascriptions if a.iri == asc_iri), None)
         if ascription is None:
-            ascription = AscriptionView(asc_iri, value(row, "ascLabel"), term(row, "stance", "stanceLabel"))
+            ascription = AscriptionView(asc_iri, value(row, "ascLabel"), shown_term(row, "stance", "stanceLabel"))
             claim.ascriptions.append(ascription)
-        add_unique(ascription.reporters, term(row, "reporter", "reporterLabel"))
-        add_unique(ascription.holders, term(row, "holder", "holderLabel"))
-        add_unique(ascription.sources, term(row, "source", "sourceLabel"))
+        add_unique(ascription.reporters, shown_term(row, "reporter", "reporterLabel"))
+        add_unique(ascription.holders, shown_term(row, "holder", "holderLabel"))
+        add_unique(ascription.sources, shown_term(row, "source", "sourceLabel"))
         if row.get("passage") and row.get("exact"):
             quote = quote_of(row, "passage")
             if all(q.passage != quote.passage for q in ascription.quotes):
@@ -350,7 +350,7 @@ def read_inverse(rows: list[Bindings]) -> list[Property]:
     for row in rows:
         p = row["p"]["value"]
         prop = properties.setdefault(p, Property(p, value(row, "plabel")))
-        add_unique(prop.values, term(row, "subject", "slabel"))
+        add_unique(prop.values, shown_term(row, "subject", "slabel"))
     for prop in properties.values():
         prop.values.sort(key=lambda t: t.text.lower())
     return sorted(properties.values(), key=lambda q: (q.label or q.iri).lower())
@@ -367,9 +367,9 @@ async def list_namespace(engine: Engine, namespace: str) -> Listing:
     rows = await select(engine, LISTING, {"namespace": ox.Literal(namespace)})
     entries: list[tuple[Term, Term | None]] = []
     for row in rows:
-        entity = term(row, "s", "label")
+        entity = shown_term(row, "s", "label")
         if entity is not None:
-            entries.append((entity, term(row, "type", "typeLabel")))
+            entries.append((entity, shown_term(row, "type", "typeLabel")))
     return Listing(namespace, entries)
 
 

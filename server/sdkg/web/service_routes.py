@@ -60,7 +60,7 @@ async def catalog_entry(request: Request, name: str) -> Response:
 
 
 @router.get("/context.jsonld", summary="The JSON-LD context of JSON-LD answers")
-async def context(request: Request) -> Response:
+async def jsonld_context(request: Request) -> Response:
     return JSONResponse(jsonld.context(state_of(request).prefixes), media_type="application/ld+json")
 
 
