@@ -33,7 +33,7 @@ import pyoxigraph as ox
 
 from sdkg.build.rules import infer
 from sdkg.catalog import read_catalog, read_query
-from sdkg.catalog_rdf import catalog_quads
+from sdkg.catalog.rdf import catalog_quads
 from sdkg.layout import ProjectLayout
 from sdkg.project import discover, load_files
 from sdkg.sparql.bindings import substitute

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Install Debian's Chromium for the browser tests (tests/test_ui_chromium.py). Idempotent:
+# Install Debian's Chromium for the browser tests (tests/web/test_ui_chromium.py). Idempotent:
 # does nothing when /usr/bin/chromium is there. Needs root and apt-get; without them it
 # says so plainly and exits 0 (the tests then skip locally, and fail under CI).
 set -u

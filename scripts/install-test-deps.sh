@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install what the tests need beyond Python: Java + the OWL API (Protégé's library),
-# Chromium (web UI tests) and Virtuoso (tests/test_virtuoso.py). Needs root for apt-get;
+# Chromium (web UI tests) and Virtuoso (tests/sparql/test_virtuoso.py). Needs root for apt-get;
 # without it, says so and lets the tests skip those checks (they fail instead when CI is set).
 set -u
 here=$(dirname "$0")

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Install Debian's Virtuoso server binary for tests/test_virtuoso.py (`sdkg push` and
+# Install Debian's Virtuoso server binary for tests/sparql/test_virtuoso.py (`sdkg push` and
 # `sdkg serve --store-url` against a real Virtuoso). Only virtuoso-opensource-7-bin
 # (virtuoso-t, isql-vt; ~4 MB download): the tests start it on 127.0.0.1 with a private
 # database and ini, so the full virtuoso-opensource package, its system service and its

@@ -29,9 +29,9 @@ from sdkg.namespaces import WIKIDATA_MAIN, WIKIDATA_SCHOLARLY
 from sdkg.project import ProjectFile, parse_sssom_file
 from sdkg.sparql import federation
 from sdkg.sparql.engine import LocalEngine
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wikidata"
+FIXTURES = REPO / "tests" / "fixtures" / "wikidata"
 WD = "http://www.wikidata.org/entity/"
 WDT = "http://www.wikidata.org/prop/direct/"
 SSSOM_HEADER = """# curie_map:

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from ..builds import BuildInfo
 from ..catalog import read_catalog
-from ..catalog_rdf import catalog_quads
+from ..catalog.rdf import catalog_quads
 from ..checks import Report, validate_project
 from ..layout import ProjectLayout
 from ..namespaces import CATALOG_GRAPH, INFERRED_GRAPH

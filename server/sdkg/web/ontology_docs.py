@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib
 import logging
 import os
 import shutil
@@ -101,14 +100,14 @@ class OntologyFiles:
         if out is None or self.root is None:
             return None
         try:
-            release = importlib.import_module("sdkg.release")
+            from ..release import write_release  # pyLODE and rdflib's serialisers load with it: only when asked
         except ImportError:
             return None
         if not out.is_dir() or not any(out.rglob("*")):
             temporary = out.with_name(f"{out.name}.tmp-{os.getpid()}")
             shutil.rmtree(temporary, ignore_errors=True)
             temporary.mkdir(parents=True)
-            release.write_release(self.root, temporary)
+            write_release(self.root, temporary)
             try:
                 temporary.rename(out)
             except OSError:  # another process finished first: use its files

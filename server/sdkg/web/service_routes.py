@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
-from ..catalog_rdf import catalog_triples
+from ..catalog.rdf import catalog_triples
 from ..sparql import jsonld
 from ..sparql.negotiation import GRAPH_FORMATS, Format, negotiate
 from .errors import NotFound

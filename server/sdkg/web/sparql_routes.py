@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from ..build.changes import sparql_update
-from ..catalog_rdf import catalog_triples
+from ..catalog.rdf import catalog_triples
 from ..sparql.dataset import with_using
 from ..sparql.guard import admit
 from ..sparql.negotiation import GRAPH_FORMATS, negotiate

@@ -12,8 +12,7 @@ import pytest
 from sdkg.layout import ProjectLayout
 from sdkg.namespaces import ID, PREFIXES
 from sdkg.project import NO_TERM_FOUND, load_project, read_sssom
-
-from .conftest import REPO
+from tests.conftest import REPO
 
 PREFIX_BLOCK = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items())
 MAPPED_KINDS = ("actor/", "case/", "place/", "concept/")

@@ -1,4 +1,5 @@
-"""The query catalog: one SPARQL file per question in ``queries/``, with a header.
+"""The query catalog: one SPARQL file per question in ``queries/``, with a header (and, in :mod:`.rdf`,
+the catalog as SHACL ``sh:SPARQLExecutable`` s).
 
 Header lines are comments at the top of the file::
 

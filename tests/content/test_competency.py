@@ -8,7 +8,6 @@ source texts; they are subsets ("X is among the answers"), so that adding data d
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -17,8 +16,8 @@ from sdkg.build.rules import apply_rules
 from sdkg.layout import ProjectLayout
 from sdkg.passages import find_source_text, read_normalised
 from sdkg.project import load_project
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 QUERIES = REPO / "tests" / "competency"
 ID = "https://w3id.org/sdkg/id/"
 SDKG = "https://w3id.org/sdkg/ontology#"

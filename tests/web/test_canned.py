@@ -15,10 +15,9 @@ from fastapi.testclient import TestClient
 from sdkg.catalog import load_catalog
 from sdkg.sparql import federation as wd
 from sdkg.web.app import Settings, create_app
+from tests.conftest import REPO
+from tests.web_project import make_web_project, store_of
 
-from .web_project import make_web_project, store_of
-
-REPO = Path(__file__).resolve().parent.parent
 TYPED_LABELS = """# title: Things of a type, with their labels
 # description: A test query with one IRI parameter.
 # question: What is there of this type?

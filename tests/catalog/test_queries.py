@@ -21,8 +21,8 @@ from sdkg.passages import read_normalised
 from sdkg.sparql import federation as wd
 from sdkg.sparql.bindings import substitute
 from sdkg.sparql.engine import LocalEngine
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 CATALOG = load_catalog(REPO / "queries")
 ID = "https://w3id.org/sdkg/id/"
 SDKG = "https://w3id.org/sdkg/ontology#"

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 
 import pyoxigraph as ox
 
-from .catalog import CannedQuery
-from .namespaces import CATALOG_GRAPH, DCTERMS, RDF, RDFS, SH, XSD
-from .sparql.tokens import operation, prologue
+from ..namespaces import CATALOG_GRAPH, DCTERMS, RDF, RDFS, SH, XSD
+from ..sparql.tokens import operation, prologue
+from . import CannedQuery
 
 CANONICAL_BASE = "https://w3id.org/sdkg/"
 

@@ -25,51 +25,17 @@ from sdkg.build import BuildResult
 from sdkg.cli import main as sdkg_main
 from sdkg.layout import ProjectLayout
 from sdkg.push import PushFailed, push
-from sdkg.sparql.bindings import substitute
 from sdkg.sparql.engine import LocalEngine
 from sdkg.sparql.errors import QueryTimeout
 from sdkg.sparql.job import Dataset, EngineConfig, Limits, QueryJob, QueryOutput
 from sdkg.sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from sdkg.sparql.remote import RemoteEngine, RemoteStoreError
-from sdkg.sparql.tokens import where_group as scan
 from tests.endpoint_support import free_port, sdkg_serving
 
 JSON = RESULT_FORMATS[0]
 TURTLE = GRAPH_FORMATS[0]
 SDKG = "https://w3id.org/sdkg/ontology#"
 PREFIX = f"PREFIX sdkg: <{SDKG}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-
-
-# ------------------------------------------------------------------ placing the VALUES block (no server)
-
-
-def test_values_go_inside_the_where_group_not_into_strings_iris_or_comments() -> None:
-    query = 'SELECT ?s # { not this\nWHERE { ?s rdfs:label "{x}" ; <http://e/{y}> ?o }'
-    out = substitute(query, {"s": ox.NamedNode("http://example.org/a")})
-    assert out.startswith(
-        'SELECT ?s # { not this\nWHERE { VALUES (?s) { (<http://example.org/a>) }  ?s rdfs:label "{x}"'
-    )
-
-
-def test_construct_template_is_skipped() -> None:
-    form, offset = scan("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
-    assert form == "CONSTRUCT"
-    assert offset == len("CONSTRUCT { ?s ?p ?o } WHERE {")
-    assert scan("CONSTRUCT WHERE { ?s ?p ?o }") == ("CONSTRUCT", len("CONSTRUCT WHERE {"))
-
-
-def test_sub_select_and_escapes_fall_back_to_a_trailing_values() -> None:
-    assert scan("SELECT * { SELECT ?s { ?s ?p ?o } }") == ("SELECT", None)
-    out = substitute("SELECT ?s WHERE \\u007B ?s ?p ?o }", {"s": ox.NamedNode("http://example.org/a")})
-    assert out.endswith("VALUES (?s) { (<http://example.org/a>) } ")
-
-
-def test_a_hostile_literal_stays_one_escaped_literal() -> None:
-    value = ox.Literal('x" } } ; DROP ALL ; SELECT * { "', language="en")
-    out = substitute("SELECT ?l WHERE { ?s rdfs:label ?l }", {"l": value})
-    assert '("x\\" } } ; DROP ALL ; SELECT * { \\""@en)' in out
-    with pytest.raises(ValueError):
-        substitute("SELECT ?l WHERE { ?s ?p ?l }", {"l) } DROP ALL #": ox.Literal("x")})
 
 
 # ------------------------------------------------------------------ a real Oxigraph server

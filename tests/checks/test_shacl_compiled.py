@@ -28,9 +28,8 @@ from sdkg.checks.shapes import load_shapes
 from sdkg.checks.terms import display_term, to_rdflib
 from sdkg.layout import ProjectLayout
 from sdkg.project import load_project
-
-from .conftest import REPO
-from .test_shapes import CASES, INVALID, make_small_project, target
+from tests.checks.test_shapes import CASES, INVALID, make_small_project, target
+from tests.conftest import REPO
 
 Key = tuple[object, ...]
 

@@ -15,8 +15,7 @@ from sdkg.catalog import load_catalog
 from sdkg.web.app import Settings, create_app
 from sdkg.web.describe import describe_query, entity_iri
 from sdkg.web.ui import example_text
-
-from .web_project import FIXTURE, make_web_project, store_of
+from tests.web_project import FIXTURE, make_web_project, store_of
 
 ID = "https://w3id.org/sdkg/id/"
 ONTOLOGY = "https://w3id.org/sdkg/ontology"

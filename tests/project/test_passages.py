@@ -10,8 +10,7 @@ from sdkg.checks.quotes import passages_of, source_files
 from sdkg.layout import ProjectLayout
 from sdkg.passages import QuoteNotFound, anchor, normalise, quote_problem, read_normalised, sha256_of
 from sdkg.project import load_project
-
-from .conftest import REPO
+from tests.conftest import REPO
 
 
 def test_normalise_folds_whitespace_and_quotes() -> None:

@@ -11,8 +11,7 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from sdkg.cli import main, parser
-
-from .test_shapes import INVALID, make_small_project
+from tests.checks.test_shapes import INVALID, make_small_project
 
 HOLDER = "https://w3id.org/sdkg/id/ascription/bad-missing-holder"
 

@@ -15,7 +15,7 @@ from sdkg.cli import main
 from sdkg.layout import ProjectLayout
 from sdkg.project import ProjectError, discover, files_for_paths, load_files, load_project
 
-from .conftest import REPO
+from tests.conftest import REPO
 
 BROKEN_CLAIM = """@prefix claim: <https://w3id.org/sdkg/id/claim/> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from .web_project import make_web_project
+from tests.web_project import make_web_project
 
 pytestmark = pytest.mark.slow
 

@@ -35,10 +35,11 @@ from sdkg.sparql.job import EngineConfig, Limits, QueryJob
 from sdkg.sparql.negotiation import RESULT_FORMATS
 from sdkg.sparql.remote import STORE_GRAPHS, RemoteEngine
 from sdkg.web.app import Settings, create_app
+from tests.conftest import REPO
 from tests.endpoint_support import free_port, sdkg_serving
 
 JSON = RESULT_FORMATS[0]
-QUERIES = Path(__file__).resolve().parent.parent / "queries"
+QUERIES = REPO / "queries"
 SDKG = "PREFIX sdkg: <https://w3id.org/sdkg/ontology#>\n"
 DBA = ("dba", "dba")  # a fresh database's administrator; the server listens on 127.0.0.1 only, and lives for the test
 INI = """[Database]

@@ -18,8 +18,8 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from sdkg.build.rules import apply_rules, rule_files
 from sdkg.namespaces import INFERRED_GRAPH, ONTOLOGY_IRI, SDKG
 from sdkg.release import FULL_IRI, write_release
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 ONTOLOGY = REPO / "ontology" / "sdkg.ttl"
 RULES = REPO / "ontology" / "rules"
 OWLCHECK = REPO / "tools" / "owlapi-check" / "owlcheck.sh"

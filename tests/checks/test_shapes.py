@@ -23,8 +23,7 @@ from sdkg.checks.shapes import load_shapes
 from sdkg.layout import ProjectLayout
 from sdkg.project import ProjectError, load_project
 from sdkg.shapes_doc import shapes_markdown
-
-from .conftest import REPO
+from tests.conftest import REPO
 
 INVALID = REPO / "tests" / "invalid"
 ID = "https://w3id.org/sdkg/id/"

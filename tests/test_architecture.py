@@ -1,0 +1,36 @@
+"""The house keeps its floors: no module imports from a floor above it or from another unit of its own floor
+(sdkg.architecture reads the imports from the code), so the read side never imports the build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sdkg.architecture import FLOOR_OF, arrows, violations
+
+
+def test_no_module_imports_from_a_floor_above_or_beside_it() -> None:
+    assert violations() == []
+
+
+def test_the_read_side_does_not_import_the_build() -> None:
+    found = arrows()
+    assert not {"build", "checks", "web", "cli"} & found["sparql"]
+    assert FLOOR_OF["sparql"] < FLOOR_OF["build"] < FLOOR_OF["web"]
+
+
+def test_the_check_finds_upward_and_sideways_imports(tmp_path: Path) -> None:
+    """The rule can fail: a tiny package breaking it is caught, each broken import named."""
+    package = tmp_path / "sdkg"
+    (package / "web").mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "web" / "__init__.py").write_text("", encoding="utf-8")
+    (package / "namespaces.py").write_text("def f():\n    from .web import app\n", encoding="utf-8")
+    (package / "stats.py").write_text("from . import push\n", encoding="utf-8")
+    (package / "push.py").write_text("from sdkg.namespaces import f\n", encoding="utf-8")
+    (package / "newcomer.py").write_text("", encoding="utf-8")
+    found = violations(package)
+    assert found == [
+        "sdkg/namespaces.py:2: namespaces (floor 0) imports sdkg.web (floor 6)",
+        "sdkg/newcomer.py: newcomer stands on no floor (add it to FLOORS)",
+        "sdkg/stats.py:1: stats (floor 5) imports sdkg.push (floor 5)",
+    ]

@@ -1,0 +1,78 @@
+"""Reading a SPARQL 1.1 Protocol request (sdkg.web.protocol) and the update dataset (sdkg.sparql.dataset), on
+their own: the W3C suite (test_protocol_w3c.py) runs the same rules through HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from sdkg.sparql.dataset import Dataset, DatasetError, with_using
+from sdkg.sparql.errors import NotAcceptable
+from sdkg.web.protocol import BODY_TYPES, ProtocolError, QueryRequest, job_for, parse_get, parse_post
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def test_get_decodes_each_parameter_once_and_reads_the_dataset() -> None:
+    parsed = parse_get("query=ASK%20%7B%7D&default-graph-uri=http%3A%2F%2Fa&named-graph-uri=http%3A%2F%2Fb&timeout=2.5")
+    assert parsed == QueryRequest("ASK {}", None, Dataset(("http://a",), ("http://b",)), None, 2.5)
+    assert parse_get("query=a%252Bb").query == "a%2Bb"
+
+
+@pytest.mark.parametrize(
+    ("query_string", "message"),
+    [
+        ("query=A&query=B", "more than one query"),
+        ("update=A&update=B", "more than one update"),
+        ("query=A&update=B", "both a query and an update"),
+        ("query=A&timeout=soon", "timeout must be a number"),
+        ("query=A&timeout=0", "timeout must be positive"),
+    ],
+)
+def test_requests_the_protocol_does_not_allow_are_400(query_string: str, message: str) -> None:
+    with pytest.raises(ProtocolError, match=message) as caught:
+        parse_get(query_string)
+    assert caught.value.status == 400
+
+
+def test_post_forms_direct_queries_and_updates() -> None:
+    assert parse_post(FORM, b"query=ASK+%7B%7D", "").query == "ASK {}"
+    direct = parse_post("application/sparql-query; charset=utf-8", b"ASK {}", "named-graph-uri=http%3A%2F%2Fg")
+    assert direct.query == "ASK {}" and direct.dataset.named_graphs == ("http://g",)
+    assert parse_post("application/sparql-update", b"CLEAR ALL", "").update == "CLEAR ALL"
+    with pytest.raises(ProtocolError, match="carries the query in the body"):
+        parse_post("application/sparql-query", b"ASK {}", "query=ASK%7B%7D")
+    with pytest.raises(ProtocolError, match="not UTF-8"):
+        parse_post("application/sparql-query", b"\xff", "")
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"), [("text/plain", b"ASK {}"), ("application/sparql-query; charset=latin-1", b"ASK {}")]
+)
+def test_other_bodies_are_415_naming_what_is_accepted(content_type: str, body: bytes) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        parse_post(content_type, body, "")
+    assert caught.value.status == 415 and caught.value.extra["supported"] == BODY_TYPES
+
+
+def test_the_job_gets_the_formats_the_client_accepts() -> None:
+    parsed = parse_get("query=ASK%20%7B%7D&timeout=3")
+    job = job_for("ASK {}", "text/csv;q=0.5, text/turtle", parsed)
+    assert job.results_format is not None and job.results_format.media_type == "text/csv"
+    assert job.graph_format is not None and job.graph_format.media_type == "text/turtle"
+    assert job.timeout == 3.0 and job.substitutions == ()
+    assert hash(job) == hash(job_for("ASK {}", "text/csv;q=0.5, text/turtle", parsed))  # a value: it can key a cache
+    with pytest.raises(NotAcceptable):
+        job_for("ASK {}", "image/png", parsed)
+
+
+def test_the_update_dataset_becomes_using_clauses_before_each_where() -> None:
+    update = "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o } ; INSERT { ?s ?p 1 } WHERE { ?s ?p 'where' }"
+    out = with_using(update, Dataset(("http://g",), ("http://n",)))
+    assert out.count("USING <http://g> USING NAMED <http://n> WHERE") == 2
+    assert "'where'" in out  # a string is never edited
+    assert with_using("DELETE WHERE { ?s ?p ?o }", Dataset(("http://g",))) == "DELETE WHERE { ?s ?p ?o }"
+    assert with_using(update, Dataset()) == update
+    with pytest.raises(DatasetError, match="has WITH"):
+        with_using("WITH <http://w> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", Dataset(("http://g",)))
+    with pytest.raises(DatasetError, match="bad using-graph-uri"):
+        with_using(update, Dataset(("not an iri",)))
