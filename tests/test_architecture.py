@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sdkg.architecture import FLOOR_OF, arrows, violations
+from sdkg.architecture import FLOOR_OF, arrows, diagram, violations
+from tests.conftest import REPO
 
 
 def test_no_module_imports_from_a_floor_above_or_beside_it() -> None:
@@ -34,3 +35,9 @@ def test_the_check_finds_upward_and_sideways_imports(tmp_path: Path) -> None:
         "sdkg/newcomer.py: newcomer stands on no floor (add it to FLOORS)",
         "sdkg/stats.py:1: stats (floor 5) imports sdkg.push (floor 5)",
     ]
+
+
+def test_the_architecture_page_draws_the_floors_as_the_code_has_them() -> None:
+    page = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = page.split("<!-- floors:start -->\n", 1)[1].split("<!-- floors:end -->", 1)[0]
+    assert block == f"```text\n{diagram()}\n```\n", "run `python -m sdkg.architecture` and paste it into the page"

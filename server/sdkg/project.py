@@ -245,7 +245,12 @@ def is_suggestion(row: dict[str, str]) -> bool:
     return comment.startswith("unreviewed") or (confidence != "" and float(confidence) < 0.5)
 
 
+RDF_KINDS = frozenset({"ontology", "data"})
+"""Kinds of file that are RDF as written (bulk-loaded, several at once); other kinds go through :func:`load_file`."""
+
+
 def load_file(file: ProjectFile, store: ox.Store, lenient: bool = False) -> None:
+    """Load one file of any kind into its graph."""
     if file.kind == "mapping":
         store.bulk_extend(parse_sssom_file(file))
     else:
@@ -264,13 +269,13 @@ def load_files(
     load`` does with several files. A broken file stops the load with a :class:`ProjectError`:
     files not yet started are cancelled, and of the files that were loaded the first broken
     one in file order is reported; the store is then half-filled, so a caller that loads into
-    a build directory discards it. SSSOM tables load one by one after the RDF files: a
-    ``bulk_extend`` beside a running ``bulk_load`` on the same store was seen to deadlock
-    (both threads waiting, in a CI run).
+    a build directory discards it. Files of other kinds (SSSOM tables) load one by one after
+    the RDF files: a ``bulk_extend`` beside a running ``bulk_load`` on the same store was seen
+    to deadlock (both threads waiting, in a CI run).
     """
     files = list(files)
     project = LoadedProject(files, store if store is not None else ox.Store())
-    rdf = [(index, file) for index, file in enumerate(files) if file.kind != "mapping"]
+    rdf = [(index, file) for index, file in enumerate(files) if file.kind in RDF_KINDS]
     with ThreadPoolExecutor(max_workers=LOAD_THREADS, thread_name_prefix="sdkg-load") as pool:
         futures = {pool.submit(load_rdf_file, file, project.store, lenient): index for index, file in rdf}
         errors: dict[int, ProjectError] = {}
@@ -287,8 +292,8 @@ def load_files(
                 on_file(done, files[futures[future]])
     if errors:
         raise errors[min(errors)]
-    mappings = [file for file in files if file.kind == "mapping"]
-    for done, file in enumerate(mappings, start=len(rdf) + 1):
+    others = [file for file in files if file.kind not in RDF_KINDS]
+    for done, file in enumerate(others, start=len(rdf) + 1):
         load_file(file, project.store)
         if on_file is not None:
             on_file(done, file)
