@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from ..namespaces import WIKIDATA_MAIN, WIKIDATA_SCHOLARLY
 from .errors import Refused, Unverifiable
-from .tokens import tokens, unescape
+from .tokens import matches, unescape
 
 _KEYWORDS = {"service", "load"}
 
@@ -35,8 +35,9 @@ def mentions_remote(text: str) -> bool:
 
     A quote the scan could not pair counts as a mention: when unsure, parse.
     """
-    for token in tokens(unescape(text)):
-        if token.kind == "stray" or (token.kind == "word" and token.text.lower() in _KEYWORDS):
+    for match in matches(unescape(text)):
+        kind = match.lastgroup
+        if kind == "stray" or (kind == "word" and match.group().lower() in _KEYWORDS):
             return True
     return False
 

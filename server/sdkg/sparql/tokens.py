@@ -45,6 +45,11 @@ class Token(NamedTuple):
     end: int
 
 
+def matches(text: str, start: int = 0) -> Iterator[re.Match[str]]:
+    """The tokens as regular-expression matches (``lastgroup`` is the kind): for scans on every request."""
+    return _TOKEN.finditer(text, start)
+
+
 def tokens(text: str, start: int = 0) -> Iterator[Token]:
     """The tokens of ``text`` from offset ``start``, comments included."""
     for match in _TOKEN.finditer(text, start):
@@ -69,22 +74,25 @@ def prologue(text: str) -> tuple[dict[str, str], int]:
     declared: dict[str, str] = {}
     name_from: int | None = None  # inside ``PREFIX name:``, after the keyword, until the IRI
     in_base = False
-    for token in code(text):
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "comment":
+            continue
         if name_from is not None:
-            if token.kind == "iri":
-                declared[text[name_from : token.start].strip().removesuffix(":").strip()] = token.text[1:-1]
+            if kind == "iri":
+                declared[text[name_from : match.start()].strip().removesuffix(":").strip()] = match.group()[1:-1]
                 name_from = None
             continue
         if in_base:
-            in_base = token.kind != "iri"
+            in_base = kind != "iri"
             continue
-        keyword = token.text.upper() if token.kind == "word" else ""
+        keyword = match.group().upper() if kind == "word" else ""
         if keyword == "PREFIX":
-            name_from = token.end
+            name_from = match.end()
         elif keyword == "BASE":
             in_base = True
         else:
-            return declared, token.start
+            return declared, match.start()
     return declared, len(text)
 
 
