@@ -26,7 +26,7 @@ from sdkg.catalog import load_catalog
 from sdkg.cli import main
 from sdkg.layout import ProjectLayout
 from sdkg.namespaces import WIKIDATA_MAIN, WIKIDATA_SCHOLARLY
-from sdkg.project import ProjectFile, parse_sssom_file
+from sdkg.project import ProjectError, ProjectFile, parse_sssom_file
 from sdkg.sparql import federation
 from sdkg.sparql.engine import LocalEngine
 from tests.conftest import REPO
@@ -229,6 +229,30 @@ def test_label_matching() -> None:
     assert wd.labels_match(["North Atlantic Treaty Organization"], ["NATO", "North Atlantic Treaty Organization"])
     assert wd.labels_match(["the Left"], ["Left"])
     assert not wd.labels_match(["Rwanda"], ["United Nations", "UN"])
+
+
+# ---------------------------------------------------------------- SSSOM mapping predicates
+
+
+def test_close_and_broad_matches_load_and_other_predicates_are_refused(tmp_path: Path) -> None:
+    """A row may say exactMatch, closeMatch or broadMatch; any other predicate is a clear error."""
+    rows = (
+        sssom_row("actor/united-nations", "United Nations", "wikidata:Q1065", "United Nations")
+        + sssom_row("actor/red-cross", "Red Cross", "wikidata:Q5987345").replace("skos:exactMatch", "skos:closeMatch")
+        + sssom_row("case/article-3", "Article 3", "wikidata:Q7813").replace("skos:exactMatch", "skos:broadMatch")
+    )
+    table = tmp_path / "test.sssom.tsv"
+    table.write_text(SSSOM_HEADER + rows, encoding="utf-8")
+    quads = parse_sssom_file(ProjectFile(table, "https://w3id.org/sdkg/graph/test", "mapping"))
+    skos = "http://www.w3.org/2004/02/skos/core#"
+    assert [(q.subject.value.rsplit("/", 1)[-1], q.predicate.value, q.object.value) for q in quads] == [
+        ("united-nations", skos + "exactMatch", WD + "Q1065"),
+        ("red-cross", skos + "closeMatch", WD + "Q5987345"),
+        ("article-3", skos + "broadMatch", WD + "Q7813"),
+    ]
+    table.write_text(SSSOM_HEADER + rows.replace("skos:broadMatch", "skos:relatedMatch"), encoding="utf-8")
+    with pytest.raises(ProjectError, match=r"test\.sssom\.tsv:11: predicate must be skos:exactMatch, "):
+        parse_sssom_file(ProjectFile(table, "https://w3id.org/sdkg/graph/test", "mapping"))
 
 
 # ---------------------------------------------------------------- check and suggest, against oxigraph serve

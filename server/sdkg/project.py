@@ -36,6 +36,13 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
 }
 SSSOM_SUFFIX = ".sssom.tsv"
 SKOS_EXACT_MATCH = "http://www.w3.org/2004/02/skos/core#exactMatch"
+# The mapping predicates a Wikidata row may use: exact, close (the text's referent is near the
+# item but not quite it) and broad (the item is broader, e.g. the treaty an article belongs to).
+WIKIDATA_LINK_PREDICATES = (
+    SKOS_EXACT_MATCH,
+    "http://www.w3.org/2004/02/skos/core#closeMatch",
+    "http://www.w3.org/2004/02/skos/core#broadMatch",
+)
 NO_TERM_FOUND = "sssom:NoTermFound"
 
 
@@ -207,7 +214,8 @@ def expand_curie(curie: str, curie_map: dict[str, str], path: Path, line: int) -
 
 
 def parse_sssom_file(file: ProjectFile) -> list[ox.Quad]:
-    """Generate ``skos:exactMatch`` triples from the accepted Wikidata rows of an SSSOM table.
+    """Generate ``skos:exactMatch``, ``closeMatch`` or ``broadMatch`` triples from the accepted
+    Wikidata rows of an SSSOM table.
 
     Rows whose object is ``sssom:NoTermFound`` list unmapped entities; rows with a
     ``confidence`` below 0.5 or a ``comment`` starting with "unreviewed" are suggestions
@@ -225,8 +233,12 @@ def parse_sssom_file(file: ProjectFile) -> list[ox.Quad]:
         if row["object_id"].strip() == NO_TERM_FOUND or is_suggestion(row):
             continue
         predicate = expand_curie(row["predicate_id"].strip(), curie_map, file.path, line)
-        if predicate != SKOS_EXACT_MATCH:
-            raise ProjectError(file.path, f"predicate must be skos:exactMatch, not {row['predicate_id']}", line)
+        if predicate not in WIKIDATA_LINK_PREDICATES:
+            raise ProjectError(
+                file.path,
+                f"predicate must be skos:exactMatch, skos:closeMatch or skos:broadMatch, not {row['predicate_id']}",
+                line,
+            )
         subject = expand_curie(row["subject_id"].strip(), curie_map, file.path, line)
         obj = expand_curie(row["object_id"].strip(), curie_map, file.path, line)
         if not obj.startswith(WIKIDATA_ENTITY):

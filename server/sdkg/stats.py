@@ -70,7 +70,7 @@ def coverage(store: ox.Store) -> dict[str, tuple[list[str], list[list[str]]]]:
 MAPPING_COUNTS = f"""
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 SELECT (COUNT(DISTINCT ?s) AS ?mapped) WHERE {{
-  ?s skos:exactMatch ?item .
+  ?s skos:exactMatch|skos:closeMatch|skos:broadMatch ?item .
   FILTER(STRSTARTS(STR(?s), "{ID}") && STRSTARTS(STR(?item), "http://www.wikidata.org/entity/"))
 }}
 """
