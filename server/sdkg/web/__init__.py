@@ -1,1 +1,5 @@
-"""The HTTP layer: the FastAPI application, linked-data pages and the web UI."""
+"""HTTP: the FastAPI application (:mod:`.app` assembles it), its routers, the one error path
+(:mod:`.errors`) and the one way a response is finished (:mod:`.finish`).
+
+See docs/architecture.md for one request's path and how to add a route.
+"""
