@@ -12,18 +12,8 @@ from fastapi.testclient import TestClient
 from sdkg.build.changes import InvalidChange, NoSuchGraph
 from sdkg.catalog import CatalogError
 from sdkg.project import ProjectError
+from sdkg.sparql import errors as query
 from sdkg.sparql.dataset import DatasetError
-from sdkg.sparql.errors import (
-    EngineBusy,
-    MalformedQuery,
-    NotAcceptable,
-    QueryFailed,
-    QueryTimeout,
-    Refused,
-    Unverifiable,
-    UpstreamFailed,
-    WorkerFailed,
-)
 from sdkg.web.app import Settings, create_app
 from sdkg.web.errors import NotFound, as_http, prefers_html
 from tests.endpoint_support import make_store, people
@@ -35,15 +25,15 @@ YASGUI = "application/sparql-results+json,*/*;q=0.9"
 @pytest.mark.parametrize(
     ("error", "status", "message"),
     [
-        (MalformedQuery("error at 1:3"), 400, "malformed query: error at 1:3"),
-        (QueryFailed("OSError: boom"), 400, "query failed: OSError: boom"),
-        (Unverifiable("could not be checked"), 400, "could not be checked"),
-        (Refused("SERVICE <x> is not allowed"), 403, "SERVICE <x> is not allowed"),
-        (NotAcceptable(["text/turtle"]), 406, "Not Acceptable: supported types are text/turtle"),
-        (QueryTimeout(2.0), 504, "query timed out: the query was stopped after 2 s (the time limit)"),
-        (EngineBusy("all busy"), 503, "all busy"),
-        (WorkerFailed("died"), 503, "died"),
-        (UpstreamFailed("Wikidata could not be queried"), 502, "Wikidata could not be queried"),
+        (query.MalformedQuery("error at 1:3"), 400, "malformed query: error at 1:3"),
+        (query.QueryFailed("OSError: boom"), 400, "query failed: OSError: boom"),
+        (query.Unverifiable("could not be checked"), 400, "could not be checked"),
+        (query.Refused("SERVICE <x> is not allowed"), 403, "SERVICE <x> is not allowed"),
+        (query.NotAcceptable(["text/turtle"]), 406, "Not Acceptable: supported types are text/turtle"),
+        (query.QueryTimeout(2.0), 504, "query timed out: the query was stopped after 2 s (the time limit)"),
+        (query.EngineBusy("all busy"), 503, "all busy"),
+        (query.WorkerFailed("died"), 503, "died"),
+        (query.UpstreamFailed("Wikidata could not be queried"), 502, "Wikidata could not be queried"),
         (DatasetError("bad using-graph-uri"), 400, "bad using-graph-uri"),
         (InvalidChange("malformed update: x"), 400, "malformed update: x"),
         (NoSuchGraph("no graph <g>"), 404, "no graph <g>"),
@@ -57,9 +47,9 @@ def test_every_kind_of_failure_has_one_status(error: Exception, status: int, mes
 
 
 def test_the_answer_keeps_what_clients_act_on() -> None:
-    assert as_http(QueryTimeout(2.0)).extra == {"timeout": 2.0}
-    assert as_http(EngineBusy("busy")).headers == {"Retry-After": "1"}
-    assert as_http(NotAcceptable(["text/csv"])).extra == {"supported": ["text/csv"]}
+    assert as_http(query.QueryTimeout(2.0)).extra == {"timeout": 2.0}
+    assert as_http(query.EngineBusy("busy")).headers == {"Retry-After": "1"}
+    assert as_http(query.NotAcceptable(["text/csv"])).extra == {"supported": ["text/csv"]}
 
 
 @pytest.mark.parametrize(
