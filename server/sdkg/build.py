@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from . import store as stores
 from .catalog_rdf import catalog_quads
+from .graphcheck import check_graphs
 from .namespaces import CATALOG_GRAPH, INFERRED_GRAPH
 from .progress import SILENT, Progress
 from .project import LoadedProject, ProjectError, ProjectFile, discover, files_for_paths, load_files, require_project
@@ -53,25 +54,31 @@ class BuildResult:
 def validate(
     root: Path, project: LoadedProject, engine: str = "compiled", progress: Progress = SILENT
 ) -> ValidationReport:
-    """SHACL shapes plus the quote check against the source texts."""
+    """SHACL shapes plus the quote check against the source texts and the editorial graph check."""
 
     def on_query(done: int, total: int) -> None:
         progress.count("validating: shape queries", done, total)
 
     report = validate_project(project, root / "shapes", engine, on_query)
     report.results.extend(check_quotes(root, project))
+    report.results.extend(check_graphs(root, project))
     report.results.sort(key=lambda r: (r.severity != "Violation", r.file or "", r.line or 0, r.focus_node))
     return report
 
 
 def infer(root: Path, store: ox.Store) -> int:
-    """Apply the documented CONSTRUCT rules into the inferred graph."""
+    """Apply the documented CONSTRUCT rules into the inferred graph; every derived triple must be explained."""
     rules_dir = root / "ontology" / "rules"
     if not rules_dir.is_dir():
         return 0
-    from .rules import apply_rules
+    from .rules import apply_rules, unexplained
 
-    return apply_rules(store, rules_dir)
+    count = apply_rules(store, rules_dir)
+    missing = unexplained(store)
+    if missing:
+        shown = "; ".join(f"{t.subject} {t.predicate} {t.object}" for t in missing[:3])
+        raise BuildFailed(f"the rules derived {len(missing)}+ triple(s) without an sdkg:Explanation, e.g. {shown}")
+    return count
 
 
 def move_inferred(project: LoadedProject, disk: ox.Store) -> None:

@@ -5,6 +5,10 @@ Every rule reads the union of the *asserted* graphs (all graphs but the inferred
 rules do not depend on each other or on their order, and a rerun gives the same result. What
 they derive, less what is already asserted, replaces the contents of
 :data:`~sdkg.namespaces.INFERRED_GRAPH`.
+
+Each rule writes, with every triple it derives, an ``sdkg:Explanation`` (the rule, the
+ascriptions, links and passages it rests on); :func:`unexplained` finds derived triples that
+came without one, which the build refuses.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .namespaces import INFERRED_GRAPH
+from .namespaces import INFERRED_GRAPH, SDKG
 
 
 def rule_files(rules_dir: Path) -> list[Path]:
@@ -57,3 +61,25 @@ def apply_rules(store: ox.Store, rules_dir: Path) -> int:
     new = [ox.Quad(t.subject, t.predicate, t.object, inferred) for t in derived if not is_asserted(store, t, inferred)]
     store.bulk_extend(new)
     return len(new)
+
+
+UNEXPLAINED = f"""
+PREFIX sdkg: <{SDKG}>
+SELECT ?s ?p ?o WHERE {{
+    GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }}
+    MINUS {{ GRAPH <{INFERRED_GRAPH}> {{ ?s a sdkg:Explanation }} }}
+    MINUS {{
+        GRAPH <{INFERRED_GRAPH}> {{ ?e sdkg:explainsSubject ?s ; sdkg:explainsProperty ?p ; sdkg:explainsObject ?o }}
+    }}
+}}"""
+# MINUS, an anti-join evaluated once, not FILTER NOT EXISTS, which is evaluated per derived triple.
+
+
+def unexplained(store: ox.Store, limit: int = 20) -> list[ox.Triple]:
+    """Derived triples of the inferred graph that no explanation explains (at most ``limit``).
+
+    The explanation nodes' own triples are the explanations, not derived relations.
+    """
+    solutions = store.query(f"{UNEXPLAINED} LIMIT {int(limit)}")
+    assert isinstance(solutions, ox.QuerySolutions)
+    return [ox.Triple(row["s"], row["p"], row["o"]) for row in solutions]  # type: ignore[arg-type]
