@@ -168,3 +168,11 @@ def test_federated_against_local_wikidata(
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_entity_page_leaves_explanations_to_the_why_query(client: TestClient) -> None:
+    """The rules' explanation nodes point at the actors they explain; the actor's page does not list
+    them among what references it (the D&W page would list hundreds), the why query reads them."""
+    html = client.get("/id/actor/dunne-and-wheeler", headers={"Accept": "text/html"}).text
+    assert "Referenced by" in html and "id/explanation/" not in html
+    assert ">critic of<" in html
