@@ -33,8 +33,8 @@ validate: setup
 	$(BIN)/sdkg validate
 
 lint: setup
-	$(BIN)/ruff check server tests bench
-	$(BIN)/ruff format --check server tests bench
+	$(BIN)/ruff check server tests bench tools/coding
+	$(BIN)/ruff format --check server tests bench tools/coding
 
 typecheck: setup
 	$(BIN)/mypy server/sdkg

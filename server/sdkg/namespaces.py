@@ -7,6 +7,9 @@ ONTOLOGY_IRI = "https://w3id.org/sdkg/ontology"
 ID = "https://w3id.org/sdkg/id/"
 GRAPH = "https://w3id.org/sdkg/graph/"
 INFERRED_GRAPH = GRAPH + "inferred"
+EDITORIAL_GRAPH = GRAPH + "editorial"
+"""Statements neither source makes (``data/editorial/``): the editors' links and alignments."""
+EDITORIAL_DIR = "data/editorial/"
 CATALOG_GRAPH = GRAPH + "catalog"
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 WIKIDATA_MAIN = "https://query.wikidata.org/sparql"
@@ -22,6 +25,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 
 PREFIXES: dict[str, str] = {
     "actor": ID + "actor/",
+    "alignment": ID + "alignment/",
     "argument": ID + "argument/",
     "ascription": ID + "ascription/",
     "case": ID + "case/",
@@ -29,6 +33,7 @@ PREFIXES: dict[str, str] = {
     "concept": ID + "concept/",
     "dcterms": DCTERMS,
     "discourse": ID + "discourse/",
+    "explanation": ID + "explanation/",
     "oa": "http://www.w3.org/ns/oa#",
     "owl": "http://www.w3.org/2002/07/owl#",
     "passage": ID + "passage/",

@@ -19,7 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .layout import ProjectLayout
-from .namespaces import GRAPH, WIKIDATA_ENTITY
+from .namespaces import EDITORIAL_DIR, EDITORIAL_GRAPH, GRAPH, WIKIDATA_ENTITY
 
 LOAD_THREADS = max(1, min(8, os.cpu_count() or 1))
 """Files loaded at once: one per core (``bulk_load`` is CPU-bound and releases the GIL)."""
@@ -84,12 +84,18 @@ class LoadedProject:
 
 
 def graph_iri_for(root: Path, path: Path) -> str:
-    """Name a file's graph after its place: ``data/common/sources.ttl`` → ``graph/data/common/sources``."""
+    """Name a file's graph after its place: ``data/common/sources.ttl`` → ``graph/data/common/sources``.
+
+    The files under ``data/editorial/`` hold what neither source says (the editors' links); they
+    all load into the one editorial graph, so that source and editorial statements never share a graph.
+    """
     try:
         relative = path.resolve().relative_to(root.resolve())
     except ValueError:
         relative = Path(path.name)
     name = relative.as_posix()
+    if name.startswith(EDITORIAL_DIR):
+        return EDITORIAL_GRAPH
     for suffix in (SSSOM_SUFFIX, *RDF_FORMATS):
         if name.endswith(suffix):
             name = name[: -len(suffix)]

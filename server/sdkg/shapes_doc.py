@@ -142,7 +142,12 @@ def shapes_markdown(shapes_dir: Path) -> str:
         "Generated from `shapes/*.ttl` by `python -m sdkg.shapes_doc > docs/shapes.md`; do not edit by hand.",
         "`sdkg validate` names the rule (first column) of every result. A **Violation** blocks `sdkg build`;",
         "a **Warning** is reported and does not. The quote check (`sdkg:QuoteCheck`, not a shape) also",
-        "compares every passage with its source text when the text is available.",
+        "compares every passage with its source text when the text is available. The graph check",
+        "(`sdkg:GraphCheck`, not a shape) reports an editorial statement (`sdkg:EditorialLink`,",
+        "`sdkg:EditorialAlignment`, made by no source) outside the editorial graph (`data/editorial/`), and",
+        "any other node inside it: which named graph holds a triple is invisible to a SHACL engine that reads",
+        "one merged graph. When `sdkg build` applies the rules, every triple they derive must come with an",
+        "`sdkg:Explanation`, or the build fails.",
         "",
     ]
     for path in sorted(shapes_dir.glob("*.ttl")):

@@ -29,14 +29,17 @@ WHERE {{
   UNION {{ ?passage a sdkg:Passage ; oa:hasSource ?source }}
   UNION {{ ?actor a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* sdkg:Actor ; sdkg:mentionedIn ?source }}
   UNION {{ ?case a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* sdkg:Case ; sdkg:mentionedIn ?source }}
-  UNION {{ ?link sdkg:linkSource ?source }}
+  UNION {{ ?link a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* sdkg:ArgumentLink ; sdkg:linkSource ?source }}
 }} GROUP BY ?source ORDER BY ?source
 """
 
 SUPERCLASS_COUNTS = f"""
 PREFIX sdkg: <{SDKG}>
 SELECT ?class (COUNT(DISTINCT ?s) AS ?count) WHERE {{
-  VALUES ?class {{ sdkg:Actor sdkg:Case sdkg:Claim sdkg:ArgumentLink sdkg:Passage sdkg:Concept sdkg:Place sdkg:Source }}
+  VALUES ?class {{
+    sdkg:Actor sdkg:Case sdkg:Claim sdkg:Ascription sdkg:ArgumentLink sdkg:EditorialLink sdkg:DiscourseAlignment
+    sdkg:Passage sdkg:Concept sdkg:Place sdkg:Source
+  }}
   ?s a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?class .
   FILTER(STRSTARTS(STR(?s), "{ID}"))
 }} GROUP BY ?class ORDER BY ?class
@@ -79,7 +82,10 @@ README_ROWS = [
     ("actors", "sdkg:Actor"),
     ("cases", "sdkg:Case"),
     ("claims", "sdkg:Claim"),
+    ("ascriptions", "sdkg:Ascription"),
     ("argument links", "sdkg:ArgumentLink"),
+    ("of which editorial (made by neither text)", "sdkg:EditorialLink"),
+    ("discourse alignments", "sdkg:DiscourseAlignment"),
     ("passages", "sdkg:Passage"),
     ("concepts", "sdkg:Concept"),
     ("places", "sdkg:Place"),
@@ -96,7 +102,7 @@ def coverage_markdown(store: ox.Store) -> str:
     lines.append(f"| entities linked to Wikidata | {mapped} |")
     lines += [
         "",
-        "| source | claims | passages | actors | cases | argument links |",
+        "| source | claims | passages | actors | cases | argument links made in it |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in per_source]

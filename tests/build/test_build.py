@@ -14,7 +14,6 @@ from sdkg.builds import open_store
 from sdkg.cli import main
 from sdkg.layout import ProjectLayout
 from sdkg.project import ProjectError, discover, files_for_paths, load_files, load_project
-
 from tests.conftest import REPO
 
 BROKEN_CLAIM = """@prefix claim: <https://w3id.org/sdkg/id/claim/> .

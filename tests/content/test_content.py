@@ -64,10 +64,10 @@ def test_every_iri_used_as_object_is_described(store: ox.Store) -> None:
 def test_every_instance_is_labelled_once(store: ox.Store) -> None:
     rows = select(
         store,
-        f"""SELECT ?s (COUNT(?l) AS ?n) WHERE {{
+        f"""SELECT ?s (COUNT(DISTINCT ?l) AS ?n) WHERE {{
               ?s a ?t . FILTER(STRSTARTS(STR(?s), "{ID}"))
               OPTIONAL {{ ?s rdfs:label ?l }}
-            }} GROUP BY ?s HAVING (COUNT(?l) != 1)""",
+            }} GROUP BY ?s HAVING (COUNT(DISTINCT ?l) != 1)""",
     )
     assert rows == []
 

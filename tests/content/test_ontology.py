@@ -336,24 +336,47 @@ RULE_FIXTURE = """
 @prefix claim: <https://w3id.org/sdkg/id/claim/> .
 @prefix concept: <https://w3id.org/sdkg/id/concept/> .
 @prefix discourse: <https://w3id.org/sdkg/id/discourse/> .
+@prefix passage: <https://w3id.org/sdkg/id/passage/> .
 @prefix sdkg: <https://w3id.org/sdkg/ontology#> .
 @prefix source: <https://w3id.org/sdkg/id/source/> .
 
-claim:rights-yield sdkg:expressesDiscourse discourse:realist .
+claim:rights-yield sdkg:expressesDiscourse discourse:realist ; sdkg:characterises discourse:realist .
 claim:rights-central sdkg:expressesDiscourse discourse:critical .
 claim:order-first sdkg:criticisesDiscourse discourse:pluralist .
+claim:deterrence-spreads sdkg:expressesDiscourse discourse:realist .
+claim:spread-is-dangerous sdkg:expressesDiscourse discourse:realist .
+claim:vincent-scrutiny sdkg:expressesDiscourse discourse:pluralist .
 
 ascription:rights-yield sdkg:ascribes claim:rights-yield ; sdkg:reportedBy actor:dw ;
-    sdkg:heldBy actor:morgenthau ; sdkg:stance sdkg:Rejects ; sdkg:inSource source:article .
+    sdkg:heldBy actor:morgenthau ; sdkg:stance sdkg:Rejects ; sdkg:inSource source:article ;
+    sdkg:restsOn passage:p1 .
 ascription:rights-central sdkg:ascribes claim:rights-central ; sdkg:reportedBy actor:dw ;
-    sdkg:heldBy actor:dw ; sdkg:stance sdkg:Endorses ; sdkg:inSource source:article .
+    sdkg:heldBy actor:dw ; sdkg:stance sdkg:Endorses ; sdkg:inSource source:article ;
+    sdkg:restsOn passage:p2 .
 ascription:order-first sdkg:ascribes claim:order-first ; sdkg:reportedBy actor:kaldor ;
-    sdkg:heldBy actor:realists ; sdkg:stance sdkg:ReportsNeutrally ; sdkg:inSource source:interview .
+    sdkg:heldBy actor:realists ; sdkg:stance sdkg:ReportsNeutrally ; sdkg:inSource source:interview ;
+    sdkg:restsOn passage:p3 .
+ascription:deterrence-spreads sdkg:ascribes claim:deterrence-spreads ; sdkg:reportedBy actor:dw ;
+    sdkg:heldBy actor:brigade ; sdkg:stance sdkg:ReportsNeutrally ; sdkg:inSource source:article ;
+    sdkg:restsOn passage:p4 .
+ascription:spread-is-dangerous sdkg:ascribes claim:spread-is-dangerous ; sdkg:reportedBy actor:dw ;
+    sdkg:heldBy actor:pentagon ; sdkg:stance sdkg:ReportsNeutrally ; sdkg:inSource source:article ;
+    sdkg:restsOn passage:p5 .
+ascription:vincent-scrutiny sdkg:ascribes claim:vincent-scrutiny ; sdkg:reportedBy actor:dw ;
+    sdkg:heldBy actor:vincent ; sdkg:stance sdkg:Endorses ; sdkg:inSource source:article ;
+    sdkg:restsOn passage:p6 .
 
-argument:central-attacks-yield a sdkg:Attack ;
-    sdkg:premise claim:rights-central ; sdkg:conclusion claim:rights-yield .
-argument:rwanda-supports-central a sdkg:Support ;
-    sdkg:premise case:rwanda ; sdkg:conclusion claim:rights-central ; sdkg:showsFailureOf discourse:pluralist .
+argument:central-attacks-yield a sdkg:Attack ; sdkg:assertedBy actor:dw ; sdkg:linkSource source:article ;
+    sdkg:premise claim:rights-central ; sdkg:conclusion claim:rights-yield ; sdkg:restsOn passage:p2 .
+argument:rwanda-supports-central a sdkg:Support ; sdkg:assertedBy actor:dw ; sdkg:linkSource source:article ;
+    sdkg:premise case:rwanda ; sdkg:conclusion claim:rights-central ; sdkg:showsFailureOf discourse:pluralist ;
+    sdkg:restsOn passage:p2 .
+argument:pentagon-against-brigade a sdkg:Attack ; sdkg:assertedBy actor:pentagon ; sdkg:linkSource source:article ;
+    sdkg:premise claim:spread-is-dangerous ; sdkg:conclusion claim:deterrence-spreads ; sdkg:restsOn passage:p5 .
+argument:editors-order-against-yield a sdkg:Attack, sdkg:EditorialLink ; sdkg:assertedBy actor:sdkg-editors ;
+    sdkg:premise claim:order-first ; sdkg:conclusion claim:rights-yield ; sdkg:restsOn passage:p1, passage:p3 .
+argument:editors-central-supports-order a sdkg:Support, sdkg:EditorialLink ; sdkg:assertedBy actor:sdkg-editors ;
+    sdkg:premise claim:rights-central ; sdkg:conclusion claim:order-first ; sdkg:restsOn passage:p2, passage:p3 .
 
 source:article sdkg:author actor:dw .
 concept:new-wars sdkg:contrastsWith concept:old-wars .
@@ -372,8 +395,10 @@ def inferred(store: ox.Store) -> set[tuple[str, str, str]]:
     def short(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
         return re.sub(r"^.*[/#]", "", str(term.value))
 
+    explanation = ox.NamedNode(SDKG + "Explanation")
+    nodes = {q.subject for q in store.quads_for_pattern(None, None, explanation, ox.NamedNode(INFERRED_GRAPH))}
     quads = store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH))
-    return {(short(q.subject), short(q.predicate), short(q.object)) for q in quads}
+    return {(short(q.subject), short(q.predicate), short(q.object)) for q in quads if q.subject not in nodes}
 
 
 def test_rule_files_are_documented() -> None:
@@ -385,20 +410,29 @@ def test_rule_files_are_documented() -> None:
         assert text.count("CONSTRUCT") == 1, f"{path}: one rule per file"
 
 
+def test_every_rule_file_is_a_named_rule_of_the_ontology() -> None:
+    graph = ontology_graph()
+    declared = {str(v) for v in graph.objects(None, URIRef(SDKG + "ruleFile"))}
+    assert declared == {f"ontology/rules/{path.name}" for path in rule_files(RULES)}
+
+
 def test_rules_derive_expected_triples(ruled_store: ox.Store) -> None:
-    count = apply_rules(ruled_store, RULES)
+    apply_rules(ruled_store, RULES)
     triples = inferred(ruled_store)
-    assert count == len(triples)
     expected = {
         ("rights-central", "attacks", "rights-yield"),
         ("rwanda", "supports", "rights-central"),
         ("rwanda", "bearsOn", "rights-central"),
         ("rwanda", "evidenceOfFailureOf", "pluralist"),
-        ("dw", "criticOf", "realist"),  # endorses a claim attacking a realist claim, and rejects one
+        ("dw", "criticOf", "realist"),  # rejects a claim characterising realism, and attacks it from its own claim
         ("morgenthau", "proponentOf", "realist"),  # the holder of a realist claim
         ("dw", "proponentOf", "critical"),
         ("realists", "criticOf", "pluralist"),  # holds a claim criticising pluralism
+        ("brigade", "proponentOf", "realist"),
+        ("pentagon", "proponentOf", "realist"),
+        ("vincent", "proponentOf", "pluralist"),
         ("morgenthau", "endorsesClaim", "rights-yield"),
+        ("dw", "endorsesClaim", "vincent-scrutiny"),
         ("dw", "rejectsClaim", "rights-yield"),
         ("morgenthau", "holdsClaim", "rights-yield"),
         ("dw", "reportsClaim", "rights-yield"),
@@ -415,15 +449,62 @@ def test_rules_derive_expected_triples(ruled_store: ox.Store) -> None:
         ("dw", "endorsesClaim", "rights-yield"),
         ("kaldor", "criticOf", "pluralist"),  # reports neutrally
         ("kaldor", "endorsesClaim", "order-first"),
+        ("pentagon", "criticOf", "realist"),  # a debate among realists is not a critique of realism
+        ("dw", "proponentOf", "pluralist"),  # endorsing Vincent's point does not make dw a pluralist
+        ("realists", "criticOf", "realist"),  # an editorial attack is no position of the realists
+        ("order-first", "attacks", "rights-yield"),  # nor is an editorial attack an attack of any source
+        ("rights-central", "supports", "order-first"),
+        ("rights-central", "bearsOn", "order-first"),
+        ("order-first", "premiseOf", "editors-order-against-yield"),  # editorial statements are not turned round
     }
     assert unexpected & triples == set()
     assert ("new-wars", "contrastsWith", "old-wars") not in triples, "asserted triples are not copied"
 
 
+def test_every_derived_triple_is_explained(ruled_store: ox.Store) -> None:
+    from sdkg.build.rules import unexplained
+
+    apply_rules(ruled_store, RULES)
+    assert unexplained(ruled_store) == []
+    why = ruled_store.query(
+        f"""PREFIX sdkg: <{SDKG}>
+        SELECT ?rule ?source ?ascription ?link WHERE {{ GRAPH <{INFERRED_GRAPH}> {{
+            ?e sdkg:explainsSubject <https://w3id.org/sdkg/id/actor/dw> ; sdkg:explainsProperty sdkg:criticOf ;
+               sdkg:explainsObject <https://w3id.org/sdkg/id/discourse/realist> ; sdkg:byRule ?rule ;
+               sdkg:withinSource ?source ; sdkg:fromAscription ?ascription .
+            OPTIONAL {{ ?e sdkg:fromLink ?link }} }} }}"""
+    )
+    rows = {(r["rule"].value, r["ascription"].value, r["link"].value if r["link"] else None) for r in why}  # type: ignore[union-attr]
+    assert (SDKG + "CriticOfRule", "https://w3id.org/sdkg/id/ascription/rights-yield", None) in rows
+    assert (
+        SDKG + "CriticOfRule",
+        "https://w3id.org/sdkg/id/ascription/rights-central",
+        "https://w3id.org/sdkg/id/argument/central-attacks-yield",
+    ) in rows
+
+
+def test_a_rule_without_explanations_fails_the_build(ruled_store: ox.Store, tmp_path: Path) -> None:
+    """The check can fail: a rule that derives without writing an explanation is caught."""
+    from sdkg.build.rules import unexplained
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "bare.rq").write_text(
+        f"# Rule: bare\nCONSTRUCT {{ ?a <{SDKG}criticOf> ?d }} WHERE {{ ?c <{SDKG}criticisesDiscourse> ?d . "
+        f"?x <{SDKG}ascribes> ?c ; <{SDKG}heldBy> ?a }}",
+        encoding="utf-8",
+    )
+    apply_rules(ruled_store, rules)
+    missing = unexplained(ruled_store)
+    assert [(t.subject.value.rsplit("/", 1)[-1], t.object.value.rsplit("/", 1)[-1]) for t in missing] == [
+        ("realists", "pluralist")
+    ]
+
+
 def test_rules_rerun_replaces_the_inferred_graph(ruled_store: ox.Store) -> None:
     first = apply_rules(ruled_store, RULES)
     assert apply_rules(ruled_store, RULES) == first
-    assert len(inferred(ruled_store)) == first
+    assert len(list(ruled_store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH)))) == first
 
 
 def test_rules_run_over_the_project() -> None:

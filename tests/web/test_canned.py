@@ -194,3 +194,11 @@ def test_a_canned_answer_cut_at_the_row_cap_says_so_and_is_counted(web_root: Pat
         metrics = client.get("/metrics").text
         assert 'sdkg_queries_total{status="200"} 2' in metrics
         assert "sdkg_query_truncations_total 2" in metrics
+
+
+def test_entity_page_leaves_explanations_to_the_why_query(client: TestClient) -> None:
+    """The rules' explanation nodes point at the actors they explain; the actor's page does not list
+    them among what references it (the D&W page would list hundreds), the why query reads them."""
+    html = client.get("/id/actor/dunne-and-wheeler", headers={"Accept": "text/html"}).text
+    assert "Referenced by" in html and "id/explanation/" not in html
+    assert ">critic of<" in html

@@ -22,7 +22,7 @@ from ..namespaces import INFERRED_GRAPH
 from ..project import LoadedProject, ProjectFile, discover
 from . import publish as publication
 from .publish import building, seal, store_of
-from .rules import infer
+from .rules import UnexplainedDerivation, infer
 
 Change = Callable[[ox.Store], None]
 
@@ -96,7 +96,10 @@ def commit(store_path: Path, change: Change, layout: ProjectLayout | None) -> Pa
         report = validate_change(layout, copy)
         if not report.conforms:
             raise ChangeRefused(report)
-        inferred = infer(layout, copy)
+        try:
+            inferred = infer(layout, copy)
+        except UnexplainedDerivation as error:
+            raise InvalidChange(str(error)) from None
     source = store_path.parent
     previous = BuildInfo.read(source)
     with building(layout.builds if layout is not None else source.parent) as build_dir:
@@ -149,4 +152,3 @@ def drop_graph(graph: ox.NamedNode | None) -> Change:
             raise NoSuchGraph(f"no graph <{graph.value}>")
 
     return apply_drop
-

@@ -30,7 +30,7 @@ from ..progress import SILENT, Progress
 from ..project import LoadedProject, ProjectError, ProjectFile, discover, files_for_paths, load_files, require_project
 from . import publish as publication
 from .publish import building, seal, store_of
-from .rules import infer
+from .rules import UnexplainedDerivation, infer
 
 
 class BuildFailed(Exception):
@@ -76,7 +76,10 @@ def build(
             project = load(files, ox.Store(), progress, what="parsing files")
             report = require_valid(layout, project, progress)
             progress.step("applying the rules")
-            inferred = infer(layout, project.store)
+            try:
+                inferred = infer(layout, project.store)
+            except UnexplainedDerivation as error:
+                raise BuildFailed(str(error)) from None
             progress.step(f"inferred {inferred:,} triples")
             store = store_of(build_dir)
             move_inferred(project, store)
@@ -84,7 +87,9 @@ def build(
             load(files, store, progress, lenient=True, what="loading files into the store")
             catalog = catalog_quads(read_catalog(layout.queries))
             store.bulk_extend(catalog)
-        graphs = [f.graph for f in files] + ([INFERRED_GRAPH] if inferred else []) + ([CATALOG_GRAPH] if catalog else [])
+        graphs = (
+            [f.graph for f in files] + ([INFERRED_GRAPH] if inferred else []) + ([CATALOG_GRAPH] if catalog else [])
+        )
         files_read = [str(f.path) for f in files]
         info = seal(build_dir, store, inferred=inferred, validated=report is not None, graphs=graphs, files=files_read)
         del store

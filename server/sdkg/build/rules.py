@@ -5,6 +5,10 @@ Every rule reads the union of the *asserted* graphs (all graphs but the inferred
 rules do not depend on each other or on their order, and a rerun gives the same result. What
 they derive, less what is already asserted, replaces the contents of
 :data:`~sdkg.namespaces.INFERRED_GRAPH`.
+
+Each rule writes, with every triple it derives, an ``sdkg:Explanation`` (the rule, the
+ascriptions, links and passages it rests on); :func:`unexplained` finds derived triples that
+came without one, which the build refuses.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..layout import ProjectLayout
-from ..namespaces import INFERRED_GRAPH
+from ..namespaces import INFERRED_GRAPH, SDKG
 
 
 def rule_files(rules_dir: Path) -> list[Path]:
@@ -60,6 +64,45 @@ def apply_rules(store: ox.Store, rules_dir: Path) -> int:
     return len(new)
 
 
+UNEXPLAINED = f"""
+PREFIX sdkg: <{SDKG}>
+SELECT ?s ?p ?o WHERE {{
+    GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }}
+    MINUS {{ GRAPH <{INFERRED_GRAPH}> {{ ?s a sdkg:Explanation }} }}
+    MINUS {{
+        GRAPH <{INFERRED_GRAPH}> {{ ?e sdkg:explainsSubject ?s ; sdkg:explainsProperty ?p ; sdkg:explainsObject ?o }}
+    }}
+}}"""
+# MINUS, an anti-join evaluated once, not FILTER NOT EXISTS, which is evaluated per derived triple.
+
+
+def unexplained(store: ox.Store, limit: int = 20) -> list[ox.Triple]:
+    """Derived triples of the inferred graph that no explanation explains (at most ``limit``).
+
+    The explanation nodes' own triples are the explanations, not derived relations.
+    """
+    solutions = store.query(f"{UNEXPLAINED} LIMIT {int(limit)}")
+    assert isinstance(solutions, ox.QuerySolutions)
+    return [ox.Triple(row["s"], row["p"], row["o"]) for row in solutions]  # type: ignore[arg-type]
+
+
+class UnexplainedDerivation(Exception):
+    """The rules derived a triple without an ``sdkg:Explanation``: a rule is incomplete, not the data."""
+
+
 def infer(layout: ProjectLayout, store: ox.Store) -> int:
-    """Apply the project's rules (if it has any) into the store's inferred graph; the triples derived."""
-    return apply_rules(store, layout.rules) if layout.rules.is_dir() else 0
+    """Apply the project's rules (if it has any) into the store's inferred graph; the triples derived.
+
+    Every derived triple must come with its explanation (the rules write both), so that the
+    server can always answer why it holds; raises :class:`UnexplainedDerivation` otherwise.
+    """
+    if not layout.rules.is_dir():
+        return 0
+    count = apply_rules(store, layout.rules)
+    missing = unexplained(store)
+    if missing:
+        shown = "; ".join(f"{t.subject} {t.predicate} {t.object}" for t in missing[:3])
+        raise UnexplainedDerivation(
+            f"the rules derived {len(missing)}+ triple(s) without an sdkg:Explanation, e.g. {shown}"
+        )
+    return count

@@ -1,4 +1,4 @@
-"""Validate a project: the SHACL shapes and the quote check, in one call, one report.
+"""Validate a project: the SHACL shapes, the quote check and the graph check, in one call, one report.
 
 :func:`validate_project` is the entry point for every caller (``sdkg build``, ``sdkg
 validate``, the admin write pipeline). Inside, a SHACL engine yields findings (the
@@ -7,7 +7,8 @@ one :class:`~.locate.Locator` places them and the quote check's results in the f
 the report is sorted once (:func:`~.report.sort_key`).
 
 Modules: ``report`` (the result model), ``findings`` (results before they are located),
-``locate``, ``compiled``, ``reference``, ``quotes``, ``shapes``, ``terms``.
+``locate``, ``compiled``, ``reference``, ``quotes``, ``graphs`` (editorial statements in the
+editorial graph only), ``shapes``, ``terms``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..layout import ProjectLayout
 from ..project import LoadedProject, ProjectError
 from .compiled import UnsupportedShape, validate_store
 from .findings import Finding, findings_of, report_graph
+from .graphs import check_graphs
 from .locate import FindingReader, Locator, OwnerOf, graph_owner, store_owner
 from .quotes import check_quotes
 from .reference import files_graph, pyshacl_report
@@ -56,6 +58,7 @@ def validate_project(
         reader = FindingReader(locator, owner_of, paths)
         results = [reader.read(finding) for finding in findings]
     results.extend(check_quotes(layout.root, project, locator))
+    results.extend(check_graphs(project, locator))
     results.sort(key=sort_key)
     return Report(results, shacl_report)
 

@@ -88,11 +88,14 @@ QUOTES = (
 }"""
 )
 
+# The explanation nodes that the rules write for each derived triple point at the entities they
+# explain; they are read through queries/why.rq, not listed among what references an entity.
 INVERSE = (
     PREFIX_HEADER
     + """SELECT DISTINCT ?s ?subject ?p ?plabel ?slabel WHERE {
     ?subject ?p ?s .
     FILTER(!isBlank(?subject))
+    FILTER NOT EXISTS { ?subject a sdkg:Explanation }
     OPTIONAL { ?p rdfs:label ?plabel }
     OPTIONAL { ?subject rdfs:label ?slabel }
 } LIMIT 2000"""
