@@ -1,8 +1,10 @@
 """Find a project's files and parse them into quads, one named graph per file.
 
-A project directory holds ``ontology/`` (OWL in Turtle), ``data/`` (RDF files and
-SSSOM mapping tables), ``shapes/`` (SHACL) and ``queries/`` (the SPARQL catalog).
-Every parse error names the file, line and column, so an editor can go straight to it.
+A project directory holds ``ontology/`` (OWL in Turtle), ``data/`` (RDF files, SSSOM
+mapping tables and authoring files), ``shapes/`` (SHACL) and ``queries/`` (the SPARQL
+catalog). Every parse error names the file, line and column, so an editor can go straight
+to it. Authoring files (``*.sdkg.yaml``, :mod:`sdkg.authoring`) are compiled last, against
+the other files, each into its own graph like any data file.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -33,6 +36,7 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
     ".jsonld": ox.RdfFormat.JSON_LD,
 }
 SSSOM_SUFFIX = ".sssom.tsv"
+AUTHORING_SUFFIX = ".sdkg.yaml"
 SKOS_EXACT_MATCH = "http://www.w3.org/2004/02/skos/core#exactMatch"
 NO_TERM_FOUND = "sssom:NoTermFound"
 
@@ -55,7 +59,7 @@ class ProjectFile:
 
     path: Path
     graph: str
-    kind: str  # "ontology", "data" or "mapping"
+    kind: str  # "ontology", "data", "mapping" or "authoring"
 
 
 @dataclass
@@ -68,6 +72,8 @@ class LoadedProject:
 
     files: list[ProjectFile]
     store: ox.Store = field(default_factory=ox.Store)
+    authored: dict[str, Any] = field(default_factory=dict)
+    """Graph IRI -> :class:`sdkg.authoring.Compiled` of each authoring file (lines for validation results)."""
 
     def quads_in(self, kind: str) -> list[ox.Quad]:
         graphs = [ox.NamedNode(f.graph) for f in self.files if f.kind == kind]
@@ -81,7 +87,7 @@ def graph_iri_for(root: Path, path: Path) -> str:
     except ValueError:
         relative = Path(path.name)
     name = relative.as_posix()
-    for suffix in (SSSOM_SUFFIX, *RDF_FORMATS):
+    for suffix in (SSSOM_SUFFIX, AUTHORING_SUFFIX, *RDF_FORMATS):
         if name.endswith(suffix):
             name = name[: -len(suffix)]
             break
@@ -101,6 +107,8 @@ def discover(root: Path) -> list[ProjectFile]:
     for path in sorted(data.rglob("*")) if data.is_dir() else []:
         if path.name.endswith(SSSOM_SUFFIX):
             files.append(ProjectFile(path, graph_iri_for(root, path), "mapping"))
+        elif path.name.endswith(AUTHORING_SUFFIX) and path.is_file():
+            files.append(ProjectFile(path, graph_iri_for(root, path), "authoring"))
         elif path.is_file() and is_rdf_file(path):
             files.append(ProjectFile(path, graph_iri_for(root, path), "data"))
     return files
@@ -169,6 +177,18 @@ def read_rdf_file(file: ProjectFile) -> Iterator[ox.Quad]:
 
 def read_file(file: ProjectFile) -> Iterator[ox.Quad]:
     return iter(parse_sssom_file(file)) if file.kind == "mapping" else read_rdf_file(file)
+
+
+def read_files(files: Sequence[ProjectFile]) -> Iterator[ox.Quad]:
+    """Every file's quads as written; authoring files compiled against the others (an in-memory copy)."""
+    authoring = [file for file in files if file.kind == "authoring"]
+    for file in files:
+        if file.kind != "authoring":
+            yield from read_file(file)
+    if authoring:
+        context = load_files([file for file in files if file.kind != "authoring"])
+        for compiled in compile_authoring(context, authoring):
+            yield from compiled.quads
 
 
 def read_sssom(path: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
@@ -259,11 +279,12 @@ def load_files(
     one in file order is reported; the store is then half-filled, so a caller that loads into
     a build directory discards it. SSSOM tables load one by one after the RDF files: a
     ``bulk_extend`` beside a running ``bulk_load`` on the same store was seen to deadlock
-    (both threads waiting, in a CI run).
+    (both threads waiting, in a CI run). Authoring files are compiled last, since their names
+    resolve against everything else, and their quads added.
     """
     files = list(files)
     project = LoadedProject(files, store if store is not None else ox.Store())
-    rdf = [(index, file) for index, file in enumerate(files) if file.kind != "mapping"]
+    rdf = [(index, file) for index, file in enumerate(files) if file.kind not in ("mapping", "authoring")]
     with ThreadPoolExecutor(max_workers=LOAD_THREADS, thread_name_prefix="sdkg-load") as pool:
         futures = {pool.submit(load_rdf_file, file, project.store, lenient): index for index, file in rdf}
         errors: dict[int, ProjectError] = {}
@@ -285,7 +306,26 @@ def load_files(
         load_file(file, project.store)
         if on_file is not None:
             on_file(done, file)
+    authoring = [file for file in files if file.kind == "authoring"]
+    compiled_files = compile_authoring(project, authoring)
+    for done, (file, compiled) in enumerate(
+        zip(authoring, compiled_files, strict=True), start=len(rdf) + len(mappings) + 1
+    ):
+        project.store.bulk_extend(compiled.quads)
+        project.authored[compiled.graph] = compiled
+        if on_file is not None:
+            on_file(done, file)
     return project
+
+
+def compile_authoring(project: LoadedProject, files: list[ProjectFile]) -> list[Any]:
+    """The authoring files, compiled against what ``project`` has loaded (:mod:`sdkg.authoring`)."""
+    if not files:
+        return []
+    from .authoring import compile_project
+
+    graph_files = {file.graph: file.path for file in project.files}
+    return compile_project(project.store, [(file.path, file.graph) for file in files], graph_files)
 
 
 def require_project(root: Path) -> None:

@@ -28,7 +28,7 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
 from .namespaces import PREFIXES
-from .project import LoadedProject, ProjectError, ProjectFile, expand_curie, read_file, read_sssom
+from .project import LoadedProject, ProjectError, ProjectFile, expand_curie, read_files, read_sssom
 from .shacl_compiled import UnsupportedShape, to_rdflib, validate_store
 
 RDFS_LABEL = ox.NamedNode(str(RDFS.label))
@@ -161,9 +161,8 @@ def store_term(text: str) -> ox.NamedNode | ox.BlankNode:
 def files_graph(files: Iterable[ProjectFile]) -> rdflib.Graph:
     """The files' triples in one rdflib graph, literals as written: the reference engine's input."""
     graph = rdflib.Graph()
-    for file in files:
-        for quad in read_file(file):
-            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    for quad in read_files(list(files)):
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph
 
 
@@ -372,6 +371,7 @@ class Locator:
         self.order = {f.graph: index for index, f in enumerate(project.files)}
         self.lines: dict[Path, list[str]] = {}
         self.blocks: dict[Path, dict[str, int]] = {}
+        self.authored = project.authored
 
     def first_graph(self, quads: Iterable[ox.Quad]) -> ox.Quad | None:
         """The quad in the earliest file (graphs no file owns come last)."""
@@ -424,11 +424,23 @@ class Locator:
                 found, value, inside = use, None, True
         graph = found[0] if found else None
         file = self.files.get(graph) if graph else None
-        if file is None:
-            return None, None
+        if file is None or file.kind == "authoring":
+            return self.authored_place(iri, predicate, file)
         if file.kind == "mapping":
             return self.display(file.path), self.row_of(file.path, iri, value)
         return self.display(file.path), self.line_of(file.path, iri, predicate if (predicate or inside) else None)
+
+    def authored_place(
+        self, iri: str, predicate: str | None, file: ProjectFile | None
+    ) -> tuple[str | None, int | None]:
+        """The authoring file and line where ``iri`` was written (also for its links in the editorial graph)."""
+        candidates = [self.authored[file.graph]] if file is not None and file.graph in self.authored else []
+        candidates += [c for c in self.authored.values() if iri in c.lines]
+        for compiled in candidates:
+            line = compiled.line_of(iri, predicate)
+            if line is not None or compiled is candidates[-1]:
+                return self.display(compiled.path), line
+        return (self.display(file.path), None) if file is not None else (None, None)
 
     def text_of(self, path: Path) -> list[str]:
         if path not in self.lines:
