@@ -1,4 +1,4 @@
-"""The ``sdkg`` command line: build, validate, serve, query, stats, release.
+"""The ``sdkg`` command line: build, validate, serve, query, stats, release, and the authoring commands.
 
 Every command acts on the project directory given by ``--root`` (default: the
 current directory). Exit codes: 0 success, 1 validation violations or a failed
@@ -16,6 +16,7 @@ import pyoxigraph as ox
 
 from . import __version__
 from . import store as stores
+from .authoring.commands import add_commands as add_authoring_commands
 from .build import BuildFailed, build, validate
 from .output import format_table
 from .progress import Progress
@@ -361,6 +362,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--per-entity", type=int, default=3, help="suggest: candidates per entity (default: 3)")
     p.add_argument("--dry-run", action="store_true", help="suggest: print candidates, write nothing")
     p.set_defaults(func=cmd_wikidata)
+
+    add_authoring_commands(sub)  # anchor, new-source, import-annotations, convert (sdkg.authoring)
     return top
 
 

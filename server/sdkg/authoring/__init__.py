@@ -70,6 +70,7 @@ def compile_project(
     files: list[tuple[Path, str]],
     graph_files: dict[str, Path],
     overrides: dict[str, Path] | None = None,
+    only: Path | None = None,
 ) -> list[Compiled]:
     """Compile the ``(path, graph)`` authoring files of one project against ``store`` (nothing is added to it).
 
@@ -81,7 +82,7 @@ def compile_project(
     root = project_root_of(files[0][0])
     context = make_context(store, graph_files, text_finder(root, overrides))
     shown = [(path, graph, display(path, root)) for path, graph in files]
-    return compile_files(shown, context)
+    return compile_files(shown, context, only)
 
 
 def display(path: Path, root: Path) -> Path:

@@ -41,7 +41,15 @@ class Quote:
 
 
 class QuoteProblem(ValueError):
-    """A quote cannot be anchored; the message says where it was looked for and what to do."""
+    """A quote cannot be anchored; the message says where it was looked for and what to do.
+
+    ``kind`` is ``empty``, ``missing`` (not in the text), ``ambiguous`` (more than one place)
+    or ``context`` (its ``before``/``after`` words never stand next to it).
+    """
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
 
 
 class SourceText:
@@ -65,21 +73,21 @@ class SourceText:
         """Anchor ``quote`` exactly and uniquely, or raise :class:`QuoteProblem`."""
         exact = normalise(quote.text)
         if not exact:
-            raise QuoteProblem("the quote is empty: write the exact words of the passage")
+            raise QuoteProblem("the quote is empty: write the exact words of the passage", "empty")
         first = self.text.find(exact)
         if first < 0:
-            raise QuoteProblem(self.not_found(exact))
+            raise QuoteProblem(self.not_found(exact), "missing")
         if quote.before is None and quote.after is None:
             if self.text.find(exact, first + 1) < 0:
                 return self.anchor_at(first, exact)
-            raise QuoteProblem(self.ambiguous(exact, self.occurrences(exact, first)))
+            raise QuoteProblem(self.ambiguous(exact, self.occurrences(exact, first)), "ambiguous")
         starts = self.occurrences(exact, first)
         fitting = [s for s in starts if self.fits(s, exact, quote)]
         if len(fitting) == 1:
             return self.anchor_at(fitting[0], exact)
         if not fitting:
-            raise QuoteProblem(self.context_mismatch(exact, starts, quote))
-        raise QuoteProblem(self.ambiguous(exact, fitting, with_context=True))
+            raise QuoteProblem(self.context_mismatch(exact, starts, quote), "context")
+        raise QuoteProblem(self.ambiguous(exact, fitting, with_context=True), "ambiguous")
 
     def anchor_at(self, start: int, exact: str) -> Anchor:
         end = start + len(exact)

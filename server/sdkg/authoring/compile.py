@@ -88,8 +88,7 @@ class Compiled:
 
     def summary(self) -> str:
         parts = [f"{self.counts[k]} {k}" for k in ("claims", "ascriptions", "passages", "links") if self.counts[k]]
-        new = f"; {len(self.new_entities)} new entities" if self.new_entities else ""
-        return f"{', '.join(parts) or 'nothing'} anchored in {self.text_name}{new}"
+        return f"{', '.join(parts) or 'no claims yet'}, anchored in {self.text_name}"
 
 
 @dataclass
@@ -121,15 +120,20 @@ class Context:
         return self.codes
 
 
-def compile_files(files: list[tuple[Path, str, Path]], context: Context) -> list[Compiled]:
-    """Compile ``(path, graph IRI, display name)`` files together; raise the first file's problems."""
+def compile_files(files: list[tuple[Path, str, Path]], context: Context, only: Path | None = None) -> list[Compiled]:
+    """Compile ``(path, graph IRI, display name)`` files together; raise the first file's problems.
+
+    With ``only``, just that file's problems are raised (``sdkg anchor FILE`` checks one file,
+    while the others are still compiled so that it can refer to what they declare).
+    """
     compilers = [FileCompiler(path, graph, shown, context) for path, graph, shown in files]
     for step in ("read", "declare", "compile_main", "compile_links"):
         for compiler in compilers:
             if compiler.readable:
                 getattr(compiler, step)()
     for compiler in compilers:
-        compiler.problems.raise_for(compiler.shown)
+        if only is None or compiler.path == only:
+            compiler.problems.raise_for(compiler.shown)
     return [compiler.out for compiler in compilers]
 
 
@@ -667,7 +671,7 @@ class FileCompiler:
         if editorial:
             ends = [passages_of_claim(self.context, premise), passages_of_claim(self.context, conclusion)]
             return [passages[0][1] for passages in ends if passages]
-        if not found:
+        if not found and (self.text is not None or premise not in self.claims.values()):
             self.problems.add(line, f"{what}: its premise has no passage yet; give the link its own `quote:`")
         return [p for _s, p in found]
 
