@@ -80,7 +80,8 @@ def compile_project(
     if not files:
         return []
     root = project_root_of(files[0][0])
-    context = make_context(store, graph_files, text_finder(root, overrides))
+    shown_files = {graph: display(path, root) for graph, path in graph_files.items()}
+    context = make_context(store, shown_files, text_finder(root, overrides))
     shown = [(path, graph, display(path, root)) for path, graph in files]
     return compile_files(shown, context, only)
 

@@ -15,6 +15,7 @@ passage runs only for quotes that are not found.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections import Counter
@@ -167,9 +168,10 @@ class SourceText:
             )
         start, index = found
         length = min(len(exact), len(self.text) - start)
-        at = start + index
-        quote_has = exact[max(0, index - 15) : index + 15]
-        text_has = self.text[max(0, at - 15) : at + 15]
+        at = self.text_index(start, exact, index)
+        lead = min(15, index, at)
+        quote_has = exact[index - lead : index + 15]
+        text_has = self.text[at - lead : at + 15]
         return (
             f"the quote is not in {self.name} (quote marks and spaces are normalised before comparing)."
             f"\n  Closest passage: {self.place(start, length)}"
@@ -179,10 +181,12 @@ class SourceText:
         )
 
     def closest(self, exact: str) -> tuple[int, int] | None:
-        """Where the text comes closest to ``exact``: (start in the text, first differing index in the quote).
+        """Where the text comes closest to ``exact``: (start of that passage, first differing index in the quote).
 
-        Tries the longest prefix of the quote that occurs, then the longest suffix, then a vote
-        of the quote's word trigrams; ``None`` when nothing of twelve characters or more matches.
+        A region of the text is found by the longest prefix of the quote that occurs, else the
+        longest suffix, else a vote of the quote's word trigrams; ``None`` when nothing of twelve
+        characters or more matches. The quote is then aligned with the region character by
+        character (``difflib``), so an inserted or dropped letter is found where it is.
         """
         text = self.text
         needed = min(12, len(exact))
@@ -191,8 +195,7 @@ class SourceText:
         if prefix >= needed and prefix >= suffix:
             return text.find(exact[:prefix]), prefix
         if suffix >= needed:
-            start = text.find(exact[len(exact) - suffix :]) + suffix - len(exact)
-            return self.aligned(max(0, start), exact)
+            return self.aligned(text.find(exact[len(exact) - suffix :]) + suffix - len(exact), exact)
         votes: Counter[int] = Counter()
         tokens = [(m.start(), m.group()) for m in re.finditer(r"\S+", exact)]
         for i in range(len(tokens) - 2):
@@ -202,17 +205,36 @@ class SourceText:
                 continue
             position = text.find(gram)
             if position >= 0:
-                votes[max(0, position - offset)] += 1
+                votes[position - offset] += 1
         if not votes:
             return None
         return self.aligned(votes.most_common(1)[0][0], exact)
 
-    def aligned(self, start: int, exact: str) -> tuple[int, int]:
-        """The first index where ``exact`` and the text from ``start`` differ."""
-        for index, char in enumerate(exact):
-            if start + index >= len(self.text) or self.text[start + index] != char:
-                return start, index
+    def aligned(self, estimate: int, exact: str) -> tuple[int, int]:
+        """Align ``exact`` with the text near ``estimate``: (passage start, first differing index in the quote)."""
+        slack = 20
+        region_start = max(0, estimate - slack)
+        region = self.text[region_start : max(0, estimate) + len(exact) + slack]
+        matcher = difflib.SequenceMatcher(None, exact, region, autojunk=False)
+        block = max(matcher.get_matching_blocks(), key=lambda b: b.size)
+        start = max(0, region_start + block.b - block.a if block.size else estimate)
+        region = self.text[start : start + len(exact) + slack]
+        opcodes = difflib.SequenceMatcher(None, exact, region, autojunk=False).get_opcodes()
+        for tag, i1, _i2, _j1, _j2 in opcodes:
+            leading = tag == "insert" and i1 == 0
+            trailing = tag == "insert" and i1 == len(exact)
+            if tag != "equal" and not leading and not trailing:
+                return start, i1
         return start, len(exact)
+
+    def text_index(self, start: int, exact: str, index: int) -> int:
+        """Where in the text the quote's character ``index`` would be, after the equal run before it."""
+        region = self.text[start : start + len(exact) + 20]
+        matcher = difflib.SequenceMatcher(None, exact, region, autojunk=False)
+        for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
+            if tag == "equal" and i1 <= index <= i2:
+                return start + j1 + (index - i1)
+        return start + index
 
     def line_at(self, offset: int) -> int:
         """The 1-based line of the original file that holds normalised character ``offset``."""

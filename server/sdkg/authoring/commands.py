@@ -95,7 +95,7 @@ def cmd_anchor(args: argparse.Namespace) -> int:
         log(f"cannot anchor: {error}")
         return EXIT_USAGE
     authoring = [(f.path.resolve(), f.graph) for f in files if f.kind == "authoring"]
-    targets = [Path(t).resolve() for t in args.files] or [path for path, _graph in authoring]
+    targets = [given_path(root, t) for t in args.files] or [path for path, _graph in authoring]
     for target in targets:
         if not target.is_file() or not target.name.endswith(AUTHORING_SUFFIX):
             log(f"cannot anchor {target}: not an authoring file (*{AUTHORING_SUFFIX})")
@@ -144,6 +144,13 @@ def cmd_anchor(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def given_path(root: Path, path: Path) -> Path:
+    """A path as given: absolute, or relative to the working directory, else to the project (``--root``)."""
+    if path.is_absolute() or path.exists():
+        return path.resolve()
+    return (root / path).resolve()
+
+
 def write_graph(path: Path, quads: list[ox.Quad]) -> None:
     """Turtle (triples) for ``.ttl``, TriG or N-Quads (with the graphs) otherwise."""
     if path.suffix == ".ttl":
@@ -187,7 +194,7 @@ def cmd_new_source(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     root: Path = args.root
     try:
-        text, taken = import_target(root, args.into, args.text)
+        text, taken = import_target(root, given_path(root, args.into), args.text)
         annotations = read_export(args.export)
         mapping = read_mapping(args.mapping) if args.mapping else {}
         result = import_annotations(annotations, text, mapping, taken, args.uri)
@@ -245,7 +252,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     except ProjectError as error:
         log(f"cannot convert: {error}")
         return EXIT_USAGE
-    folder = args.folder.resolve()
+    folder = given_path(root, args.folder)
     unit = next((u for u in units_of(project, root / "data") if u.folder == folder), None)
     if unit is None:
         log(f"cannot convert {args.folder}: not a data folder whose claims are ascribed in one source")

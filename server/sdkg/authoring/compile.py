@@ -137,6 +137,22 @@ def compile_files(files: list[tuple[Path, str, Path]], context: Context, only: P
     return [compiler.out for compiler in compilers]
 
 
+def declare_files(files: list[tuple[Path, str, Path]], context: Context) -> dict[Path, str]:
+    """Register what authoring files declare, without compiling them (no texts needed); return their codes.
+
+    For commands that must know every name and code in the project (``sdkg new-source``) even
+    when a file cannot be compiled at the moment.
+    """
+    codes = {}
+    for path, graph, shown in files:
+        compiler = FileCompiler(path, graph, shown, context)
+        compiler.read()
+        if compiler.readable:
+            compiler.declare()
+            codes[path] = compiler.code
+    return codes
+
+
 class FileCompiler:
     """Compiles one authoring file; problems go to ``self.problems`` with their lines."""
 
@@ -156,6 +172,8 @@ class FileCompiler:
         self.text: SourceText | None = None
         self.claims: dict[str, str] = {}
         self.emitted: set[str] = set()
+        self.unanchored: set[str] = set()
+        """Claims whose quotes failed: a link resting on them has nothing more to report."""
         self.out = Compiled(path, graph, "", "", "")
 
     # ------------------------------------------------------------------ step 1: read
@@ -422,15 +440,24 @@ class FileCompiler:
         what = f"claim {name!r}" + ("" if inline else f", ascription {index}")
         self.out.lines[iri] = line
         self.out.counts["ascriptions"] += 1
+        before = len(self.problems.items)
         passages = self.quotes(spec, what, line)
-        reporter = self.actor(spec.get("reporter") or self.tree.get("reporter"), what, "reporter")
-        if reporter is None and spec.get("reporter") is None and self.tree.get("reporter") is None:
+        if len(self.problems.items) > before or self.text is None:
+            self.unanchored.add(claim)
+        if index == 1:
+            self.context.claim_passages[claim] = sorted(passages)
+        reporter_node = spec.get("reporter") or self.tree.get("reporter")
+        if reporter_node is None:
             self.problems.add(
                 line, f"{what} has no reporter: add `reporter:` to it, or once at the top of the file for all claims"
             )
+            return
+        reporter = self.actor(reporter_node, what, "reporter")
         holder = self.actor(spec.get("holder"), what, "holder") if spec.get("holder") is not None else reporter
-        stance = self.stance(spec.get("stance"), what, line, holder is not None and holder == reporter)
-        if reporter is None or holder is None or stance is None:
+        if reporter is None or holder is None:
+            return
+        stance = self.stance(spec.get("stance"), what, line, holder == reporter)
+        if stance is None:
             return
         labels = self.scalars(spec.get("ascription label" if inline else "label"))
         if labels:
@@ -446,8 +473,6 @@ class FileCompiler:
         self.add(iri, SDKG + "inSource", ox.NamedNode(self.source))
         for _start, passage in passages:
             self.add(iri, SDKG + "restsOn", ox.NamedNode(passage))
-        if index == 1:
-            self.context.claim_passages[claim] = sorted(passages)
         if not inline:
             for key, node in spec.entries:
                 if key.text in SPECIAL["ascription"] or key.text == "label":
@@ -671,7 +696,7 @@ class FileCompiler:
         if editorial:
             ends = [passages_of_claim(self.context, premise), passages_of_claim(self.context, conclusion)]
             return [passages[0][1] for passages in ends if passages]
-        if not found and (self.text is not None or premise not in self.claims.values()):
+        if not found and premise not in self.unanchored:
             self.problems.add(line, f"{what}: its premise has no passage yet; give the link its own `quote:`")
         return [p for _s, p in found]
 

@@ -9,15 +9,42 @@ reads all scalars as text: the round-trip test relies on it.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 
 WIDTH = 100
 """Lines are folded to about this width."""
 
 _PLAIN_FIRST = set("-?:,[]{}#&*!|>'\"%@`")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029\ufeff]")
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+
+
+def printable(char: str) -> bool:
+    """YAML's printable set, less the characters a reader treats specially (line separators, BOM)."""
+    code = ord(char)
+    if code in (0x85, 0x2028, 0x2029, 0xFEFF):
+        return False
+    return 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
+def visible(text: str) -> bool:
+    return all(printable(char) for char in text)
+
+
+def double_quoted(text: str) -> str:
+    """A YAML double-quoted scalar; anything not printable is escaped (``\\x7f``, ``\\u2028``)."""
+    out = []
+    for char in text:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif printable(char):
+            out.append(char)
+        elif ord(char) <= 0xFF:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) <= 0xFFFF:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return '"' + "".join(out) + '"'
 
 
 @dataclass
@@ -118,8 +145,7 @@ def foldable(text: str) -> bool:
         bool(text)
         and text == text.strip()
         and "  " not in text
-        and not _CONTROL.search(text)
-        and "\t" not in text
+        and visible(text)
         and not text.startswith(("#", "-", "?", ":"))
     )
 
@@ -128,11 +154,11 @@ def scalar(text: str, flow: bool = False) -> str:
     """``text`` as a plain scalar when YAML reads it back unchanged, else double-quoted."""
     if plain(text, flow):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return double_quoted(text)
 
 
 def plain(text: str, flow: bool = False) -> bool:
-    if not text or text != text.strip() or _CONTROL.search(text) or "\t" in text:
+    if not text or text != text.strip() or not visible(text):
         return False
     if text[0] in _PLAIN_FIRST or text.endswith(":") or ": " in text or " #" in text:
         return False

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..namespaces import ID, SDKG
 from ..passages import normalise, sha256_of, source_directories
 from ..project import AUTHORING_SUFFIX, ProjectError, discover, load_files, require_project
-from .compile import CODE, Context
+from .compile import CODE, Context, declare_files
 from .emit import dump
 from .names import SHORT_NAME, NameProblem
 from .sssom import add_rows, table_path, unmapped_rows, write_atomically
@@ -88,10 +88,10 @@ def plan(
         raise SourceProblem(f"the text {path} is empty")
     if not path.name.endswith(".txt") or "/" in path.name:
         raise SourceProblem(f"the text must be a .txt file, not {path.name}")
-    context = project_context(root)
+    context, codes = project_context(root)
     if context.names.exists(ID + "source/" + name):
         raise SourceProblem(f"a source named {name!r} already exists ({context.names.where(ID + 'source/' + name)})")
-    if code in context.source_codes() or code in authoring_codes(root):
+    if code in context.source_codes() or code in codes:
         raise SourceProblem(f"the code {code!r} is already used by another source: choose another --code")
     cls = context.vocabulary.class_for(kind, SDKG + "Source")
     if cls is None:
@@ -189,26 +189,18 @@ def find_text(root: Path, text: str) -> Path:
     raise SourceProblem(f"the text {text!r} is not a file, nor in {looked}; give its path")
 
 
-def project_context(root: Path) -> Context:
-    """The project's graph (without authoring files) as a compile context, for names and codes."""
-    from . import make_context
+def project_context(root: Path) -> tuple[Context, set[str]]:
+    """The project's names (data files, and what the authoring files declare) and the codes in use."""
+    from . import display, make_context
 
     try:
-        project = load_files([f for f in discover(root) if f.kind != "authoring"])
+        files = discover(root)
+        project = load_files([f for f in files if f.kind != "authoring"])
     except ProjectError as error:
         raise SourceProblem(f"cannot read the project: {error}") from None
-    return make_context(project.store, {f.graph: f.path for f in project.files}, lambda _name: None)
-
-
-def authoring_codes(root: Path) -> set[str]:
-    """Codes the project's authoring files use (``code: hl``), read without compiling them."""
-    codes = set()
-    for file in discover(root):
-        if file.kind == "authoring":
-            match = re.search(r"^\s+code:\s*['\"]?([a-z0-9]+)", file.path.read_text(encoding="utf-8"), re.MULTILINE)
-            if match:
-                codes.add(match.group(1))
-    return codes
+    context = make_context(project.store, {f.graph: display(f.path, root) for f in files}, lambda _name: None)
+    authoring = [(f.path, f.graph, display(f.path, root)) for f in files if f.kind == "authoring"]
+    return context, set(declare_files(authoring, context).values())
 
 
 def write(plan: NewSource) -> list[Path]:

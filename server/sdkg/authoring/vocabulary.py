@@ -124,7 +124,7 @@ class Vocabulary:
 
     def individual_names(self, cls: str) -> list[str]:
         """How to write each individual of ``cls``: ``endorses``, ``position holder``, ``who is secured``."""
-        return [friendly(iri, label) for iri, label in self.individuals.get(cls, [])]
+        return sorted(friendly(iri, label) for iri, label in self.individuals.get(cls, []))
 
     def individual_name(self, iri: str) -> str:
         for entries in self.individuals.values():
