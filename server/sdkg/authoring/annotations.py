@@ -129,7 +129,9 @@ def items_of(data: object) -> list[dict[str, object]]:
 def annotation(item: dict[str, object], index: int) -> WebAnnotation:
     ident = str(item.get("id") or item.get("@id") or f"#{index + 1}")
     found = WebAnnotation(ident)
-    found.user = text_value(item.get("user")) or creator(item.get("creator"))
+    info = item.get("user_info")
+    shown_name = text_value(info.get("display_name")) if isinstance(info, dict) else None
+    found.user = shown_name or text_value(item.get("user")) or creator(item.get("creator"))
     found.created = text_value(item.get("created"))
     found.reply = bool(item.get("references"))
     found.uri = text_value(item.get("uri"))
@@ -329,7 +331,7 @@ def draft(item: WebAnnotation, outcome: Outcome, mapping: dict[str, dict[str, li
     assert item.exact is not None
     exact = normalise(item.exact)
     source = item.text.strip() or exact
-    first = re.split(r"(?<=[.!?])\s", " ".join(source.split()), maxsplit=1)[0]
+    first = re.split(r"(?<=[.!?])\s", " ".join(source.split()), maxsplit=1)[0].rstrip(".")
     entry: dict[str, object] = {"label": first if len(first) <= 90 else first[:87].rsplit(" ", 1)[0] + "..."}
     if item.text.strip():
         entry["paraphrase"] = " ".join(item.text.split())

@@ -267,7 +267,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
             store = context_store(project, unit)
             find = text_finder(root)
             context = make_context(store, {f.graph: f.path for f in project.files}, find)
-            authored = convert(unit, context, source_text(store, unit.source, find))
+            authored = convert(unit, context, source_text(project.store, unit.source, find))
     except ConversionProblem as problem:
         log(f"cannot convert {args.folder}:\n{problem}")
         return EXIT_PROBLEMS

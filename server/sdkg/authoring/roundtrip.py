@@ -70,7 +70,7 @@ def round_trip(project: LoadedProject, unit: Unit, root: Path) -> RoundTrip:
     graph_files = {file.graph: file.path for file in project.files}
     find = text_finder(root)
     context = make_context(store, graph_files, find)
-    text = source_text(store, unit.source, find)
+    text = source_text(project.store, unit.source, find)  # the record may be in the unit
     authored = convert(unit, context, text)
     with tempfile.TemporaryDirectory(prefix="sdkg-roundtrip-") as scratch:
         path = Path(scratch) / "data" / unit.folder.name / f"{unit.folder.name}.sdkg.yaml"
