@@ -249,7 +249,7 @@ def test_links_made_in_the_text_and_editorial_links(project: Path) -> None:
     case_link = ID + "argument/hl-closure-lost-boats"
     assert values(store, case_link, SDKG + "premise") == {ID + "case/northern-harbour-closure"}
     assert values(store, case_link, SDKG + "showsFailureOf") == {ID + "discourse/realist"}
-    editorial = ID + "argument/rk-boards-agree"
+    editorial = ID + "argument/editorial-boards-agree"
     assert values(store, editorial, LINKS.asserted_by) == {LINKS.editors}
     assert not values(store, editorial, SDKG + "linkSource")
     graphs = {q.graph_name.value for q in store.quads_for_pattern(ox.NamedNode(editorial), None, None, None)}

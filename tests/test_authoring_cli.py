@@ -62,7 +62,7 @@ def test_anchor_prints_and_writes_the_compiled_graph(project: Path, capsys: pyte
     out = project.parent / "river.ttl"
     assert sdkg(project, "anchor", "data/river-keeper/river-keeper.sdkg.yaml", "--print", "--out", str(out)) == 0
     printed = capsys.readouterr().out
-    assert "<https://w3id.org/sdkg/graph/editorial> {" in printed and "argument:rk-boards-agree" in printed
+    assert "<https://w3id.org/sdkg/graph/editorial> {" in printed and "argument:editorial-boards-agree" in printed
     triples = list(ox.parse(path=out, format=ox.RdfFormat.TURTLE))
     assert any(t.subject.value.endswith("argument/rk-grid-answers-dam") for t in triples)
 

@@ -30,6 +30,7 @@ from ..passages import Anchor
 from .anchoring import Quote, QuoteProblem, SourceText
 from .errors import Problems
 from .format import (
+    ALIGNMENT,
     ARGUMENT,
     ASCRIPTION,
     CLAIM,
@@ -87,7 +88,8 @@ class Compiled:
         return self.lines.get(iri)
 
     def summary(self) -> str:
-        parts = [f"{self.counts[k]} {k}" for k in ("claims", "ascriptions", "passages", "links") if self.counts[k]]
+        kinds = ("claims", "ascriptions", "passages", "links", "alignments")
+        parts = [f"{self.counts[k]} {k}" for k in kinds if self.counts[k]]
         return f"{', '.join(parts) or 'no claims yet'}, anchored in {self.text_name}"
 
 
@@ -239,8 +241,11 @@ class FileCompiler:
             self.claims[name.text] = iri
             labels = [s.text for s in self.scalars(fields.get("label"))]
             self.register(iri, name.line, labels, [], f"claim {name.text!r}")
-        for name, _fields in self.entries("links"):
-            self.register(ARGUMENT + f"{self.code}-{name.text}", name.line, [], [], f"link {name.text!r}")
+        for name, fields in self.entries("links"):
+            self.register(self.statement_iri(ARGUMENT, name.text, fields), name.line, [], [], f"link {name.text!r}")
+        for name, fields in self.entries("alignments"):
+            iri = self.statement_iri(ALIGNMENT, name.text, fields)
+            self.register(iri, name.line, [], [], f"alignment {name.text!r}")
 
     def declares_source(self) -> bool:
         assert self.source_fields is not None
@@ -453,22 +458,25 @@ class FileCompiler:
             )
             return
         reporter = self.actor(reporter_node, what, "reporter")
-        holder = self.actor(spec.get("holder"), what, "holder") if spec.get("holder") is not None else reporter
-        if reporter is None or holder is None:
+        holder_node = spec.get("holder")
+        holders = self.holders(holder_node, what) if holder_node is not None else [reporter]
+        if reporter is None or not holders or None in holders:
             return
-        stance = self.stance(spec.get("stance"), what, line, holder == reporter)
+        held = [h for h in holders if h is not None]
+        stance = self.stance(spec.get("stance"), what, line, held == [reporter])
         if stance is None:
             return
         labels = self.scalars(spec.get("ascription label" if inline else "label"))
         if labels:
             text = labels[0].text
         else:
-            text = self.ascription_label(reporter, holder, label)
+            text = self.ascription_label(reporter, held, label)
         self.add(iri, RDF_TYPE, ox.NamedNode(SDKG + "Ascription"))
         self.add(iri, RDFS + "label", ox.Literal(text, language="en"))
         self.add(iri, SDKG + "ascribes", ox.NamedNode(claim))
         self.add(iri, SDKG + "reportedBy", ox.NamedNode(reporter))
-        self.add(iri, SDKG + "heldBy", ox.NamedNode(holder))
+        for holder in held:
+            self.add(iri, SDKG + "heldBy", ox.NamedNode(holder))
         self.add(iri, SDKG + "stance", ox.NamedNode(stance))
         self.add(iri, SDKG + "inSource", ox.NamedNode(self.source))
         for _start, passage in passages:
@@ -481,14 +489,15 @@ class FileCompiler:
                 if predicate is not None:
                     self.values(iri, predicate, key, node, what)
 
-    def ascription_label(self, reporter: str, holder: str, label: str) -> str:
-        """``Dunne and Wheeler assert: ...``, ``Mary Kaldor reports Clausewitz: ...`` (a collective: plural)."""
-        who = self.names.label(reporter) or local_name(reporter)
-        plural = self.names.is_a(reporter, SDKG + "Collective")
-        if holder == reporter:
-            return f"{who} {'assert' if plural else 'asserts'}: {label}"
-        held = self.names.label(holder) or local_name(holder)
-        return f"{who} {'report' if plural else 'reports'} {held}: {label}"
+    def ascription_label(self, reporter: str, holders: list[str], label: str) -> str:
+        return default_ascription_label(self.names, reporter, holders, label)
+
+    def holders(self, node: Node, what: str) -> list[str | None]:
+        """One holder, or several when the text attributes the same claim to each (one ascription)."""
+        values = self.scalars(node, f"{what}: `holder:`")
+        if not values:
+            self.problems.add(node.line, f"{what}: give the holder (an actor's label or short name)")
+        return [self.resolve(value, ["actor/"], what) for value in values]
 
     def actor(self, node: Node | None, what: str, role: str) -> str | None:
         if node is None:
@@ -627,14 +636,23 @@ class FileCompiler:
         self.add(position_selector, OA + "end", ox.Literal(str(anchor.end), datatype=count))
         return iri
 
-    # ------------------------------------------------------------------ step 4: links
+    # ------------------------------------------------------------------ step 4: links and alignments
 
     def compile_links(self) -> None:
         for name, fields in self.entries("links"):
             self.link(name, fields)
+        for name, fields in self.entries("alignments"):
+            self.alignment(name, fields)
+
+    def statement_iri(self, namespace: str, name: str, fields: Map) -> str:
+        """``argument:{code}-{name}`` for a statement of the text; an editorial one is named in full."""
+        editorial = fields.get("editorial")
+        if isinstance(editorial, Scalar) and editorial.text.lower() in YES:
+            return namespace + name
+        return namespace + f"{self.code}-{name}"
 
     def link(self, name: Scalar, fields: Map) -> None:
-        iri = ARGUMENT + f"{self.code}-{name.text}"
+        iri = self.statement_iri(ARGUMENT, name.text, fields)
         what = f"link {name.text!r}"
         self.out.lines[iri] = name.line
         self.out.counts["links"] += 1
@@ -656,34 +674,65 @@ class FileCompiler:
         premise = self.claim_ref(premise_node, what, "premise", cases=True)
         if conclusion is None or premise is None:
             return
-        kind = "Support" if supports is not None else "Attack"
-        self.add(iri, RDF_TYPE, ox.NamedNode(SDKG + kind), graph)
+        kinds = [SDKG + ("Support" if supports is not None else "Attack")]
+        if editorial and LINKS.editorial_link in self.vocabulary.class_labels:
+            kinds.append(LINKS.editorial_link)
+        for kind in kinds:
+            self.add(iri, RDF_TYPE, ox.NamedNode(kind), graph)
         self.add(iri, SDKG + "premise", ox.NamedNode(premise), graph)
         self.add(iri, SDKG + "conclusion", ox.NamedNode(conclusion), graph)
         self.out.property_lines[(iri, SDKG + "premise")] = premise_node.line
         self.out.property_lines[(iri, SDKG + "conclusion")] = target.line
-        made_in = False
-        for key, node in fields.entries:
-            if key.text in SPECIAL["link"]:
-                continue
-            predicate = self.predicate(key, "link", what)
-            if predicate is not None:
-                made_in = made_in or predicate == LINKS.made_in
-                self.values(iri, predicate, key, node, what, graph)
-        if fields.get("by") is None:
-            by = LINKS.editors if editorial else self.default_reporter(what, name.line)
-            if by is not None:
-                self.add(iri, LINKS.asserted_by, ox.NamedNode(by), graph)
-        if not editorial and not made_in:
-            self.add(iri, LINKS.made_in, ox.NamedNode(self.source), graph)
         if fields.get("quote") is not None or fields.get("quotes") is not None:
             passages = [p for _s, p in self.quotes(fields, what, name.line)]
         else:
             passages = self.default_link_passages(premise, conclusion, editorial, what, name.line)
+        self.provenance(iri, fields, "link", editorial, passages, what, name.line)
+
+    def alignment(self, name: Scalar, fields: Map) -> None:
+        """A concept related to a discourse: by the text (its reporter, its passages) or by the editors."""
+        iri = self.statement_iri(ALIGNMENT, name.text, fields)
+        what = f"alignment {name.text!r}"
+        self.out.lines[iri] = name.line
+        self.out.counts["alignments"] += 1
+        if LINKS.alignment not in self.vocabulary.class_labels:
+            self.problems.add(name.line, f"{what}: the ontology has no discourse alignments ({LINKS.alignment})")
+            return
+        editorial = self.flag(fields.get("editorial"), what)
+        graph = LINKS.editorial_graph if editorial else None
+        kinds = [LINKS.alignment]
+        if editorial and LINKS.editorial_alignment in self.vocabulary.class_labels:
+            kinds.append(LINKS.editorial_alignment)
+        for kind in kinds:
+            self.add(iri, RDF_TYPE, ox.NamedNode(kind), graph)
+        if fields.get("quote") is None and fields.get("quotes") is None:
+            self.problems.add(name.line, f"{what} needs `quote:`, the words that relate the concept to the discourse")
+        passages = [p for _s, p in self.quotes(fields, what, name.line)]
+        self.provenance(iri, fields, "alignment", editorial, passages, what, name.line)
+
+    def provenance(
+        self, iri: str, fields: Map, section: str, editorial: bool, passages: list[str], what: str, line: int
+    ) -> None:
+        """Who makes the statement, where, on which passages, and its other fields (the table :data:`LINKS`)."""
+        graph = LINKS.editorial_graph if editorial else None
+        made_in = False
+        for key, node in fields.entries:
+            if key.text in SPECIAL[section]:
+                continue
+            predicate = self.predicate(key, section, what)
+            if predicate is not None:
+                made_in = made_in or predicate == LINKS.made_in
+                self.values(iri, predicate, key, node, what, graph)
+        if fields.get("by") is None:
+            by = LINKS.editors if editorial else self.default_reporter(what, line)
+            if by is not None:
+                self.add(iri, LINKS.asserted_by, ox.NamedNode(by), graph)
+        if not editorial and not made_in:
+            self.add(iri, LINKS.made_in, ox.NamedNode(self.source), graph)
         for passage in passages:
             self.add(iri, SDKG + "restsOn", ox.NamedNode(passage), graph)
         if not self.scalars(fields.get("label")):
-            self.problems.add(name.line, f"{what} needs a `label:`")
+            self.problems.add(line, f"{what} needs a `label:`")
 
     def default_link_passages(self, premise: str, conclusion: str, editorial: bool, what: str, line: int) -> list[str]:
         """Without ``quote:``, a link rests on its premise's passages; an editorial one on each end's first."""
@@ -836,6 +885,19 @@ class FileCompiler:
     ) -> None:
         node = ox.NamedNode(subject) if isinstance(subject, str) else subject
         self.out.quads.append(ox.Quad(node, ox.NamedNode(predicate), obj, ox.NamedNode(graph or self.out.graph)))
+
+
+def default_ascription_label(names: Names, reporter: str, holders: list[str], label: str) -> str:
+    """``Dunne and Wheeler assert: ...``, ``Mary Kaldor reports Clausewitz: ...`` (a collective takes the plural).
+
+    The encoding guide's convention; an ascription whose label says more writes it out.
+    """
+    who = names.label(reporter) or local_name(reporter)
+    plural = names.is_a(reporter, SDKG + "Collective")
+    if holders == [reporter]:
+        return f"{who} {'assert' if plural else 'asserts'}: {label}"
+    held = " and ".join(names.label(h) or local_name(h) for h in holders)
+    return f"{who} {'report' if plural else 'reports'} {held}: {label}"
 
 
 def passages_of_claim(context: Context, claim: str) -> list[tuple[int, str]]:

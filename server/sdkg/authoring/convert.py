@@ -23,9 +23,9 @@ import pyoxigraph as ox
 from ..namespaces import ID, SDKG
 from ..project import LoadedProject, ProjectFile, read_rdf_file
 from .anchoring import Quote, QuoteProblem, SourceText
-from .compile import Context, passages_of_claim
+from .compile import Context, default_ascription_label, passages_of_claim
 from .emit import dump
-from .format import ARGUMENT, ASCRIPTION, CLAIM, LINKS, OA, PASSAGE, SECTIONS, key_for
+from .format import ALIGNMENT, ARGUMENT, ASCRIPTION, CLAIM, LINKS, OA, PASSAGE, SECTIONS, key_for
 from .names import NameProblem, Names, short
 from .vocabulary import RDF_TYPE, RDFS_LABEL, local_name, term_text
 
@@ -93,7 +93,12 @@ class PassageData:
 
 
 def units_of(project: LoadedProject, data_dir: Path) -> list[Unit]:
-    """Every data folder that encodes a source (its ascriptions name one source), as a unit."""
+    """Every data folder that encodes a source (its ascriptions name one source), as a unit.
+
+    Editorial statements (in the editorial graph, or made by the editors in no source) go with the
+    unit that declares what they start from: the premise of a link, else the concept of an
+    alignment, else the conclusion.
+    """
     by_folder: dict[Path, list[ProjectFile]] = defaultdict(list)
     for file in project.files:
         if file.kind == "data" and file.path.resolve().parent.parent == data_dir.resolve():
@@ -110,25 +115,38 @@ def units_of(project: LoadedProject, data_dir: Path) -> list[Unit]:
             for q in quads
             if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(PASSAGE)
         )
-        if not codes:
-            continue
-        code = codes.most_common(1)[0][0]
-        editorial = editorial_links(project, code, {q.subject for q in quads})
-        units.append(Unit(folder, source, code, quads + editorial, files))
+        if codes:
+            units.append(Unit(folder, source, codes.most_common(1)[0][0], quads, files))
+    owned: set[object] = {q.subject for unit in units for q in unit.quads}
+    declared: dict[object, Unit] = {
+        q.subject: unit for unit in units for q in unit.quads if q.predicate.value == RDF_TYPE
+    }
+    for statement in editorial_statements(project, owned):
+        for predicate in (SDKG + "premise", SDKG + "alignedConcept", SDKG + "conclusion"):
+            target = next(project.store.quads_for_pattern(statement, ox.NamedNode(predicate), None, None), None)
+            if target is not None and target.object in declared:
+                declared[target.object].quads.extend(project.store.quads_for_pattern(statement, None, None, None))
+                break
     return units
 
 
-def editorial_links(project: LoadedProject, code: str, taken: set[object]) -> list[ox.Quad]:
-    """The editorial links (no source named, asserted by the editors) whose IRI starts with ``code``."""
+def editorial_statements(project: LoadedProject, owned: set[object]) -> list[ox.NamedNode]:
+    """Links and alignments that no source makes: in the editorial graph, typed editorial, or made by the
+    editors in no source; those in a unit's own files stay with it (converted as they are)."""
     store = project.store
-    found: list[ox.Quad] = []
+    found: list[ox.NamedNode] = []
+    candidates = [q.subject for q in store.quads_for_pattern(None, None, None, ox.NamedNode(LINKS.editorial_graph))]
+    for cls in (LINKS.editorial_link, LINKS.editorial_alignment):
+        candidates += [
+            q.subject for q in store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(cls), None)
+        ]
     for quad in store.quads_for_pattern(None, ox.NamedNode(LINKS.asserted_by), ox.NamedNode(LINKS.editors), None):
-        link = quad.subject
-        if not isinstance(link, ox.NamedNode) or link in taken or not link.value.startswith(ARGUMENT + f"{code}-"):
-            continue
-        if next(store.quads_for_pattern(link, ox.NamedNode(LINKS.made_in), None, None), None) is not None:
-            continue
-        found.extend(store.quads_for_pattern(link, None, None, None))
+        if next(store.quads_for_pattern(quad.subject, ox.NamedNode(LINKS.made_in), None, None), None) is None:
+            candidates.append(quad.subject)
+    for subject in candidates:
+        if isinstance(subject, ox.NamedNode) and subject not in owned and subject not in found:
+            if subject.value.startswith((ARGUMENT, ALIGNMENT)):
+                found.append(subject)
     return found
 
 
@@ -217,9 +235,12 @@ class Converter:
         claims = {name: self.claim(iri, name, ascriptions.get(iri, [])) for iri, name in self.claims.items()}
         if claims:
             tree["claims"] = claims
-        links = {self.local(link.value, ARGUMENT): self.link(link) for link in self.subjects(ARGUMENT)}
+        links = {self.statement_name(link, ARGUMENT): self.link(link) for link in self.subjects(ARGUMENT)}
         if links:
             tree["links"] = links
+        alignments = {self.statement_name(a, ALIGNMENT): self.alignment(a) for a in self.subjects(ALIGNMENT)}
+        if alignments:
+            tree["alignments"] = alignments
         self.check_everything_written()
         if self.problems:
             raise ConversionProblem("\n".join(self.problems))
@@ -384,7 +405,7 @@ class Converter:
         self.values(subject, RDF_TYPE)
         self.values(subject, SDKG + "ascribes")
         reporter = self.one(subject, SDKG + "reportedBy")
-        holder = self.one(subject, SDKG + "heldBy")
+        holders = sorted(term_text(v) for v in self.values(subject, SDKG + "heldBy"))
         stance = self.one(subject, SDKG + "stance")
         source = self.one(subject, SDKG + "inSource")
         if source != self.source:
@@ -393,12 +414,13 @@ class Converter:
         out["quote"] = self.quotes(passages)
         if reporter != self.reporter and reporter is not None:
             out["reporter"] = self.ref(reporter, ["actor/"])
-        if holder != reporter and holder is not None:
-            out["holder"] = self.ref(holder, ["actor/"])
-        if stance is not None and not (holder == reporter and stance == SDKG + "Endorses"):
+        if holders != [reporter] and holders:
+            out["holder"] = self.scalar_or_list([self.ref(h, ["actor/"]) for h in holders])
+        if stance is not None and not (holders == [reporter] and stance == SDKG + "Endorses"):
             out["stance"] = self.vocabulary.individual_name(stance)
         labels = [term_text(v) for v in self.values(subject, RDFS_LABEL)]
-        if reporter and holder and labels and labels != [self.default_label(reporter, holder, claim_label)]:
+        default = default_ascription_label(self.names, reporter, holders, claim_label) if reporter else None
+        if holders and labels and labels != [default]:
             out["label"] = self.scalar_or_list(labels)
         for predicate in self.predicates(subject):
             if predicate not in ASCRIPTION_CORE:
@@ -406,13 +428,6 @@ class Converter:
                     predicate, self.values(subject, predicate), subject
                 )
         return out
-
-    def default_label(self, reporter: str, holder: str, label: str) -> str:
-        who = self.names.label(reporter) or local_name(reporter)
-        plural = self.names.is_a(reporter, SDKG + "Collective")
-        if holder == reporter:
-            return f"{who} {'assert' if plural else 'asserts'}: {label}"
-        return f"{who} {'report' if plural else 'reports'} {self.names.label(holder) or local_name(holder)}: {label}"
 
     def quotes(self, passages: list[str]) -> object:
         """The quotes of ``passages`` in text order: the exact words, with context only where needed."""
@@ -474,22 +489,68 @@ class Converter:
 
     # ------------------------------------------------------------------ links
 
+    def editorial(self, subject: ox.NamedNode, kinds: list[str]) -> bool:
+        """An editorial statement: not in the unit's own files, and editorial by graph, type or maker."""
+        if self.graphs.get(subject) == self.unit_graph(subject):
+            return False
+        asserted = [term_text(o) for p, o in self.triples[subject] if p == LINKS.asserted_by]
+        made_in = [o for p, o in self.triples[subject] if p == LINKS.made_in]
+        typed = LINKS.editorial_link in kinds or LINKS.editorial_alignment in kinds
+        return (
+            self.graphs.get(subject) == LINKS.editorial_graph or typed or (asserted == [LINKS.editors] and not made_in)
+        )
+
+    def statement_name(self, subject: ox.NamedNode, namespace: str) -> str:
+        kinds = [term_text(o) for p, o in self.triples[subject] if p == RDF_TYPE]
+        if self.editorial(subject, kinds):
+            return subject.value[len(namespace) :]
+        return self.local(subject.value, namespace)
+
     def link(self, subject: ox.NamedNode) -> dict[str, object]:
         out: dict[str, object] = {}
         kinds = [term_text(o) for o in self.values(subject, RDF_TYPE)]
         premise = self.one(subject, SDKG + "premise")
         conclusion = self.one(subject, SDKG + "conclusion")
-        asserted = [term_text(v) for v in self.values(subject, LINKS.asserted_by)]
-        made_in = [term_text(v) for v in self.values(subject, LINKS.made_in)]
-        passages = [term_text(v) for v in self.values(subject, SDKG + "restsOn")]
-        if len(kinds) != 1 or kinds[0] not in (SDKG + "Support", SDKG + "Attack") or not premise or not conclusion:
+        editorial = self.editorial(subject, kinds)
+        base = [k for k in kinds if not (editorial and k == LINKS.editorial_link)]
+        expected_editorial = editorial and LINKS.editorial_link in self.vocabulary.class_labels
+        if (LINKS.editorial_link in kinds) != expected_editorial:
+            self.problems.append(f"{subject.value}: typed {LINKS.editorial_link} only when it is editorial")
+        if len(base) != 1 or base[0] not in (SDKG + "Support", SDKG + "Attack") or not premise or not conclusion:
             self.problems.append(f"{subject.value}: a link needs one premise, one conclusion, Support or Attack")
             return out
         out["premise"] = self.ref(premise, ["claim/", "case/"])
-        out["supports" if kinds[0] == SDKG + "Support" else "attacks"] = self.ref(conclusion, ["claim/"])
-        editorial = (
-            self.graphs.get(subject) == LINKS.editorial_graph or asserted == [LINKS.editors] and not made_in
-        ) and self.graphs.get(subject) != self.unit_graph(subject)
+        out["supports" if base[0] == SDKG + "Support" else "attacks"] = self.ref(conclusion, ["claim/"])
+        passages = [term_text(v) for v in self.values(subject, SDKG + "restsOn")]
+        default = self.default_link_passages(premise, conclusion, editorial)
+        self.provenance(subject, out, "link", editorial, passages, default)
+        return ordered(out, LINK_ORDER)
+
+    def alignment(self, subject: ox.NamedNode) -> dict[str, object]:
+        out: dict[str, object] = {}
+        kinds = [term_text(o) for o in self.values(subject, RDF_TYPE)]
+        editorial = self.editorial(subject, kinds)
+        expected = [LINKS.alignment]
+        if editorial and LINKS.editorial_alignment in self.vocabulary.class_labels:
+            expected.append(LINKS.editorial_alignment)
+        if sorted(kinds) != sorted(expected):
+            self.problems.append(f"{subject.value}: an alignment is typed {', '.join(expected)}")
+        passages = [term_text(v) for v in self.values(subject, SDKG + "restsOn")]
+        self.provenance(subject, out, "alignment", editorial, passages, None)
+        return ordered(out, ["label", "concept", "discourse", "editorial", "by", "quote"])
+
+    def provenance(
+        self,
+        subject: ox.NamedNode,
+        out: dict[str, object],
+        section: str,
+        editorial: bool,
+        passages: list[str],
+        default: list[str] | None,
+    ) -> None:
+        """Who makes the statement and where, written only where it differs from the defaults; its other fields."""
+        asserted = [term_text(v) for v in self.values(subject, LINKS.asserted_by)]
+        made_in = [term_text(v) for v in self.values(subject, LINKS.made_in)]
         if editorial:
             out["editorial"] = "yes"
         default_by = LINKS.editors if editorial else self.reporter
@@ -497,16 +558,13 @@ class Converter:
             out["by"] = self.scalar_or_list([self.ref(a, ["actor/"]) for a in asserted])
         default_made_in = [] if editorial else [self.source]
         if made_in != default_made_in:
-            out[key_for(LINKS.made_in, "link")] = [self.ref(m, ["source/"]) for m in made_in]
-        if sorted(passages) != sorted(self.default_link_passages(premise, conclusion, editorial)):
+            out[key_for(LINKS.made_in, section)] = [self.ref(m, ["source/"]) for m in made_in]
+        if default is None or sorted(passages) != sorted(default):
             out["quote"] = self.quotes(passages)
+        skipped = {RDF_TYPE, SDKG + "premise", SDKG + "conclusion", SDKG + "restsOn", LINKS.asserted_by, LINKS.made_in}
         for predicate in self.predicates(subject):
-            if predicate in (RDF_TYPE, SDKG + "premise", SDKG + "conclusion", SDKG + "restsOn"):
-                continue
-            if predicate in (LINKS.asserted_by, LINKS.made_in):
-                continue
-            out[key_for(predicate, "link")] = self.written(predicate, self.values(subject, predicate), subject)
-        return ordered(out, LINK_ORDER)
+            if predicate not in skipped:
+                out[key_for(predicate, section)] = self.written(predicate, self.values(subject, predicate), subject)
 
     def unit_graph(self, subject: object) -> str | None:
         """The graph of the unit's own files (a link in one of them is the folder's, whatever its form)."""

@@ -19,6 +19,7 @@ __all__ = ["AUTHORING_SUFFIX"]  # authoring files end so; `sdkg build` loads eve
 CLAIM = ID + "claim/"
 ARGUMENT = ID + "argument/"
 ASCRIPTION = ID + "ascription/"
+ALIGNMENT = ID + "alignment/"
 PASSAGE = ID + "passage/"
 SOURCE = ID + "source/"
 OA = "http://www.w3.org/ns/oa#"
@@ -26,18 +27,27 @@ OA = "http://www.w3.org/ns/oa#"
 
 @dataclass(frozen=True)
 class LinkProvenance:
-    """Who makes a link, where, and where editorial links live: the one table to change if the model moves.
+    """Who makes a link or an alignment, where, and where editorial ones live: the one table to change
+    if the data model moves (docs/encoding-guide.md, sections 5 and 8).
 
-    A link the text makes is asserted by the text's reporter (or whoever ``by:`` names) and
-    names the text as the source it is made in. An editorial link (``editorial: yes``), one
-    that neither text makes, is asserted by the SDKG editors, names no source, and is
-    written into the editorial named graph rather than the file's own graph.
+    A statement the text makes (a support or attack, or a concept related to a discourse) is
+    made by the text's reporter, or whoever ``by:`` names, names the text as the source it is
+    made in, and its IRI carries the text's code (``argument:dw-...``). An editorial statement
+    (``editorial: yes``), one that neither text makes, is made by the SDKG editors, names no
+    source, is typed editorial where the ontology has the class, is written into the editorial
+    named graph rather than the file's own graph, and is named in full (``argument:editorial-...``):
+    it belongs to no one source.
     """
 
     asserted_by: str = SDKG + "assertedBy"
     made_in: str = SDKG + "linkSource"
     editorial_graph: str = GRAPH + "editorial"
     editors: str = ID + "actor/sdkg-editors"
+    editorial_link: str = SDKG + "EditorialLink"
+    alignment: str = SDKG + "DiscourseAlignment"
+    editorial_alignment: str = SDKG + "EditorialAlignment"
+    editorial_name: str = "editorial-"
+    """How editorial statements are named (the encoding guide's convention; documented, not enforced)."""
 
 
 LINKS = LinkProvenance()
@@ -61,7 +71,7 @@ SECTIONS: dict[str, Section] = {
     "periodicals": Section("periodical/", SDKG + "Periodical", SDKG + "Periodical"),
     "discourses": Section("discourse/", SDKG + "Discourse", SDKG + "Discourse"),
 }
-TOP_KEYS = ["source", "reporter", *SECTIONS, "claims", "links"]
+TOP_KEYS = ["source", "reporter", *SECTIONS, "claims", "links", "alignments"]
 
 ALIASES: dict[str, str] = {
     "label": RDFS + "label",
@@ -83,6 +93,8 @@ ALIASES: dict[str, str] = {
     "concepts": SDKG + "usesConcept",
     "mentions": SDKG + "mentionsActor",
     "by": SDKG + "assertedBy",
+    "concept": SDKG + "alignedConcept",
+    "discourse": SDKG + "alignedDiscourse",
     "value": SDKG + "statisticValue",
     "unit": SDKG + "statisticUnit",
 }
@@ -111,6 +123,7 @@ SPECIAL: dict[str, set[str]] = {
     },
     "ascription": {"quote", "quotes", "unconfirmed quote", "holder", "reporter", "stance"},
     "link": {"kind", "premise", "supports", "attacks", "quote", "quotes", "editorial"},
+    "alignment": {"kind", "quote", "quotes", "editorial"},
     "statistic": set(),
 }
 """Fields that are not one property each: how a section's structure is written."""
@@ -122,7 +135,9 @@ SECTION_ONLY_ALIASES: dict[str, set[str]] = {
     "length": {"source"},
     "value": {"statistic"},
     "unit": {"statistic"},
-    "by": {"link"},
+    "by": {"link", "alignment"},
+    "concept": {"alignment"},
+    "discourse": {"alignment"},
 }
 """Friendly names that mean something only in some sections (``value:`` is a statistic's)."""
 

@@ -40,6 +40,7 @@ NOUNS = {
     "discourse/": ("discourse", "discourses"),
     "claim/": ("claim", "claims"),
     "argument/": ("link", "links"),
+    "alignment/": ("alignment", "alignments"),
 }
 """What to call an entity of each namespace, and the section of an authoring file that declares one."""
 

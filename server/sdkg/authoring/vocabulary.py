@@ -23,6 +23,7 @@ SUBCLASS_OF = RDFS + "subClassOf"
 
 ROOT_NAMESPACES: dict[str, str] = {
     SDKG + "Actor": "actor/",
+    SDKG + "DiscourseAlignment": "alignment/",
     SDKG + "ArgumentLink": "argument/",
     SDKG + "Ascription": "ascription/",
     SDKG + "Case": "case/",
