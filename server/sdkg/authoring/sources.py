@@ -127,7 +127,8 @@ def plan(
     return NewSource(name, folder, authoring, table, body + reporter_hint + TEMPLATE, rows, notes)
 
 
-HEADER = """{title}: the claims of this text, for SDKG (docs/adding-a-text.md).
+HEADER = """{title}
+The claims of this text for SDKG; docs/adding-a-text.md explains the format.
 Every claim rests on the exact words of the text: no quote, no claim.
 Check it with `sdkg anchor {path}`; `sdkg build` loads it.
 The record below was written by `sdkg new-source` from the text: do not edit sha256 or length."""
