@@ -67,13 +67,51 @@ def test_anchor_prints_and_writes_the_compiled_graph(project: Path, capsys: pyte
     assert any(t.subject.value.endswith("argument/rk-grid-answers-dam") for t in triples)
 
 
-def test_anchor_with_a_problem_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    line = edit(project, HARBOUR, "stance: rejects", "stance: doubts")
+ERRORS = {
+    "missing quote": (
+        "quote: The closure did not reduce smuggling.",
+        "quote: The closure did reduce smuggling.",
+        ["is not in harbour-report.txt", "Closest passage", "First difference at character", "Copy the words"],
+    ),
+    "ambiguous quote": (
+        "quote: The closure did not reduce smuggling.",
+        "quote: the closure made the coast safer",
+        ["occurs 2 times", "line 21 of harbour-report.txt", "Make it unique"],
+    ),
+    "unknown actor": (
+        "holder: Eastmark Port Authority",
+        "holder: Eastmark Harbour Board",
+        ["unknown actor 'Eastmark Harbour Board'", "declare it under `actors:`"],
+    ),
+    "unknown stance": ("stance: rejects", "stance: doubts", ["unknown stance 'doubts'", "use one of: endorses"]),
+    "duplicate short name": (
+        "  coast-safer:",
+        "  boats-lost:",
+        ["'boats-lost' is written twice", "rename or merge one of them"],
+    ),
+    "link to a missing claim": (
+        "attacks: closure-protects-the-state",
+        "attacks: closure-protects-everyone",
+        ["unknown claim 'closure-protects-everyone'", "Did you mean"],
+    ),
+    "bad YAML": ("    expresses: critical\n", "    expresses: [critical\n", ["not valid YAML", "brackets"]),
+}
+
+
+@pytest.mark.parametrize("error", list(ERRORS))
+def test_anchor_with_a_problem_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str], error: str) -> None:
+    old, new, words = ERRORS[error]
+    line = edit(project, HARBOUR, old, new)
     before = snapshot(project)
     out = project.parent / "never.ttl"
     assert sdkg(project, "anchor", "--out", str(out)) == 1
     err = capsys.readouterr().err
-    assert f"{HARBOUR}:{line}: claim 'closure-protects-the-state': unknown stance 'doubts'" in err
+    located = [text for text in err.splitlines() if text.startswith(f"{HARBOUR}:")]
+    assert located, err
+    if error != "bad YAML":  # a parser reports where it noticed: this line or a later one
+        assert any(text.startswith(f"{HARBOUR}:{line}:") for text in located), err
+    for word in words:
+        assert word in err, (word, err)
     assert "nothing was written" in err
     assert snapshot(project) == before and not out.exists()
 

@@ -185,7 +185,7 @@ class FileCompiler:
             text = self.path.read_text(encoding="utf-8")
             tree = read_tree(text)
         except YamlError as error:
-            return self.fail(error.line, error.message + " (see docs/adding-a-text.md for the format)")
+            return self.fail(error.line, error.message + " (docs/adding-a-text.md shows the format)")
         except (OSError, UnicodeDecodeError) as error:
             return self.fail(None, f"cannot read the file: {error}")
         if not isinstance(tree, Map):

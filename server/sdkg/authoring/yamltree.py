@@ -81,7 +81,11 @@ def read_tree(text: str) -> Node | None:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = " ".join(part for part in (error.context, error.problem) if part)
-        raise YamlError(f"this is not valid YAML: {problem or error}", line) from None
+        raise YamlError(
+            f"this is not valid YAML: {problem or error}. Check the indentation (spaces, not tabs), and that"
+            " brackets and quotation marks are closed, on this line or the one before it",
+            line,
+        ) from None
     except yaml.YAMLError as error:
         raise YamlError(f"this is not valid YAML: {error}") from None
 
