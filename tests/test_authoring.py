@@ -246,7 +246,7 @@ def test_links_made_in_the_text_and_editorial_links(project: Path) -> None:
     assert values(store, made, SDKG + "restsOn") == values(
         store, ID + "ascription/hl-closure-did-not-reduce-smuggling", SDKG + "restsOn"
     )
-    case_link = ID + "argument/hl-closure-lost-boats"
+    case_link = ID + "argument/hl-closure-shows-cargo-not-people"
     assert values(store, case_link, SDKG + "premise") == {ID + "case/northern-harbour-closure"}
     assert values(store, case_link, SDKG + "showsFailureOf") == {ID + "discourse/realist"}
     editorial = ID + "argument/editorial-boards-agree"
