@@ -19,12 +19,16 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent
 
 FLOORS: list[tuple[str, list[str]]] = [
-    ("shared words", ["__init__", "namespaces", "progress", "output"]),
+    ("shared words", ["__init__", "namespaces", "progress", "output", "errors"]),
     ("where things are", ["layout", "builds", "passages"]),
+    ("compiling authoring files", ["authoring"]),
     ("reading the project's files", ["project"]),
     ("querying a store", ["sparql"]),
     ("the catalog and the checks", ["catalog", "checks"]),
-    ("building and publishing", ["build", "release", "stats", "push", "wikidata", "shapes_doc", "architecture"]),
+    (
+        "building and publishing",
+        ["build", "release", "stats", "push", "wikidata", "shapes_doc", "architecture", "texts"],
+    ),
     ("HTTP", ["web"]),
     ("commands", ["cli"]),
 ]

@@ -1,4 +1,5 @@
-"""The ``sdkg`` command line: build, validate, serve, push, query, stats, release, wikidata.
+"""The ``sdkg`` command line: build, validate, serve, push, query, stats, release, wikidata, and the
+authoring commands (anchor, new-source, import-annotations, convert).
 
 Every command acts on the project directory given by ``--root`` (default: the current
 directory), as ``args.layout`` (:class:`~sdkg.layout.ProjectLayout`). Each command is a
@@ -27,6 +28,7 @@ from .output import format_table
 from .progress import Progress
 from .project import ProjectError, load_project
 from .stats import coverage, coverage_markdown
+from .texts.commands import add_commands as add_authoring_commands
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -388,6 +390,7 @@ COMMANDS: list[Callable[[Commands], None]] = [
     add_stats,
     add_release,
     add_wikidata,
+    add_authoring_commands,  # anchor, new-source, import-annotations, convert (sdkg.texts)
 ]
 """The commands, in the order ``--help`` lists them."""
 

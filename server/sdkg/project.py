@@ -4,6 +4,8 @@ Where the files are is :class:`~sdkg.layout.ProjectLayout`'s; which files are wh
 (ontology, data, mapping) is :func:`kind_of`'s, and the graph each one fills
 :func:`graph_iri_for`'s: a new kind of input file is an entry in those two and a loader.
 Every parse error names the file, line and column, so an editor can go straight to it.
+Authoring files (``*.sdkg.yaml``, :mod:`sdkg.authoring`) are compiled last, against the
+other files, each into its own graph like any data file.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
+from .authoring.format import AUTHORING_SUFFIX
+from .errors import ProjectError
 from .layout import ProjectLayout
 from .namespaces import EDITORIAL_DIR, EDITORIAL_GRAPH, GRAPH, WIKIDATA_ENTITY
 
@@ -46,25 +51,13 @@ WIKIDATA_LINK_PREDICATES = (
 NO_TERM_FOUND = "sssom:NoTermFound"
 
 
-class ProjectError(Exception):
-    """A project file cannot be read; ``str()`` names the file and the place."""
-
-    def __init__(self, path: Path, message: str, line: int | None = None, column: int | None = None):
-        self.path = path
-        self.line = line
-        self.column = column
-        self.message = message
-        where = str(path) + (f":{line}" if line else "") + (f":{column}" if line and column else "")
-        super().__init__(f"{where}: {message}")
-
-
 @dataclass(frozen=True)
 class ProjectFile:
     """One input file and the named graph it is loaded into."""
 
     path: Path
     graph: str
-    kind: str  # "ontology", "data" or "mapping"
+    kind: str  # "ontology", "data", "mapping" or "authoring"
 
 
 @dataclass
@@ -77,6 +70,8 @@ class LoadedProject:
 
     files: list[ProjectFile]
     store: ox.Store = field(default_factory=ox.Store)
+    authored: dict[str, Any] = field(default_factory=dict)
+    """Graph IRI -> :class:`sdkg.authoring.Compiled` of each authoring file (lines for validation results)."""
 
     def quads_in(self, kind: str) -> list[ox.Quad]:
         graphs = [ox.NamedNode(f.graph) for f in self.files if f.kind == kind]
@@ -96,7 +91,7 @@ def graph_iri_for(root: Path, path: Path) -> str:
     name = relative.as_posix()
     if name.startswith(EDITORIAL_DIR):
         return EDITORIAL_GRAPH
-    for suffix in (SSSOM_SUFFIX, *RDF_FORMATS):
+    for suffix in (SSSOM_SUFFIX, AUTHORING_SUFFIX, *RDF_FORMATS):
         if name.endswith(suffix):
             name = name[: -len(suffix)]
             break
@@ -108,9 +103,12 @@ def is_rdf_file(path: Path) -> bool:
 
 
 def kind_of(path: Path) -> str | None:
-    """What a file under ``data/`` is: ``mapping`` (an SSSOM table), ``data`` (RDF), or ``None`` (not ours)."""
+    """What a file under ``data/`` is: ``mapping`` (an SSSOM table), ``authoring`` (a text's authoring file),
+    ``data`` (RDF), or ``None`` (not ours)."""
     if path.name.endswith(SSSOM_SUFFIX):
         return "mapping"
+    if path.name.endswith(AUTHORING_SUFFIX) and path.is_file():
+        return "authoring"
     if path.is_file() and is_rdf_file(path):
         return "data"
     return None
@@ -310,12 +308,40 @@ def load_files(
                 on_file(done, files[futures[future]])
     if errors:
         raise errors[min(errors)]
-    others = [file for file in files if file.kind not in RDF_KINDS]
+    others = [file for file in files if file.kind not in RDF_KINDS and file.kind != "authoring"]
     for done, file in enumerate(others, start=len(rdf) + 1):
         load_file(file, project.store)
         if on_file is not None:
             on_file(done, file)
+    authoring = [file for file in files if file.kind == "authoring"]
+    for done, compiled in enumerate(compile_authoring(project, authoring), start=len(rdf) + len(others) + 1):
+        project.store.bulk_extend(compiled.quads)
+        project.authored[compiled.graph] = compiled
+        if on_file is not None:
+            on_file(done, authoring[done - len(rdf) - len(others) - 1])
     return project
+
+
+def compile_authoring(project: LoadedProject, files: list[ProjectFile]) -> list[Any]:
+    """The authoring files, compiled against what ``project`` has loaded (:mod:`sdkg.authoring`)."""
+    if not files:
+        return []
+    from .authoring import compile_project
+
+    graph_files = {file.graph: file.path for file in project.files}
+    return compile_project(project.store, [(file.path, file.graph) for file in files], graph_files)
+
+
+def read_files(files: Sequence[ProjectFile]) -> Iterator[ox.Quad]:
+    """Every file's quads as written; authoring files compiled against the others (an in-memory copy)."""
+    authoring = [file for file in files if file.kind == "authoring"]
+    for file in files:
+        if file.kind != "authoring":
+            yield from read_file(file)
+    if authoring:
+        context = load_files([file for file in files if file.kind != "authoring"])
+        for compiled in compile_authoring(context, authoring):
+            yield from compiled.quads
 
 
 def require_project(layout: ProjectLayout) -> None:

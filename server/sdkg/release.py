@@ -26,7 +26,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
 from .layout import ProjectLayout
 from .namespaces import ID, ONTOLOGY_IRI, PREFIXES
-from .project import discover, read_file, require_project
+from .project import discover, read_file, read_files, require_project
 
 FULL_IRI = ONTOLOGY_IRI + "/full"
 """The IRI of the merged ontology+data file; distinct from the ontology's, so both can be open at once."""
@@ -135,7 +135,8 @@ def write_release(root: Path, out_dir: Path) -> list[Path]:
         layout
     )  # read as written: the store would keep owl:cardinality "1"^^xsd:nonNegativeInteger as xsd:integer
     ontology = to_graph(quad for file in files if file.kind == "ontology" for quad in read_file(file))
-    data = to_graph(quad for file in files if file.kind != "ontology" for quad in read_file(file))
+    ontology_graphs = {ox.NamedNode(file.graph) for file in files if file.kind == "ontology"}
+    data = to_graph(quad for quad in read_files(files) if quad.graph_name not in ontology_graphs)
 
     ttl = out_dir / ONTOLOGY_FILE
     shutil.copyfile(layout.ontology / ONTOLOGY_FILE, ttl)

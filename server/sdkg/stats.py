@@ -1,4 +1,9 @@
-"""Coverage counts: instances per class and, per source, what each source contributes."""
+"""Coverage counts: instances per class and, per source, what each source contributes.
+
+The per-source table lists every encoded source, whatever its kind: a source whose text is
+encoded names its text file (``sdkg:sourceFileName``), so a text added with
+``sdkg new-source`` shows here as soon as it is built.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +28,7 @@ SELECT ?source
   (COUNT(DISTINCT ?case) AS ?cases)
   (COUNT(DISTINCT ?link) AS ?argumentLinks)
 WHERE {{
-  ?source a ?sourceClass .
-  FILTER(?sourceClass IN (sdkg:ScholarlyArticle, sdkg:InterviewArticle))
+  ?source sdkg:sourceFileName ?encodedText .
   {{ ?a sdkg:inSource ?source ; sdkg:ascribes ?claim }}
   UNION {{ ?passage a sdkg:Passage ; oa:hasSource ?source }}
   UNION {{ ?actor a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* sdkg:Actor ; sdkg:mentionedIn ?source }}

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
-from ..project import LoadedProject, ProjectError, expand_curie, read_sssom
+from ..project import LoadedProject, ProjectError, ProjectFile, expand_curie, read_sssom
 from .findings import Finding
 from .report import Result
 from .terms import SHAPES_NS, compact, store_term, value_text
@@ -38,6 +38,7 @@ class Locator:
         self.order = {f.graph: index for index, f in enumerate(project.files)}
         self.lines: dict[Path, list[str]] = {}
         self.blocks: dict[Path, dict[str, int]] = {}
+        self.authored = project.authored
 
     def label_of(self, node: str) -> str | None:
         label = next(self.store.quads_for_pattern(store_term(node), RDFS_LABEL, None, None), None)
@@ -94,11 +95,23 @@ class Locator:
                 found, value, inside = use, None, True
         graph = found[0] if found else None
         file = self.files.get(graph) if graph else None
-        if file is None:
-            return None, None
+        if file is None or file.kind == "authoring":
+            return self.authored_place(iri, predicate, file)
         if file.kind == "mapping":
             return self.display(file.path), self.row_of(file.path, iri, value)
         return self.display(file.path), self.line_of(file.path, iri, predicate if (predicate or inside) else None)
+
+    def authored_place(
+        self, iri: str, predicate: str | None, file: ProjectFile | None
+    ) -> tuple[str | None, int | None]:
+        """The authoring file and line where ``iri`` was written (also for its links in the editorial graph)."""
+        candidates = [self.authored[file.graph]] if file is not None and file.graph in self.authored else []
+        candidates += [c for c in self.authored.values() if iri in c.lines]
+        for compiled in candidates:
+            line = compiled.line_of(iri, predicate)
+            if line is not None or compiled is candidates[-1]:
+                return self.display(compiled.path), line
+        return (self.display(file.path), None) if file is not None else (None, None)
 
     def text_of(self, path: Path) -> list[str]:
         if path not in self.lines:

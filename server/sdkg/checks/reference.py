@@ -19,16 +19,15 @@ from rdflib.plugins.sparql import processor
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
-from ..project import ProjectFile, read_file
+from ..project import ProjectFile, read_files
 from .terms import to_rdflib
 
 
 def files_graph(files: Iterable[ProjectFile]) -> rdflib.Graph:
     """The files' triples in one rdflib graph, literals as written: the reference engine's input."""
     graph = rdflib.Graph()
-    for file in files:
-        for quad in read_file(file):
-            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+    for quad in read_files(list(files)):
+        graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     return graph
 
 

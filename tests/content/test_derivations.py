@@ -18,8 +18,7 @@ from sdkg.catalog import load_catalog
 from sdkg.namespaces import ID, INFERRED_GRAPH, SDKG
 from sdkg.passages import normalise, read_normalised
 from sdkg.sparql.bindings import substitute
-
-from .conftest import REPO, SEEDS_FILES
+from tests.conftest import REPO, SEEDS_FILES
 
 TABLE = REPO / "tests" / "derivations.tsv"
 TEXTS = {"dw": SEEDS_FILES[0], "kr": SEEDS_FILES[1]}
