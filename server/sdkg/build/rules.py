@@ -13,6 +13,7 @@ came without one, which the build refuses.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -26,42 +27,73 @@ def rule_files(rules_dir: Path) -> list[Path]:
     return sorted(path for path in rules_dir.glob("*.rq") if path.is_file())
 
 
-def run_rule(store: ox.Store, query: str) -> list[ox.Triple]:
-    """Evaluate one CONSTRUCT query over the union of the store's graphs.
+def run_rule(store: ox.Store, query: str, output: Path) -> None:
+    """Evaluate one CONSTRUCT query over the union of the store's graphs, its triples written to ``output``.
 
     The union is what the rules must read because the inferred graph has been removed before
-    they run; pyoxigraph evaluates the union much faster than an explicit list of graphs.
+    they run; pyoxigraph evaluates the union much faster than an explicit list of graphs. The
+    triples stream from the engine to the file as N-Triples (no Python object per triple, no
+    set of them in memory): a corpus of a million claims derives tens of millions.
     """
     result = store.query(query, use_default_graph_as_union=True)
     if not isinstance(result, ox.QueryTriples):
         raise ValueError("a rule must be a CONSTRUCT query")
-    return list(result)
+    result.serialize(output=str(output), format=ox.RdfFormat.N_TRIPLES)
 
 
-def is_asserted(store: ox.Store, triple: ox.Triple, inferred: ox.NamedNode) -> bool:
-    """Whether some graph other than the inferred one already holds ``triple``."""
-    quads = store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None)
-    return any(quad.graph_name != inferred for quad in quads)
+REMOVE_ASSERTED = f"""
+DELETE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}
+WHERE {{
+    GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }}
+    {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{INFERRED_GRAPH}>) }} UNION {{ ?s ?p ?o }}
+}}"""
+"""Derived triples that another graph (or the default graph) already states are not inferred."""
+
+COUNT_INFERRED = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}"
 
 
-def apply_rules(store: ox.Store, rules_dir: Path) -> int:
+def apply_rules(store: ox.Store, rules_dir: Path, scratch: Path | None = None) -> int:
     """Run every rule of ``rules_dir`` and store the new triples in the inferred graph.
 
-    The inferred graph is cleared first. Returns the number of triples it holds afterwards.
-    A rule that is not valid SPARQL raises :class:`SyntaxError` naming the file.
+    The inferred graph is cleared first. Every rule runs before any derived triple is stored,
+    so each reads the asserted graphs only: the rules do not depend on each other or on their
+    order. Each rule's triples go to an N-Triples file in ``scratch`` (a temporary directory
+    by default; the build uses its own directory), which is then bulk-loaded into the inferred
+    graph (the store keeps each triple once) and removed; last, the triples some other graph
+    already states are deleted. Memory stays that of one bulk-load batch, whatever the corpus.
+    Returns the number of triples the inferred graph holds afterwards. A rule that is not
+    valid SPARQL raises :class:`SyntaxError` naming the file.
     """
+    if scratch is None:
+        with tempfile.TemporaryDirectory(prefix="sdkg-rules-") as directory:
+            return apply_rules(store, rules_dir, Path(directory))
     inferred = ox.NamedNode(INFERRED_GRAPH)
     if inferred in set(store.named_graphs()):
         store.remove_graph(inferred)
-    derived: set[ox.Triple] = set()
-    for path in rule_files(rules_dir):
-        try:
-            derived.update(run_rule(store, path.read_text(encoding="utf-8")))
-        except SyntaxError as error:
-            raise SyntaxError(f"{path}: {error}") from None
-    new = [ox.Quad(t.subject, t.predicate, t.object, inferred) for t in derived if not is_asserted(store, t, inferred)]
-    store.bulk_extend(new)
-    return len(new)
+    outputs: list[Path] = []
+    try:
+        for path in rule_files(rules_dir):
+            output = scratch / f"rule-{len(outputs):03d}-{path.stem}.nt"
+            outputs.append(output)
+            try:
+                run_rule(store, path.read_text(encoding="utf-8"), output)
+            except SyntaxError as error:
+                raise SyntaxError(f"{path}: {error}") from None
+        for output in outputs:
+            store.bulk_load(path=output, format=ox.RdfFormat.N_TRIPLES, to_graph=inferred, lenient=True)
+            output.unlink()
+    finally:
+        for output in outputs:
+            output.unlink(missing_ok=True)
+    store.update(REMOVE_ASSERTED)
+    return count(store, COUNT_INFERRED)
+
+
+def count(store: ox.Store, query: str) -> int:
+    solutions = store.query(query)
+    assert isinstance(solutions, ox.QuerySolutions)
+    value = next(iter(solutions))["n"]
+    return int(value.value) if isinstance(value, ox.Literal) else 0
 
 
 UNEXPLAINED = f"""
@@ -90,19 +122,20 @@ class UnexplainedDerivation(Exception):
     """The rules derived a triple without an ``sdkg:Explanation``: a rule is incomplete, not the data."""
 
 
-def infer(layout: ProjectLayout, store: ox.Store) -> int:
+def infer(layout: ProjectLayout, store: ox.Store, scratch: Path | None = None) -> int:
     """Apply the project's rules (if it has any) into the store's inferred graph; the triples derived.
 
     Every derived triple must come with its explanation (the rules write both), so that the
     server can always answer why it holds; raises :class:`UnexplainedDerivation` otherwise.
+    ``scratch`` is where the derived triples wait before they are loaded (see :func:`apply_rules`).
     """
     if not layout.rules.is_dir():
         return 0
-    count = apply_rules(store, layout.rules)
+    derived = apply_rules(store, layout.rules, scratch)
     missing = unexplained(store)
     if missing:
         shown = "; ".join(f"{t.subject} {t.predicate} {t.object}" for t in missing[:3])
         raise UnexplainedDerivation(
             f"the rules derived {len(missing)}+ triple(s) without an sdkg:Explanation, e.g. {shown}"
         )
-    return count
+    return derived
