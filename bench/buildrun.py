@@ -46,6 +46,7 @@ def run(root: Path) -> dict[str, object]:
     return {
         "files": len(result.files),
         "phases": result.phases,
+        "peak_mb_after": result.peak_mb,
         "seconds": result.seconds,
         "triples": result.triples,
         "inferred": result.inferred,
@@ -67,26 +68,26 @@ def reference_inferred(project: LoadedProject, rules_dir: Path) -> set[ox.Triple
     return {t for t in derived if next(store.quads_for_pattern(t.subject, t.predicate, t.object, None), None) is None}
 
 
-def reference(root: Path) -> tuple[Report, set[ox.Triple], dict[str, float]]:
-    """The report and the inferred triples of the in-memory path, and the seconds of its phases."""
+def reference(root: Path) -> tuple[Report, set[ox.Triple], Phases]:
+    """The report and the inferred triples of the in-memory path, and its phases' seconds and memory."""
     layout = ProjectLayout.at(root)
     phase = Phases()
-    started = time.monotonic()
     with phase("load"):
         project = load_project(layout)
     with phase("validate"):
         report = validate_project(layout, project)
     with phase("rules"):
         inferred = reference_inferred(project, layout.rules) if layout.rules.is_dir() else set()
-    phase.seconds["total"] = time.monotonic() - started
-    return report, inferred, phase.seconds
+    return report, inferred, phase
 
 
 def run_reference(root: Path) -> dict[str, object]:
-    report, inferred, seconds = reference(root)
+    started = time.monotonic()
+    report, inferred, phase = reference(root)
     return {
-        "phases": {k: v for k, v in seconds.items() if k != "total"},
-        "seconds": seconds["total"],
+        "phases": phase.seconds,
+        "peak_mb_after": phase.peak_mb,
+        "seconds": time.monotonic() - started,
         "inferred": len(inferred),
         "violations": len(report.violations),
         "warnings": len(report.warnings),

@@ -24,6 +24,7 @@ import pytest
 from bench.buildrun import reference
 from bench.synthetic import generate
 from sdkg.build import BuildFailed, build
+from sdkg.build.rules import run_rule, streamed
 from sdkg.builds import open_store
 from sdkg.checks import Report, Result
 from sdkg.layout import ProjectLayout
@@ -181,3 +182,54 @@ def test_a_passage_with_a_second_source_that_names_no_text(small_root: Path) -> 
     assert [(r.focus_node.rsplit("/", 1)[-1], "unnamed-text" in r.message) for r in quotes] == [
         ("test-120-211", True)
     ], report.text()
+
+
+TINY = """@prefix ex: <http://example.org/> .
+ex:a ex:p ex:b , "text"@en , 5 .
+ex:b ex:p ex:c .
+ex:c ex:q ex:a .
+"""
+
+TEMPLATE_RULE = """PREFIX ex: <http://example.org/>
+CONSTRUCT {
+    ?o ex:back ?s .
+    ?s ex:maybe ?m ;
+        ?q "constant"@en , 7 .
+    ?s ex:p ?s .
+}
+WHERE {
+    ?s ex:p ?o .
+    OPTIONAL { ?o ex:q ?m }
+    BIND (ex:r AS ?q)
+}
+"""
+
+
+def test_a_rule_filled_row_by_row_writes_what_the_engine_constructs(tmp_path: Path) -> None:
+    """Literal subjects, unbound variables and constants of every kind, as Oxigraph's CONSTRUCT has them."""
+    store = ox.Store()
+    store.load(TINY.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode("http://example.org/g"))
+    assert streamed(TEMPLATE_RULE) is not None, "the rule is in the form that is filled row by row"
+    one_line = TEMPLATE_RULE.replace("CONSTRUCT {\n", "CONSTRUCT { ").replace("\nWHERE {", " WHERE {")
+    assert streamed(one_line) is None, "any other form is left to the engine"
+    written = []
+    for query in (TEMPLATE_RULE, one_line):
+        path = tmp_path / "out.nt"
+        with path.open("wb") as handle:
+            run_rule(store, query, handle)
+        written.append(
+            {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(path=path, format=ox.RdfFormat.N_TRIPLES)}
+        )
+    assert written[0] == written[1]
+    assert (
+        ox.Triple(
+            ox.NamedNode("http://example.org/c"),
+            ox.NamedNode("http://example.org/back"),
+            ox.NamedNode("http://example.org/b"),
+        )
+        in written[0]
+    )
+    assert not any(isinstance(t.subject, ox.Literal) for t in written[0])
+    # back: a→b and b→c (the literal objects cannot be subjects); maybe: only b (its object c has
+    # ex:q); the two constants and the self-link, for a and for b
+    assert len(written[0]) == 2 + 1 + 2 * 2 + 2

@@ -13,6 +13,7 @@ changes share (:mod:`.publish`).
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -51,6 +52,8 @@ class BuildResult:
     info: BuildInfo
     phases: dict[str, float] = field(default_factory=dict)
     """Seconds per phase: ``load``, ``compact``, ``validate``, ``rules``, ``catalog``, ``seal``."""
+    peak_mb: dict[str, float] = field(default_factory=dict)
+    """The process's peak RSS (MB) so far at the end of each phase."""
 
     @property
     def triples(self) -> int:
@@ -62,10 +65,12 @@ class BuildResult:
 
 
 class Phases:
-    """Times the build's phases (what ``python -m bench`` reports)."""
+    """Times the build's phases and notes the process's memory high-water mark at the end of each
+    (what ``python -m bench.buildmem`` reports: the phase after which it rose is the one that took it)."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.peak_mb: dict[str, float] = {}
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
@@ -74,6 +79,7 @@ class Phases:
             yield
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.monotonic() - started
+            self.peak_mb[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def build(
@@ -120,7 +126,7 @@ def build(
     progress.step(f"stored {info.triples:,} triples ({inferred:,} inferred) in {build_dir}")
     if publish:
         publication.publish(layout, build_dir)
-    return BuildResult(build_dir, files, report, time.monotonic() - started, info, phase.seconds)
+    return BuildResult(build_dir, files, report, time.monotonic() - started, info, phase.seconds, phase.peak_mb)
 
 
 def find_files(layout: ProjectLayout, data_paths: Sequence[Path] | None) -> list[ProjectFile]:
