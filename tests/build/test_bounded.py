@@ -24,7 +24,7 @@ import pytest
 from bench.buildrun import reference
 from bench.synthetic import generate
 from sdkg.build import BuildFailed, build
-from sdkg.build.rules import run_rule, streamed
+from sdkg.build.rules import load_in_chunks, run_rule, streamed
 from sdkg.builds import open_store
 from sdkg.checks import Report, Result
 from sdkg.layout import ProjectLayout
@@ -233,3 +233,14 @@ def test_a_rule_filled_row_by_row_writes_what_the_engine_constructs(tmp_path: Pa
     # back: a→b and b→c (the literal objects cannot be subjects); maybe: only b (its object c has
     # ex:q); the two constants and the self-link, for a and for b
     assert len(written[0]) == 2 + 1 + 2 * 2 + 2
+
+
+def test_derived_triples_load_in_chunks(tmp_path: Path) -> None:
+    """Loaded a few lines at a time (the last chunk short), the graph holds every triple once."""
+    path = tmp_path / "derived.nt"
+    lines = [f'<http://example.org/s{i % 4}> <http://example.org/p> "line\\n{i}"@en .\n' for i in range(11)]
+    path.write_text("".join(lines + lines[:3]), encoding="utf-8")
+    graph = ox.NamedNode("http://example.org/inferred")
+    store = ox.Store()
+    load_in_chunks(store, path, graph, chunk=3)
+    assert len(list(store.quads_for_pattern(None, None, None, graph))) == 11
