@@ -67,7 +67,7 @@ def spread(values: list[float], unit: str = "") -> str:
 
 
 def table(results: list[dict[str, Any]]) -> str:
-    phases = ("load", "compact", "validate", "rules", "catalog", "seal")
+    phases = ("load", "compact", "validate", "rules", "catalog", "index", "seal")
     lines = [
         "| claims | path | runs | triples (inferred) | peak RSS MB | whole (s) | "
         + " | ".join(f"{p} (s)" for p in phases)
