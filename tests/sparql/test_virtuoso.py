@@ -71,9 +71,13 @@ MaxQueryExecutionTime = 60
 
 VIRTUOSO_BUGS = {
     "case-timeline": "SAMPLE() over a group joined with a transitive path (rdfs:subClassOf*) collapses the groups",
-    "discourse-cases": "a property bound by VALUES joined with a transitive path (a/rdfs:subClassOf*) loses solutions",
 }
 """Catalog queries Virtuoso 7.2.5 answers wrongly (checked by hand against the local store)."""
+VIRTUOSO_LOSES_ROWS = {
+    "discourse-cases": "a property bound by VALUES joined with a transitive path (a/rdfs:subClassOf*) loses solutions",
+}
+"""Catalog queries for which Virtuoso 7.2.5 sometimes (not on every run: it depends on how the pushed graphs
+were stored) drops solutions; it must never add one."""
 
 
 def virtuoso_binary() -> str:
@@ -198,6 +202,9 @@ def test_catalog_answers_match_the_local_store(virtuoso: str, store_path: Path, 
         return mine.body, theirs.body
 
     mine, theirs = asyncio.run(both())
+    if name in VIRTUOSO_LOSES_ROWS:
+        assert set(normalised(theirs)) <= set(normalised(mine)), VIRTUOSO_LOSES_ROWS[name]
+        return
     assert len(normalised(theirs)) == len(normalised(mine))
     assert normalised(theirs) == normalised(mine)
 
