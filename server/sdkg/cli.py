@@ -33,6 +33,8 @@ from .texts.commands import add_commands as add_authoring_commands
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+"""Wikidata (or another SERVICE endpoint) could not be reached: ``sdkg query`` and the ``wikidata`` commands."""
 
 
 def log(message: str) -> None:
@@ -97,42 +99,67 @@ def published_store(layout: ProjectLayout) -> ox.Store | None:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    text = args.query
-    if text == "-":
-        text = sys.stdin.read()
-    elif Path(text).is_file():
-        text = Path(text).read_text(encoding="utf-8")
-    store = published_store(args.layout)
-    if store is None:
+    """Run a query on the published store through the engine every path uses (federation included).
+
+    Exit 2 for a malformed or refused query, 3 when a Wikidata SERVICE cannot be reached (the
+    message the endpoint gives with its 502).
+    """
+    import asyncio
+
+    from .sparql.engine import LocalEngine
+    from .sparql.errors import MalformedQuery, QueryError, Refused, UpstreamFailed
+    from .sparql.guard import WIKIDATA_SERVICES
+    from .sparql.job import EngineConfig, Limits, QueryJob
+    from .sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
+
+    text = query_text(args.query)
+    path = args.layout.current_build()
+    if path is None:
+        log(f"no store built yet under {args.layout.state}; run `sdkg build` first")
         return EXIT_USAGE
+    allowed = {**WIKIDATA_SERVICES, **{iri: WIKIDATA_SERVICES.get(iri, 10.0) for iri in args.allow_service or []}}
+    engine = LocalEngine(path / "store", EngineConfig(Limits(max_rows=None, allowed_services=allowed)))
+    results = {f.name: f for f in RESULT_FORMATS}["csv" if args.format == "csv" else "json"]
+    turtle = {f.name: f for f in GRAPH_FORMATS}["turtle"]
     try:
-        result = store.query(text, use_default_graph_as_union=True)
-    except SyntaxError as error:
+        output = asyncio.run(engine.run(QueryJob(text, results, turtle)))
+    except MalformedQuery as error:
         log(f"malformed query: {error}")
         return EXIT_USAGE
-    if isinstance(result, ox.QueryBoolean):
-        print(json.dumps({"boolean": bool(result)}) if args.format == "json" else str(bool(result)).lower())
-        return EXIT_OK
-    if isinstance(result, ox.QueryTriples):
-        sys.stdout.buffer.write(ox.serialize(list(result), format=ox.RdfFormat.TURTLE) or b"")
-        return EXIT_OK
-    if args.format == "table":
-        names = [v.value for v in result.variables]
-        rows = [[term_text(row[n]) for n in names] for row in result]
+    except UpstreamFailed as error:
+        log(str(error))
+        return EXIT_UNREACHABLE
+    except Refused as error:
+        log(f"refused: {error}")
+        return EXIT_USAGE
+    except QueryError as error:
+        log(f"query failed: {error}")
+        return EXIT_USAGE
+    if output.kind == "boolean":
+        answer = bool(json.loads(output.body)["boolean"])
+        print(json.dumps({"boolean": answer}) if args.format == "json" else str(answer).lower())
+    elif output.kind == "graph" or args.format != "table":
+        sys.stdout.buffer.write(output.body)
+        sys.stdout.write("\n" if args.format == "json" and output.kind != "graph" else "")
+    else:
+        data = json.loads(output.body)
+        names = data["head"]["vars"]
+        rows = [[b.get(n, {}).get("value", "") for n in names] for b in data["results"]["bindings"]]
         print(format_table(names, rows))
         print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    else:
-        fmt = ox.QueryResultsFormat.JSON if args.format == "json" else ox.QueryResultsFormat.CSV
-        sys.stdout.buffer.write(result.serialize(format=fmt) or b"")
-        sys.stdout.write("\n" if args.format == "json" else "")
     return EXIT_OK
 
 
-def term_text(term: object) -> str:
-    if term is None:
-        return ""
-    value = getattr(term, "value", str(term))
-    return str(value)
+def query_text(given: str) -> str:
+    """The query a user gave: ``-`` reads stdin, a file's path its text, anything else is the query itself
+    (a text too long to be a file name included)."""
+    if given == "-":
+        return sys.stdin.read()
+    try:
+        is_file = Path(given).is_file()
+    except OSError:  # e.g. "File name too long": it is not a path
+        is_file = False
+    return Path(given).read_text(encoding="utf-8") if is_file else given
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -348,9 +375,18 @@ def add_push(commands: Commands) -> None:
 
 
 def add_query(commands: Commands) -> None:
-    p = commands.add_parser("query", help="run a SPARQL query (text, file or - for stdin) against the local store")
+    p = commands.add_parser(
+        "query",
+        help="run a SPARQL query (text, file or - for stdin) against the local store (exit 3: Wikidata unreachable)",
+    )
     p.add_argument("query", help="query text, a .rq file, or - to read stdin")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument(
+        "--allow-service",
+        action="append",
+        metavar="IRI",
+        help="also allow SERVICE to this endpoint (repeatable; Wikidata's are allowed, as on the server)",
+    )
     p.set_defaults(func=cmd_query)
 
 
