@@ -280,14 +280,19 @@ def test_a_federated_query_is_prepared_and_fails_as_locally(
     for engine in (RemoteEngine(oxigraph + "/query"), LocalEngine(store_path)):
         with pytest.raises(UpstreamFailed, match=r"^Wikidata could not be queried \(offline or unavailable\): "):
             asyncio.run(one_job(engine, QueryJob(query, JSON)))
-    remote = RemoteEngine(oxigraph + "/query")
-    items = asyncio.run(remote.mapped_items(10.0))
-    asyncio.run(remote.stop())
+    items = asyncio.run(mapped_items_of(RemoteEngine(oxigraph + "/query")))
     assert items and items == sorted(items) and all(federation.QID.match(i.rsplit("/", 1)[1]) for i in items)
 
 
 async def one_job(engine: RemoteEngine | LocalEngine, job: QueryJob) -> QueryOutput:
     try:
         return await engine.run(job)
+    finally:
+        await engine.stop()
+
+
+async def mapped_items_of(engine: RemoteEngine) -> list[str]:
+    try:
+        return await engine.mapped_items(10.0)
     finally:
         await engine.stop()

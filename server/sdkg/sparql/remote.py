@@ -13,7 +13,8 @@ few more) in the store, which :meth:`RemoteEngine.triple_count` leaves out.
 Parameters are bound with a ``VALUES`` block (:mod:`sdkg.sparql.bindings`), as the local engine does,
 and a federated query is prepared as the local engine prepares it (:mod:`sdkg.sparql.federation`:
 ``?item`` bound to the items the store maps, the Wikidata endpoints as configured here); when the
-store then fails on it with a 5xx, the failure is Wikidata's (502), as it is locally.
+store then fails on a query with a SERVICE clause (a 5xx, or an answer cut short), the failure is the
+remote endpoint's (502), as it is locally.
 """
 
 from __future__ import annotations
@@ -98,14 +99,15 @@ class RemoteEngine:
             query = f"BASE <{ox.NamedNode(self.base_iri).value}>\n{query}"
         try:
             response = await self._post(query, ASK_GRAPH if graph else ASK_RESULTS, job.dataset, deadline)
+            return await run_in_threadpool(
+                read_answer, response, job.results_format, job.graph_format, rows, self.prefixes, form == "ASK"
+            )
         except RemoteStoreError as error:
-            upstream = federation.upstream_failure(job.query, error) if (error.status or 0) >= 500 else None
+            # A store that fails a SERVICE answers 5xx, or (Oxigraph, streaming) cuts its 200 answer short.
+            upstream = federation.upstream_failure(job.query, error) if (error.status or 500) >= 500 else None
             if upstream is None:
                 raise
             raise upstream from None
-        return await run_in_threadpool(
-            read_answer, response, job.results_format, job.graph_format, rows, self.prefixes, form == "ASK"
-        )
 
     async def mapped_items(self, deadline: float) -> list[str]:
         """The Wikidata items the store's graph maps (what a federated query's ``?item`` is bound to)."""
