@@ -52,8 +52,13 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(failure.report.text())
         log(f"build failed: {failure}; the published store is unchanged")
         return EXIT_INVALID
-    if result.report is not None and result.report.warnings and args.verbose:
-        print(result.report.text())
+    if result.report is not None and result.report.warnings:
+        if args.verbose:
+            print(result.report.text())
+        for line in result.report.summary():
+            log(line)
+        if not args.verbose:
+            log("(sdkg build --verbose lists each of them with its file, line and node)")
     log(
         f"built {result.triples} triples from {len(result.files)} files in {result.seconds:.1f} s"
         f" ({len(result.report.warnings) if result.report else 0} warning(s)); published {result.path}"
@@ -305,7 +310,9 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 def add_build(commands: Commands) -> None:
     p = commands.add_parser("build", help="parse, validate and load the project into a new store, then publish it")
-    p.add_argument("-v", "--verbose", action="store_true", help="also print warnings")
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="list every warning (without it: one line per rule, with counts)"
+    )
     p.set_defaults(func=cmd_build)
 
 
@@ -391,7 +398,7 @@ def add_query(commands: Commands) -> None:
 
 
 def add_stats(commands: Commands) -> None:
-    p = commands.add_parser("stats", help="counts per class and per source")
+    p = commands.add_parser("stats", help="counts per class and per source, and Wikidata link coverage per kind")
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="markdown: the README table")
     p.set_defaults(func=cmd_stats)
 

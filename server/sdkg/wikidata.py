@@ -26,7 +26,7 @@ from . import __version__
 from .layout import ProjectLayout
 from .namespaces import WIKIDATA_ENTITY
 from .output import format_table
-from .project import NO_TERM_FOUND, SSSOM_SUFFIX, is_suggestion, read_sssom
+from .project import NO_TERM_FOUND, SSSOM_SUFFIX, is_suggestion, read_sssom, verdict_of
 from .sparql.federation import QID
 
 USER_AGENT = f"sdkg/{__version__} (Security Discourse Knowledge Graph; mapping checks)"
@@ -84,9 +84,14 @@ def remote_select(endpoint: str, query: str, timeout: float = DEFAULT_TIMEOUT) -
 # ---------------------------------------------------------------- the mapping tables
 
 
+CANDIDATE = re.compile(r"\bwikidata:(Q[1-9][0-9]*)\b")
+EVIDENCE = re.compile(r"\[(\d+)\]")
+
+
 @dataclass(frozen=True)
 class MappingRow:
-    """One row of an SSSOM table, with the entity IRI expanded."""
+    """One row of an SSSOM table, with the entity IRI expanded, and what its comment says
+    (the vocabulary of data/mappings/README.md: ``verified:``, ``unverified:``, ``not linkable:``)."""
 
     table: Path
     subject_id: str
@@ -95,11 +100,72 @@ class MappingRow:
     object_id: str
     object_label: str
     status: str  # "accepted", "suggestion" or "unmapped"
+    predicate_id: str = "skos:exactMatch"
+    confidence: str = ""
+    comment: str = ""
+    line: int = 0
 
     @property
     def qid(self) -> str | None:
         local = self.object_id.partition(":")[2]
         return local if self.object_id.startswith("wikidata:") and QID.match(local) else None
+
+    @property
+    def verdict(self) -> str:
+        """``verified``, ``unverified``, ``not linkable``, ``unreviewed`` or ``""`` (the comment's prefix)."""
+        return verdict_of({"comment": self.comment})
+
+    @property
+    def candidates(self) -> list[str]:
+        """The candidate QIDs an ``unverified:`` row names (one document each, so not yet a link)."""
+        if self.verdict != "unverified":
+            return []
+        return list(dict.fromkeys(CANDIDATE.findall(self.comment)))
+
+    @property
+    def documents(self) -> int:
+        """How many documents the comment cites as evidence (``[1] …; [2] …``)."""
+        return len(set(EVIDENCE.findall(self.comment.split("note:", 1)[0])))
+
+    @property
+    def reason(self) -> str:
+        """The comment after its prefix: the evidence, the candidate, or why no item could match."""
+        return self.comment.split(":", 1)[1].strip() if self.verdict and ":" in self.comment else self.comment
+
+    def weakness(self, documents: int | None = None) -> str:
+        """Why a published link's evidence is weak, or ``""``: not ``verified:``, fewer than two documents
+        (``documents`` when the QID's evidence is on another row), an exact match whose confidence is below
+        0.95 (the README's mark of documents that misuse the QID), or a ``note:`` about such documents."""
+        if self.status != "accepted":
+            return ""
+        cited = self.documents if documents is None else documents
+        problems = []
+        if self.verdict != "verified":
+            problems.append("its comment does not start with 'verified:'")
+        if cited < 2:
+            problems.append(f"{cited} document(s) cited, the rule asks for two")
+        if self.predicate_id == "skos:exactMatch" and self.confidence and float(self.confidence) < 0.95:
+            problems.append(f"confidence {self.confidence}")
+        if "note:" in self.comment:
+            problems.append("note: " + self.comment.split("note:", 1)[1].strip())
+        return "; ".join(problems)
+
+
+def weak_links(rows: Iterable[MappingRow]) -> list[tuple[MappingRow, str]]:
+    """The published links whose evidence is weak, with why. A broad match to the item another row
+    verifies (an article of the Charter, the Charter) has that row's documents."""
+    rows = list(rows)
+    best: dict[str, int] = {}
+    for row in rows:
+        if row.qid and row.status == "accepted" and row.verdict == "verified":
+            best[row.qid] = max(best.get(row.qid, 0), row.documents)
+    found = []
+    for row in rows:
+        documents = max(row.documents, best.get(row.qid or "", 0)) if row.predicate_id == "skos:broadMatch" else None
+        why = row.weakness(documents)
+        if why:
+            found.append((row, why))
+    return found
 
 
 def mapping_tables(layout: ProjectLayout) -> list[Path]:
@@ -111,7 +177,8 @@ def read_mappings(layout: ProjectLayout) -> list[MappingRow]:
     rows: list[MappingRow] = []
     for table in mapping_tables(layout):
         curie_map, records = read_sssom(table)
-        for record in records:
+        first = 2 + sum(1 for line in table.read_text(encoding="utf-8").splitlines() if line.startswith("#"))
+        for index, record in enumerate(records):
             subject_id = (record.get("subject_id") or "").strip()
             object_id = (record.get("object_id") or "").strip()
             prefix, _, local = subject_id.partition(":")
@@ -125,6 +192,10 @@ def read_mappings(layout: ProjectLayout) -> list[MappingRow]:
                     object_id=object_id,
                     object_label=(record.get("object_label") or "").strip(),
                     status=status,
+                    predicate_id=(record.get("predicate_id") or "").strip(),
+                    confidence=(record.get("confidence") or "").strip(),
+                    comment=(record.get("comment") or "").strip(),
+                    line=first + index,
                 )
             )
     return rows
