@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import re
-import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,6 +26,7 @@ from .layout import ProjectLayout
 from .namespaces import WIKIDATA_ENTITY
 from .output import format_table
 from .project import NO_TERM_FOUND, SSSOM_SUFFIX, is_suggestion, read_sssom, verdict_of
+from .reconcile import normalise
 from .sparql.federation import QID
 
 USER_AGENT = f"sdkg/{__version__} (Security Discourse Knowledge Graph; mapping checks)"
@@ -213,10 +213,8 @@ class ItemCheck:
 
 
 def normalise_label(label: str) -> str:
-    """Compare labels without case, accents, punctuation or a leading article."""
-    text = "".join(c for c in unicodedata.normalize("NFKD", label) if not unicodedata.combining(c)).casefold()
-    text = " ".join(re.sub(r"[\W_]+", " ", text).split())
-    return text[4:] if text.startswith("the ") else text
+    """Compare labels without case, accents, punctuation or a leading article (as reconciliation does)."""
+    return normalise(label)
 
 
 def labels_match(ours: Iterable[str], theirs: Iterable[str]) -> bool:

@@ -5,17 +5,17 @@ entities without a Wikidata link with the candidate QIDs and notes their mapping
 and the published links whose evidence is weak (:func:`sdkg.wikidata.weak_links`). The entities,
 their kinds, labels, links and linkability come from the served store through the engine (the
 query of :data:`sdkg.stats.ENTITY_KINDS`); the candidates and evidence come from the project's SSSOM
-tables, read once per served build (as the query catalog is). HTML for browsers, JSON otherwise.
+tables, read once per served build (:meth:`.state.ServerState.per_build`). HTML for browsers, JSON otherwise.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ..layout import ProjectLayout
 from ..namespaces import WIKIDATA_ENTITY
@@ -65,10 +65,12 @@ class Curation:
     header: list[str] = field(default_factory=list)
 
 
-@lru_cache(maxsize=4)
-def mapping_rows(root: Path, version: str) -> tuple[MappingRow, ...]:
-    """The project's SSSOM rows, read once per served build (``version`` keys the cache)."""
-    return tuple(read_mappings(ProjectLayout.at(root)))
+def mapping_rows(root: Path) -> tuple[MappingRow, ...]:
+    """The project's SSSOM rows (none when they cannot be read: the page then shows no candidates)."""
+    try:
+        return tuple(read_mappings(ProjectLayout.at(root)))
+    except (OSError, ProjectError, ValueError):
+        return ()
 
 
 def qid_of(item: str) -> str:
@@ -125,10 +127,9 @@ async def curation(request: Request) -> Response:
             solutions = await select(state.engine, ENTITY_KINDS)
         entities = linkage_of({k: v["value"] for k, v in b.items()} for b in solutions)
         root = state.settings.root
-        try:
-            rows = mapping_rows(root, state.version) if root is not None else ()
-        except (OSError, ProjectError, ValueError):
-            rows = ()
+        rows: tuple[MappingRow, ...] = ()
+        if root is not None:
+            rows = await state.per_build("mapping tables", lambda: run_in_threadpool(mapping_rows, root))
         return gather(entities, rows, root)
 
     if not prefers_html(request.headers.get("accept")):
