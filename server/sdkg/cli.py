@@ -250,9 +250,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     from .release import write_release
+    from .wikidata import write_exports
 
     try:
         written = write_release(args.root, args.out)
+        written += write_exports(args.layout, args.out)
     except ProjectError as error:
         log(f"cannot release: {error}")
         return EXIT_USAGE
@@ -262,11 +264,21 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_wikidata(args: argparse.Namespace) -> int:
-    """Check the mapped QIDs against Wikidata, or propose candidates for unmapped entities."""
+    """Check the mapped QIDs against Wikidata, propose candidates for unmapped entities, or export the
+    Mix'n'match catalogue and the QuickStatements batch (offline)."""
     from . import wikidata as wd
     from .namespaces import WIKIDATA_MAIN
     from .sparql.federation import configured_endpoints
 
+    if args.action == "export":
+        try:
+            written = wd.write_exports(args.layout, args.out)
+        except (ProjectError, OSError) as error:
+            log(f"cannot export: {error}")
+            return EXIT_USAGE
+        for path in written:
+            print(path)
+        return EXIT_OK
     try:
         endpoint = args.endpoint or configured_endpoints()[WIKIDATA_MAIN]
         rows = wd.read_mappings(args.layout)
@@ -404,7 +416,10 @@ def add_stats(commands: Commands) -> None:
 
 
 def add_release(commands: Commands) -> None:
-    p = commands.add_parser("release", help="write the ontology release files (Turtle, RDF/XML, JSON-LD, merged, docs)")
+    p = commands.add_parser(
+        "release",
+        help="write the release files (ontology in Turtle, RDF/XML, JSON-LD, merged, docs; the Wikidata exports)",
+    )
     p.add_argument("--out", type=Path, default=Path("release"), help="output directory (default: release/)")
     p.set_defaults(func=cmd_release)
 
@@ -412,15 +427,19 @@ def add_release(commands: Commands) -> None:
 def add_wikidata(commands: Commands) -> None:
     p = commands.add_parser(
         "wikidata",
-        help="check mapped QIDs against Wikidata, or suggest QIDs for unmapped entities (exit 3: Wikidata unreachable)",
+        help="check mapped QIDs against Wikidata, suggest QIDs for unmapped entities (exit 3: Wikidata unreachable), "
+        "or export a Mix'n'match catalogue and a QuickStatements batch",
     )
-    p.add_argument("action", choices=["check", "suggest"])
+    p.add_argument("action", choices=["check", "suggest", "export"])
     p.add_argument("--endpoint", help="SPARQL endpoint (default: $SDKG_WIKIDATA_ENDPOINT or query.wikidata.org)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default: 30)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="check: report format")
     p.add_argument("--include-suggestions", action="store_true", help="check: also check unreviewed suggestions")
     p.add_argument("--per-entity", type=int, default=3, help="suggest: candidates per entity (default: 3)")
     p.add_argument("--dry-run", action="store_true", help="suggest: print candidates, write nothing")
+    p.add_argument(
+        "--out", type=Path, default=Path("release"), help="export: output directory (default: release/, as release)"
+    )
     p.set_defaults(func=cmd_wikidata)
 
 

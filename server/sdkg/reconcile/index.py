@@ -101,12 +101,13 @@ PROPERTY_BY_ID = {p.id: p for p in PROPERTIES}
 _VALUE_PREDICATES = " ".join(f"<{p.predicate}>" for p in PROPERTIES if p.id not in ("type", "altLabel", "description"))
 
 QUERIES: dict[str, str] = {
-    "entities": f"""SELECT ?entity ?type ?label ?definition WHERE {{
+    "entities": f"""SELECT ?entity ?type ?label ?definition ?unlinkable WHERE {{
   VALUES ?top {{ {" ".join(f"<{SDKG}{top}>" for top in TOPS)} }}
   ?entity a ?type . ?type <{RDFS}subClassOf>* ?top .
   FILTER(isIRI(?entity) && STRSTARTS(STR(?entity), "{ID}"))
   OPTIONAL {{ ?entity <{RDFS}label> ?label }}
   OPTIONAL {{ ?entity <{SKOS}definition> ?definition }}
+  BIND(EXISTS {{ ?entity a <{NOT_LINKABLE}> }} AS ?unlinkable)
 }}""",
     "alternatives": f"""SELECT ?entity ?alternative WHERE {{
   ?entity <{SKOS}altLabel> ?alternative FILTER(isIRI(?entity) && STRSTARTS(STR(?entity), "{ID}"))
@@ -390,11 +391,11 @@ def build_index(answers: Mapping[str, Solutions]) -> Index:
         entity = entities.get(entity_id)
         if entity is None:
             entity = Entity(row["entity"], entity_id, row.get("label", entity_id), [], [], row.get("definition", ""))
+            entity.linkable = row.get("unlinkable") != "true"
             entities[entity_id] = entity
         own_types.setdefault(entity_id, set()).add(row["type"])
     for entity_id, iris in own_types.items():
         classes = {local(i, SDKG) for i in iris if i.startswith(SDKG)}
-        entities[entity_id].linkable = NOT_LINKABLE not in iris
         direct = {c for c in classes if c in types}
         inherited = set().union(*(ancestors_of(c, types) - {c} for c in direct)) if direct else set()
         entities[entity_id].types = sorted(direct - inherited, key=lambda c: (-depth(c, types), c))
