@@ -81,3 +81,12 @@ def test_without_the_project_tables_the_page_still_answers(store_path: Path) -> 
         assert body["unlinked"] and all(u["candidates"] == [] and u["row"] == "" for u in body["unlinked"])
         assert body["weak"] == []
         assert "no mapping tables" in bare.get("/curation", headers={"Accept": "text/html"}).text
+
+
+def test_the_kind_listing_shows_an_entitys_kind_not_its_linkability(client: TestClient) -> None:
+    """sdkg:NotLinkableToWikidata is a second class of collectives and episodes: the /id/actor/ listing
+    still shows each one's kind."""
+    listing = client.get("/id/actor/", headers={"Accept": "text/html"}).text
+    assert "not linkable to Wikidata" not in listing and ">collective<" in listing
+    page = client.get("/id/actor/young-unemployed-men", headers={"Accept": "text/html"}).text
+    assert "not linkable to Wikidata" in page  # the entity's own page says so

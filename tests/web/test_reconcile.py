@@ -282,3 +282,21 @@ def metric(client: TestClient, name: str) -> float:
         if line.startswith(name + "{") or line.startswith(name + " "):
             total += float(line.rsplit(" ", 1)[1])
     return total
+
+
+def test_the_index_is_whole_under_a_small_row_cap(store_path: Path) -> None:
+    """A server capped at a few rows per answer still indexes every entity: the index reads page by page."""
+    import asyncio
+
+    from sdkg.sparql.engine import LocalEngine
+    from sdkg.sparql.job import EngineConfig, Limits
+    from sdkg.web.reconcile_routes import make_index
+
+    whole = asyncio.run(make_index(LocalEngine(store_path)))
+    capped_engine = LocalEngine(store_path, EngineConfig(Limits(max_rows=37)))
+    paged = asyncio.run(make_index(capped_engine, page=37))
+    assert len(whole.entities) > 300 and paged.entities == whole.entities and paged.types == whole.types
+    with TestClient(create_app(Settings(store_path=store_path, root=REPO, engine="local", max_rows=37))) as client:
+        batch = json.dumps({"q": {"query": "Mary Kaldor"}})
+        found = client.post("/reconcile", data={"queries": batch}).json()["q"]["result"]
+        assert found[0]["id"] == "actor/mary-kaldor" and found[0]["match"]

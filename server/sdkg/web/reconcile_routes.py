@@ -27,7 +27,7 @@ from ..reconcile import protocol as rp
 from ..reconcile.index import PROPERTY_BY_ID
 from ..sparql.engine import Engine
 from ..sparql.job import QueryJob
-from .errors import BadRequest, HttpError, NotFound
+from .errors import BadRequest, NotFound
 from .finish import respond_page, server_made
 from .state import state_of
 
@@ -40,26 +40,40 @@ SERVICE_PARAMETERS: list[dict[str, Any]] = [
 ]
 
 
-async def make_index(engine: Engine) -> Index:
-    """Run the index's queries on the served engine and build the index (in a thread: it is CPU work)."""
+async def make_index(engine: Engine, page: int | None = None) -> Index:
+    """Run the index's queries on the served engine and build the index (in a thread: it is CPU work).
+
+    ``page`` is the server's row cap: a query whose answer it would cut is read page by page
+    (``ORDER BY`` every variable, ``LIMIT``/``OFFSET``), so the index is whole whatever the cap.
+    """
     answers: dict[str, list[dict[str, str]]] = {}
     for name, query in QUERIES.items():
-        with server_made(f"the reconciliation index's {name!r} query"):
-            output = await engine.run(QueryJob.select(query))
-        data = json.loads(output.body)
-        if output.truncated or data.get("truncated"):
-            raise HttpError(
-                f"the reconciliation index cannot be built: the {name!r} query was cut at the server's row cap "
-                "(raise --max-rows)",
-                500,
-            )
-        answers[name] = [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
+        answers[name] = await solutions_of(engine, name, query, page)
     return await run_in_threadpool(build_index, answers)
+
+
+async def solutions_of(engine: Engine, name: str, query: str, page: int | None) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = []
+    ordered = query
+    if page:
+        variables = [v for v in query.split("WHERE", 1)[0].split() if v.startswith("?")]
+        ordered = f"{query} ORDER BY {' '.join(variables)} LIMIT {page} OFFSET {{offset}}"
+    offset = 0
+    while True:
+        text = ordered.replace("{offset}", str(offset)) if page else query
+        with server_made(f"the reconciliation index's {name!r} query"):
+            output = await engine.run(QueryJob.select(text))
+        data = json.loads(output.body)
+        rows = [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
+        found += rows
+        if not page or len(rows) < page:
+            return found
+        offset += page
 
 
 async def index_of(request: Request) -> Index:
     state = state_of(request)
-    return await state.per_build("reconcile", lambda: make_index(state.engine))
+    return await state.per_build("reconcile", lambda: make_index(state.engine, state.settings.max_rows))
 
 
 async def parameters(request: Request) -> dict[str, str]:
