@@ -33,6 +33,8 @@ from .texts.commands import add_commands as add_authoring_commands
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+"""Wikidata (or another SERVICE endpoint) could not be reached: ``sdkg query`` and the ``wikidata`` commands."""
 
 
 def log(message: str) -> None:
@@ -50,8 +52,13 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(failure.report.text())
         log(f"build failed: {failure}; the published store is unchanged")
         return EXIT_INVALID
-    if result.report is not None and result.report.warnings and args.verbose:
-        print(result.report.text())
+    if result.report is not None and result.report.warnings:
+        if args.verbose:
+            print(result.report.text())
+        for line in result.report.summary():
+            log(line)
+        if not args.verbose:
+            log("(sdkg build --verbose lists each of them with its file, line and node)")
     log(
         f"built {result.triples} triples from {len(result.files)} files in {result.seconds:.1f} s"
         f" ({len(result.report.warnings) if result.report else 0} warning(s)); published {result.path}"
@@ -97,42 +104,67 @@ def published_store(layout: ProjectLayout) -> ox.Store | None:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    text = args.query
-    if text == "-":
-        text = sys.stdin.read()
-    elif Path(text).is_file():
-        text = Path(text).read_text(encoding="utf-8")
-    store = published_store(args.layout)
-    if store is None:
+    """Run a query on the published store through the engine every path uses (federation included).
+
+    Exit 2 for a malformed or refused query, 3 when a Wikidata SERVICE cannot be reached (the
+    message the endpoint gives with its 502).
+    """
+    import asyncio
+
+    from .sparql.engine import LocalEngine
+    from .sparql.errors import MalformedQuery, QueryError, Refused, UpstreamFailed
+    from .sparql.guard import WIKIDATA_SERVICES
+    from .sparql.job import EngineConfig, Limits, QueryJob
+    from .sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
+
+    text = query_text(args.query)
+    path = args.layout.current_build()
+    if path is None:
+        log(f"no store built yet under {args.layout.state}; run `sdkg build` first")
         return EXIT_USAGE
+    allowed = {**WIKIDATA_SERVICES, **{iri: WIKIDATA_SERVICES.get(iri, 10.0) for iri in args.allow_service or []}}
+    engine = LocalEngine(path / "store", EngineConfig(Limits(max_rows=None, allowed_services=allowed)))
+    results = {f.name: f for f in RESULT_FORMATS}["csv" if args.format == "csv" else "json"]
+    turtle = {f.name: f for f in GRAPH_FORMATS}["turtle"]
     try:
-        result = store.query(text, use_default_graph_as_union=True)
-    except SyntaxError as error:
+        output = asyncio.run(engine.run(QueryJob(text, results, turtle)))
+    except MalformedQuery as error:
         log(f"malformed query: {error}")
         return EXIT_USAGE
-    if isinstance(result, ox.QueryBoolean):
-        print(json.dumps({"boolean": bool(result)}) if args.format == "json" else str(bool(result)).lower())
-        return EXIT_OK
-    if isinstance(result, ox.QueryTriples):
-        sys.stdout.buffer.write(ox.serialize(list(result), format=ox.RdfFormat.TURTLE) or b"")
-        return EXIT_OK
-    if args.format == "table":
-        names = [v.value for v in result.variables]
-        rows = [[term_text(row[n]) for n in names] for row in result]
+    except UpstreamFailed as error:
+        log(str(error))
+        return EXIT_UNREACHABLE
+    except Refused as error:
+        log(f"refused: {error}")
+        return EXIT_USAGE
+    except QueryError as error:
+        log(f"query failed: {error}")
+        return EXIT_USAGE
+    if output.kind == "boolean":
+        answer = bool(json.loads(output.body)["boolean"])
+        print(json.dumps({"boolean": answer}) if args.format == "json" else str(answer).lower())
+    elif output.kind == "graph" or args.format != "table":
+        sys.stdout.buffer.write(output.body)
+        sys.stdout.write("\n" if args.format == "json" and output.kind != "graph" else "")
+    else:
+        data = json.loads(output.body)
+        names = data["head"]["vars"]
+        rows = [[b.get(n, {}).get("value", "") for n in names] for b in data["results"]["bindings"]]
         print(format_table(names, rows))
         print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    else:
-        fmt = ox.QueryResultsFormat.JSON if args.format == "json" else ox.QueryResultsFormat.CSV
-        sys.stdout.buffer.write(result.serialize(format=fmt) or b"")
-        sys.stdout.write("\n" if args.format == "json" else "")
     return EXIT_OK
 
 
-def term_text(term: object) -> str:
-    if term is None:
-        return ""
-    value = getattr(term, "value", str(term))
-    return str(value)
+def query_text(given: str) -> str:
+    """The query a user gave: ``-`` reads stdin, a file's path its text, anything else is the query itself
+    (a text too long to be a file name included)."""
+    if given == "-":
+        return sys.stdin.read()
+    try:
+        is_file = Path(given).is_file()
+    except OSError:  # e.g. "File name too long": it is not a path
+        is_file = False
+    return Path(given).read_text(encoding="utf-8") if is_file else given
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -218,9 +250,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     from .release import write_release
+    from .wikidata import write_exports
 
     try:
         written = write_release(args.root, args.out)
+        written += write_exports(args.layout, args.out)
     except ProjectError as error:
         log(f"cannot release: {error}")
         return EXIT_USAGE
@@ -230,11 +264,21 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_wikidata(args: argparse.Namespace) -> int:
-    """Check the mapped QIDs against Wikidata, or propose candidates for unmapped entities."""
+    """Check the mapped QIDs against Wikidata, propose candidates for unmapped entities, or export the
+    Mix'n'match catalogue and the QuickStatements batch (offline)."""
     from . import wikidata as wd
     from .namespaces import WIKIDATA_MAIN
     from .sparql.federation import configured_endpoints
 
+    if args.action == "export":
+        try:
+            written = wd.write_exports(args.layout, args.out)
+        except (ProjectError, OSError) as error:
+            log(f"cannot export: {error}")
+            return EXIT_USAGE
+        for path in written:
+            print(path)
+        return EXIT_OK
     try:
         endpoint = args.endpoint or configured_endpoints()[WIKIDATA_MAIN]
         rows = wd.read_mappings(args.layout)
@@ -278,7 +322,9 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 def add_build(commands: Commands) -> None:
     p = commands.add_parser("build", help="parse, validate and load the project into a new store, then publish it")
-    p.add_argument("-v", "--verbose", action="store_true", help="also print warnings")
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="list every warning (without it: one line per rule, with counts)"
+    )
     p.set_defaults(func=cmd_build)
 
 
@@ -348,20 +394,32 @@ def add_push(commands: Commands) -> None:
 
 
 def add_query(commands: Commands) -> None:
-    p = commands.add_parser("query", help="run a SPARQL query (text, file or - for stdin) against the local store")
+    p = commands.add_parser(
+        "query",
+        help="run a SPARQL query (text, file or - for stdin) against the local store (exit 3: Wikidata unreachable)",
+    )
     p.add_argument("query", help="query text, a .rq file, or - to read stdin")
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument(
+        "--allow-service",
+        action="append",
+        metavar="IRI",
+        help="also allow SERVICE to this endpoint (repeatable; Wikidata's are allowed, as on the server)",
+    )
     p.set_defaults(func=cmd_query)
 
 
 def add_stats(commands: Commands) -> None:
-    p = commands.add_parser("stats", help="counts per class and per source")
+    p = commands.add_parser("stats", help="counts per class and per source, and Wikidata link coverage per kind")
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="markdown: the README table")
     p.set_defaults(func=cmd_stats)
 
 
 def add_release(commands: Commands) -> None:
-    p = commands.add_parser("release", help="write the ontology release files (Turtle, RDF/XML, JSON-LD, merged, docs)")
+    p = commands.add_parser(
+        "release",
+        help="write the release files (ontology in Turtle, RDF/XML, JSON-LD, merged, docs; the Wikidata exports)",
+    )
     p.add_argument("--out", type=Path, default=Path("release"), help="output directory (default: release/)")
     p.set_defaults(func=cmd_release)
 
@@ -369,15 +427,19 @@ def add_release(commands: Commands) -> None:
 def add_wikidata(commands: Commands) -> None:
     p = commands.add_parser(
         "wikidata",
-        help="check mapped QIDs against Wikidata, or suggest QIDs for unmapped entities (exit 3: Wikidata unreachable)",
+        help="check mapped QIDs against Wikidata, suggest QIDs for unmapped entities (exit 3: Wikidata unreachable), "
+        "or export a Mix'n'match catalogue and a QuickStatements batch",
     )
-    p.add_argument("action", choices=["check", "suggest"])
+    p.add_argument("action", choices=["check", "suggest", "export"])
     p.add_argument("--endpoint", help="SPARQL endpoint (default: $SDKG_WIKIDATA_ENDPOINT or query.wikidata.org)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default: 30)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="check: report format")
     p.add_argument("--include-suggestions", action="store_true", help="check: also check unreviewed suggestions")
     p.add_argument("--per-entity", type=int, default=3, help="suggest: candidates per entity (default: 3)")
     p.add_argument("--dry-run", action="store_true", help="suggest: print candidates, write nothing")
+    p.add_argument(
+        "--out", type=Path, default=Path("release"), help="export: output directory (default: release/, as release)"
+    )
     p.set_defaults(func=cmd_wikidata)
 
 

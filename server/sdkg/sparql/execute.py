@@ -3,7 +3,9 @@
 pyoxigraph result iterators are bound to the thread that created them (iterating
 from another thread aborts the process), so evaluation and serialisation always
 happen together inside :func:`execute`. It is also where pyoxigraph's errors become
-the engine-neutral ones of :mod:`.errors`, for every engine that evaluates locally.
+the engine-neutral ones of :mod:`.errors`, and where a federated query is prepared
+(:func:`.federation.prepare`), for every engine that evaluates locally: whoever sent the
+query, a Wikidata SERVICE behaves and fails the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from ..namespaces import PREFIXES
-from . import jsonld
+from . import federation, jsonld
 from .bindings import substitute
 from .dataset import query_options
 from .errors import MalformedQuery, NotAcceptable, QueryFailed
@@ -61,26 +63,49 @@ def execute(
     """Evaluate ``job`` on ``store`` and serialise at most ``max_rows`` solutions or triples.
 
     ``truncated`` says when there were more. Raises :class:`~.errors.MalformedQuery`,
-    :class:`~.errors.NotAcceptable` or :class:`~.errors.QueryFailed`.
+    :class:`~.errors.NotAcceptable`, :class:`~.errors.QueryFailed` or, when a SERVICE endpoint fails,
+    :class:`~.errors.UpstreamFailed`.
     """
     options = query_options(job.dataset)
     if base_iri:
         options["base_iri"] = base_iri
     try:
         query = substitute(job.query, dict(job.substitutions)) if job.substitutions else job.query
+        query = federation.prepare(query, lambda: mapped_items(store))
         result = store.query(query, **options)  # type: ignore[arg-type]
     except SyntaxError as error:
         raise MalformedQuery(str(error)) from None
-    except (ValueError, OSError) as error:
-        raise QueryFailed(f"{type(error).__name__}: {error}") from None
+    except (ValueError, OSError, RuntimeError) as error:
+        raise evaluation_error(job.query, error).with_traceback(None) from None
     try:
         return serialise_result(result, job.results_format, job.graph_format, max_rows, prefixes)
     except BaseException as error:
         del result  # the traceback holds it too: drop both here, pyoxigraph results must be freed on this thread
         error = error.with_traceback(None)
-        if isinstance(error, ValueError | OSError):  # evaluation is lazy: a SERVICE fails while rows are read
-            raise QueryFailed(f"{type(error).__name__}: {error}") from None
+        if isinstance(error, ValueError | OSError | RuntimeError):  # lazy: a SERVICE fails while rows are read
+            raise evaluation_error(job.query, error) from None
         raise error from None
+
+
+def evaluation_error(query: str, error: Exception) -> Exception:
+    """What a failed evaluation raises: the remote endpoint's failure (:class:`~.errors.UpstreamFailed`)
+    when the query has a SERVICE clause and the error is a network or remote-answer one, else
+    :class:`~.errors.QueryFailed` (a bad IRI, a store error); any other ``RuntimeError`` stays what it is
+    (the server's fault, not the query's)."""
+    if isinstance(error, OSError | RuntimeError):
+        upstream = federation.upstream_failure(query, error)
+        if upstream is not None:
+            return upstream
+    if isinstance(error, RuntimeError):
+        return error
+    return QueryFailed(f"{type(error).__name__}: {error}")
+
+
+def mapped_items(store: ox.Store) -> list[str]:
+    """The Wikidata items the store's graph maps (:data:`.federation.MAPPED_ITEMS`), over all its graphs."""
+    solutions = store.query(federation.MAPPED_ITEMS, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return [solution["item"].value for solution in solutions]  # type: ignore[union-attr]
 
 
 def serialise_result(

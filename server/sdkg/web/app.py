@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from .. import __version__
-from . import canned, errors, pages, service_routes, sparql_routes, store_routes, ui
+from . import canned, curation, errors, pages, reconcile_routes, service_routes, sparql_routes, store_routes, ui
 from .finish import ROW_LIMIT, TRUNCATED
 from .limits import BodyLimit
 from .settings import Settings
@@ -31,6 +31,8 @@ ROUTERS: list[APIRouter] = [
     pages.router,  # /id/..., /ontology: linked-data pages
     ui.router,  # /, /static: the query page
     canned.router,  # /queries: the catalog as configuration
+    curation.router,  # /curation: Wikidata link coverage, unlinked linkable entities, weak links
+    reconcile_routes.router,  # /reconcile: the Reconciliation Service API 0.2
 ]
 
 __all__ = ["Settings", "create_app"]

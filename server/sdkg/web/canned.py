@@ -7,8 +7,8 @@ pasted from the request): unlike pyoxigraph's ``substitutions``, which the optim
 as if the variable were unbound (a 3.8M-triple store: 14 s instead of 0.2 s for
 ``actors-with-wikidata``), the planner sees the values and starts from them. A parameter
 the query does not declare is a 400. Federated queries (Wikidata SERVICE clauses) are
-prepared by :func:`sdkg.sparql.federation.prepare` first: their endpoints mapped to the
-configured ones and ``?item`` bound to our QIDs.
+prepared where every query is, when the engine evaluates it (:mod:`sdkg.sparql.federation`):
+a canned query and the same text sent to ``/sparql`` answer and fail alike.
 
 An answer is finished like the endpoint's (:func:`.finish.respond`: validators, the row
 cap's headers, metrics).
@@ -22,7 +22,6 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from ..catalog import CannedQuery
 from ..sparql import federation
-from ..sparql.errors import QueryFailed, UpstreamFailed
 from ..sparql.job import QueryJob
 from ..sparql.negotiation import RESULT_FORMATS, Format
 from .errors import BadRequest, NotFound
@@ -81,19 +80,6 @@ async def run_canned(request: Request, file: str) -> Response:
     if extension == QUERY_TEXT:
         return PlainTextResponse(query.text, media_type="application/sparql-query; charset=utf-8")
     fmt = FORMATS[extension]
-    job = QueryJob(await prepared(request, query), fmt, substitutions=tuple(substitutions.items()))
+    job = QueryJob(query.text, fmt, substitutions=tuple(substitutions.items()))
     disposition = {"Content-Disposition": f'inline; filename="{query.name}.{fmt.name}"'}
-    try:
-        return await respond(request, job, disposition, made_by_server=f"catalog query {query.name!r}")
-    except QueryFailed as exc:
-        if federation.is_federated(query.text):
-            raise UpstreamFailed(f"Wikidata could not be queried (offline or unavailable): {exc}") from None
-        raise
-
-
-async def prepared(request: Request, query: CannedQuery) -> str:
-    """The text to run: a federated query pointed at the configured Wikidata endpoints, with our items."""
-    try:
-        return await federation.prepare(state_of(request).engine, query.text)
-    except (QueryFailed, ValueError) as exc:  # our items could not be read, or an endpoint setting is wrong
-        raise UpstreamFailed(f"Wikidata could not be queried (offline or unavailable): {exc}") from None
+    return await respond(request, job, disposition, made_by_server=f"catalog query {query.name!r}")

@@ -105,7 +105,7 @@ LISTING = (
     PREFIX_HEADER
     + """SELECT ?namespace ?s (SAMPLE(?l) AS ?label) (SAMPLE(?t) AS ?type) (SAMPLE(?tl) AS ?typeLabel) WHERE {
     ?s a ?t .
-    FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(?namespace)))
+    FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(?namespace)) && ?t != sdkg:NotLinkableToWikidata)
     OPTIONAL { ?s rdfs:label ?l }
     OPTIONAL { ?t rdfs:label ?tl }
 } GROUP BY ?namespace ?s ORDER BY LCASE(STR(?label)) LIMIT 5000"""

@@ -3,7 +3,8 @@ renders it, as JSON for programs or as an HTML page for browsers (by ``Accept``)
 
 Routes do not catch errors to answer them: they raise. Engine-neutral query errors
 (:mod:`sdkg.sparql.errors`), admin change errors (:mod:`sdkg.build.changes`), unreadable
-project files and catalog files are mapped to a status here and nowhere else. A route that
+project files and catalog files, reconciliation requests the protocol does not allow
+(:class:`sdkg.reconcile.InvalidRequest`) are mapped to a status here and nowhere else. A route that
 wants another status for a known error translates its meaning first (a malformed *catalog*
 query is the server's fault: :mod:`.canned` raises a 500 for it).
 """
@@ -18,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from ..build.changes import ChangeError, ChangeRefused, InvalidChange, NoSuchGraph
 from ..catalog import CatalogError
 from ..project import ProjectError
+from ..reconcile import InvalidRequest
 from ..sparql.dataset import DatasetError
 from ..sparql.errors import (
     EngineBusy,
@@ -68,7 +70,7 @@ class RequestTooLarge(HttpError):
     status = 413
 
 
-FAMILIES: tuple[type[Exception], ...] = (HttpError, QueryError, ChangeError, ProjectError, CatalogError)
+FAMILIES: tuple[type[Exception], ...] = (HttpError, QueryError, ChangeError, ProjectError, CatalogError, InvalidRequest)
 """The exception classes the handler answers; anything else is a bug (a 500 with no detail)."""
 
 
@@ -95,7 +97,7 @@ def as_http(error: Exception) -> HttpError:
             return HttpError(str(error), 502)
         case QueryFailed():
             return BadRequest(f"query failed: {error}")
-        case DatasetError() | InvalidChange():
+        case DatasetError() | InvalidChange() | InvalidRequest():
             return BadRequest(str(error))
         case ChangeRefused():
             return HttpError(str(error), 422, report=json.loads(error.report.json()))

@@ -2,16 +2,19 @@
 
 The engine (metered), the served build and its version, and what is cached per served
 build: the query catalog (read once, not per request), the statistics for the service
-description and VoID, the ontology's release files. When an admin change publishes a new
+description and VoID, the ontology's release files, and what routes keep with
+:meth:`ServerState.per_build` (the reconciliation index). When an admin change publishes a new
 build, :meth:`ServerState.switch` moves everything to it at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +29,8 @@ from .metrics import MeteredEngine, Metrics
 from .ontology_docs import OntologyFiles
 from .service import Stats, gather_stats
 from .settings import Settings
+
+T = TypeVar("T")
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -49,6 +54,8 @@ class ServerState:
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _catalog: tuple[str, dict[str, CannedQuery] | CatalogError] | None = None
     _stats: tuple[str, Stats] | None = None
+    _per_build: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    _making: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     @classmethod
     def serving(cls, settings: Settings) -> ServerState:
@@ -82,6 +89,20 @@ class ServerState:
             return self.catalog()
         except CatalogError:
             return {}
+
+    async def per_build(self, name: str, make: Callable[[], Awaitable[T]]) -> T:
+        """What a route keeps for the served build (the reconciliation index, the mapping tables): made once
+        per build version by ``make``, by one request while the others wait; made again after a switch."""
+        kept = self._per_build.get(name)
+        if kept is not None and kept[0] == self.version:
+            return kept[1]  # type: ignore[no-any-return]
+        async with self._making.setdefault(name, asyncio.Lock()):
+            kept = self._per_build.get(name)
+            if kept is None or kept[0] != self.version:
+                version = self.version
+                kept = (version, await make())
+                self._per_build[name] = kept
+            return kept[1]  # type: ignore[no-any-return]
 
     async def stats(self) -> Stats:
         """Counts for the service description and VoID, gathered once per served build."""
