@@ -12,6 +12,7 @@ store), 3 Wikidata unreachable.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -22,11 +23,16 @@ import pyoxigraph as ox
 from . import __version__
 from .build import BuildFailed, build
 from .builds import open_store as open_build
+from .catalog import CATALOG_NAME, CannedQuery, CatalogError, load_catalog, read_query
+from .catalog.parameters import ParameterError, resolve
 from .checks import ENGINES, validate_project
 from .layout import ProjectLayout
 from .output import format_table
 from .progress import Progress
 from .project import ProjectError, load_project
+from .sparql.bindings import substitute
+from .sparql.engine import LocalEngine
+from .sparql.syntax import explain
 from .stats import coverage, coverage_markdown
 from .texts.commands import add_commands as add_authoring_commands
 
@@ -96,19 +102,71 @@ def published_store(layout: ProjectLayout) -> ox.Store | None:
     return open_build(path)
 
 
+QUERY_FILE_SUFFIXES = (".rq", ".sparql", ".ru", ".txt")
+
+
+class QueryArgumentError(Exception):
+    """The query argument names no file, no catalog query, or its parameters cannot be used."""
+
+
+def query_argument(layout: ProjectLayout, argument: str) -> CannedQuery:
+    """What ``sdkg query`` was given: stdin (``-``), a file, a catalog query by name, or query text.
+
+    A file or a catalog query keeps its ``# param:`` header, so ``--param`` can bind its parameters.
+    """
+    if argument == "-":
+        return CannedQuery("stdin", Path("-"), "", "", "", sys.stdin.read())
+    words = argument.split()
+    single = len(words) == 1 and "{" not in argument
+    path = Path(argument)
+    if single and path.is_file():
+        try:
+            return read_query(path)
+        except CatalogError:  # a file without the catalog's header: no parameters
+            return CannedQuery(path.stem, path, "", "", "", path.read_text(encoding="utf-8"))
+    if single and (path.suffix in QUERY_FILE_SUFFIXES or "/" in argument or "\\" in argument):
+        raise QueryArgumentError(f"no such file: {argument} (the file does not exist)")
+    if single and CATALOG_NAME.fullmatch(argument):
+        try:
+            catalog = load_catalog(layout.queries)
+        except (CatalogError, OSError) as error:
+            raise QueryArgumentError(f"the query catalog in {layout.queries} cannot be read: {error}") from None
+        if argument in catalog:
+            return catalog[argument]
+        names = ", ".join(catalog) or f"none in {layout.queries}"
+        raise QueryArgumentError(f"no catalog query named {argument!r} and no such file (catalog queries: {names})")
+    return CannedQuery("text", Path("-"), "", "", "", argument)
+
+
 def cmd_query(args: argparse.Namespace) -> int:
-    text = args.query
-    if text == "-":
-        text = sys.stdin.read()
-    elif Path(text).is_file():
-        text = Path(text).read_text(encoding="utf-8")
-    store = published_store(args.layout)
-    if store is None:
-        return EXIT_USAGE
     try:
-        result = store.query(text, use_default_graph_as_union=True)
+        query = query_argument(args.layout, args.query)
+        params = [parse_param(p) for p in args.param or []]
+        if params and not query.parameters:
+            raise QueryArgumentError(f"--param given, but {describe_query_argument(query)} declares no parameters")
+    except QueryArgumentError as error:
+        log(f"cannot run the query: {error}")
+        return EXIT_USAGE
+    path = args.layout.current_build()
+    if path is None:
+        log(f"no store built yet under {args.layout.state}; run `sdkg build` first")
+        return EXIT_USAGE
+    engine = LocalEngine(path / "store")
+    text = query.text
+    if query.parameters:
+        try:
+            bound = asyncio.run(resolve(engine, query, params))
+        except ParameterError as error:
+            log(f"cannot run {describe_query_argument(query)}: {error}")
+            return EXIT_USAGE
+        text = substitute(text, bound)
+    try:
+        result = engine.store.query(text, use_default_graph_as_union=True)
     except SyntaxError as error:
-        log(f"malformed query: {error}")
+        log(f"malformed query ({describe_query_argument(query)}):\n{explain(text, str(error)).text()}")
+        return EXIT_USAGE
+    except (ValueError, OSError) as error:
+        log(f"the query failed: {error}")
         return EXIT_USAGE
     if isinstance(result, ox.QueryBoolean):
         print(json.dumps({"boolean": bool(result)}) if args.format == "json" else str(bool(result)).lower())
@@ -126,6 +184,21 @@ def cmd_query(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(result.serialize(format=fmt) or b"")
         sys.stdout.write("\n" if args.format == "json" else "")
     return EXIT_OK
+
+
+def parse_param(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise QueryArgumentError(f"--param {text!r}: write --param name=value")
+    return name.strip(), value
+
+
+def describe_query_argument(query: CannedQuery) -> str:
+    if query.name in ("text", "stdin") and str(query.path) == "-":
+        return "the query text" if query.name == "text" else "the query on stdin"
+    if query.title:
+        return f"catalog query {query.name!r}" if query.path.parent.name == "queries" else f"{query.path}"
+    return str(query.path)
 
 
 def term_text(term: object) -> str:
@@ -348,8 +421,23 @@ def add_push(commands: Commands) -> None:
 
 
 def add_query(commands: Commands) -> None:
-    p = commands.add_parser("query", help="run a SPARQL query (text, file or - for stdin) against the local store")
-    p.add_argument("query", help="query text, a .rq file, or - to read stdin")
+    p = commands.add_parser(
+        "query",
+        help="run a SPARQL query (text, a file, a catalog query by name, or - for stdin) against the local store",
+        epilog="examples:\n  sdkg query case-claims --param case=case:rwandan-genocide\n"
+        "  sdkg query case-claims --param 'case=Rwandan genocide' --format csv\n"
+        "  sdkg query queries/statistics.rq\n"
+        "An entity parameter takes an IRI, a prefixed name (case:rwandan-genocide) or an exact label;\n"
+        "a value that names nothing is refused (exit 2) with the names that come close.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("query", help="query text, a .rq file, a catalog query name (queries/NAME.rq), or - for stdin")
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="bind a parameter the query declares (# param: lines), repeatable",
+    )
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=cmd_query)
 
@@ -407,6 +495,10 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in COMMANDS:
         add(commands)
+    for command in commands.choices.values():  # `sdkg validate --root DIR` as well as `sdkg --root DIR validate`
+        command.add_argument(
+            "--root", type=Path, default=argparse.SUPPRESS, help="project directory (default: current directory)"
+        )
     return top
 
 

@@ -70,7 +70,14 @@ def test_list(client: TestClient, root: Path) -> None:
         "rq": "/queries/test-typed-labels.rq",
     }
     assert typed["parameters"] == [
-        {"name": "type", "default": "<https://w3id.org/sdkg/ontology#Discourse>", "description": "a class IRI"}
+        {
+            "name": "type",
+            "default": "<https://w3id.org/sdkg/ontology#Discourse>",
+            "description": "a class IRI",
+            "kind": "entity",
+            "noun": "sdkg term",
+            "options": "/queries/test-typed-labels/parameters/type",
+        }
     ]
     assert typed["federated"] is False
     assert entries["wikidata-person-lives"]["federated"] is True
@@ -108,9 +115,26 @@ def test_literal_parameter_is_bound_not_interpolated(client: TestClient) -> None
     assert response.status_code == 200
     assert labels(response.content) == []  # the text is a value: nothing has that label
     response = client.get("/queries/test-typed-labels.json", params={"type": "<https://x/> } ?a ?b ?c {"})
-    assert response.status_code == 200 and labels(response.content) == []  # a literal, bound as a value
+    assert response.status_code == 400  # read as a name, bound as a value in the look-up: it names nothing
+    assert "type=<https://x/> } ?a ?b ?c { matched nothing" in response.json()["error"]
     response = client.get("/queries/test-typed-labels.json", params={"type": "<https://x/ ?a ?b>"})
     assert response.status_code == 400  # not a valid IRI: refused
+
+
+def test_a_value_that_names_nothing_is_400_saying_which(client: TestClient) -> None:
+    response = client.get("/queries/test-typed-labels.json", params={"type": "sdkg:Nothing"})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("type=sdkg:Nothing matched nothing: the graph says nothing about")
+    by_label = client.get("/queries/test-typed-labels.json", params={"type": "stance"})
+    assert by_label.status_code == 200
+    assert by_label.json()["results"]["bindings"][0]["type"]["value"] == "https://w3id.org/sdkg/ontology#Stance"
+    options = client.get("/queries/test-typed-labels/parameters/type").json()
+    assert options["kind"] == "entity"
+    assert {"value": "https://w3id.org/sdkg/ontology#Stance", "curie": "sdkg:Stance", "label": "stance"} in options[
+        "options"
+    ]
+    assert client.get("/queries/test-typed-labels/parameters/nope").status_code == 404
+    assert client.get("/queries/nope/parameters/type").status_code == 404
 
 
 def test_errors(client: TestClient) -> None:

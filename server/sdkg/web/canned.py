@@ -5,10 +5,12 @@ The catalog is configuration (Datasette's model): read once per served build
 as a ``VALUES`` block of terms that pyoxigraph serialises (escaped and validated, never
 pasted from the request): unlike pyoxigraph's ``substitutions``, which the optimiser plans
 as if the variable were unbound (a 3.8M-triple store: 14 s instead of 0.2 s for
-``actors-with-wikidata``), the planner sees the values and starts from them. A parameter
-the query does not declare is a 400. Federated queries (Wikidata SERVICE clauses) are
-prepared by :func:`sdkg.sparql.federation.prepare` first: their endpoints mapped to the
-configured ones and ``?item`` bound to our QIDs.
+``actors-with-wikidata``), the planner sees the values and starts from them. Values are read by
+:mod:`sdkg.catalog.parameters`: an entity by IRI, prefixed name or exact label, and one that names
+nothing in the graph is a 400 that says so (as is a parameter the query does not declare).
+``/queries/{name}/parameters/{parameter}`` lists what an entity parameter may name, for forms.
+Federated queries (Wikidata SERVICE clauses) are prepared by :func:`sdkg.sparql.federation.prepare`
+first: their endpoints mapped to the configured ones and ``?item`` bound to our QIDs.
 
 An answer is finished like the endpoint's (:func:`.finish.respond`: validators, the row
 cap's headers, metrics).
@@ -16,17 +18,17 @@ cap's headers, metrics).
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from ..catalog import CannedQuery
+from ..catalog.parameters import given_values, kind_of, options, resolve
 from ..sparql import federation
 from ..sparql.errors import QueryFailed, UpstreamFailed
 from ..sparql.job import QueryJob
 from ..sparql.negotiation import RESULT_FORMATS, Format
-from .errors import BadRequest, NotFound
-from .finish import respond
+from .errors import NotFound
+from .finish import respond, server_made
 from .state import state_of
 
 router = APIRouter()
@@ -35,30 +37,23 @@ FORMATS: dict[str, Format] = {f.name: f for f in RESULT_FORMATS if f.name in ("j
 QUERY_TEXT = "rq"
 
 
-def bindings(query: CannedQuery, params: list[tuple[str, str]]) -> dict[str, ox.NamedNode | ox.Literal]:
-    """Every declared parameter bound: the given value, else its default."""
-    declared = {p.name: p for p in query.parameters}
-    given: dict[str, str] = {}
-    for name, value in params:
-        if name not in declared:
-            known = ", ".join(declared) or "none"
-            raise BadRequest(f"unknown parameter {name!r} for query {query.name!r} (parameters: {known})")
-        if name in given:
-            raise BadRequest(f"parameter {name!r} is given twice")
-        given[name] = value
-    try:
-        return {name: p.term(given.get(name)) for name, p in declared.items()}
-    except ValueError as exc:
-        raise BadRequest(f"bad parameter value: {exc}") from None
-
-
 def entry(query: CannedQuery) -> dict[str, object]:
     return {
         "name": query.name,
         "title": query.title,
         "description": query.description,
         "question": query.question,
-        "parameters": [{"name": p.name, "default": p.default, "description": p.description} for p in query.parameters],
+        "parameters": [
+            {
+                "name": p.name,
+                "default": p.default,
+                "description": p.description,
+                "kind": kind_of(p).name,
+                "noun": kind_of(p).noun,
+                "options": f"/queries/{query.name}/parameters/{p.name}" if kind_of(p).name == "entity" else None,
+            }
+            for p in query.parameters
+        ],
         "federated": federation.is_federated(query.text),
         "links": {ext: f"/queries/{query.name}.{ext}" for ext in (*FORMATS, QUERY_TEXT)},
     }
@@ -77,9 +72,12 @@ async def run_canned(request: Request, file: str) -> Response:
     query = state_of(request).catalog().get(name)
     if query is None:
         raise NotFound(f"no catalog query named {name!r}")
-    substitutions = bindings(query, list(request.query_params.multi_items()))
+    params = list(request.query_params.multi_items())
     if extension == QUERY_TEXT:
+        given_values(query, params)
         return PlainTextResponse(query.text, media_type="application/sparql-query; charset=utf-8")
+    with server_made(f"the parameter look-up of {query.name!r}"):
+        substitutions = await resolve(state_of(request).engine, query, params)
     fmt = FORMATS[extension]
     job = QueryJob(await prepared(request, query), fmt, substitutions=tuple(substitutions.items()))
     disposition = {"Content-Disposition": f'inline; filename="{query.name}.{fmt.name}"'}
@@ -89,6 +87,24 @@ async def run_canned(request: Request, file: str) -> Response:
         if federation.is_federated(query.text):
             raise UpstreamFailed(f"Wikidata could not be queried (offline or unavailable): {exc}") from None
         raise
+
+
+@router.get(
+    "/queries/{name}/parameters/{parameter}",
+    summary="What a canned query's parameter may name: each entity's IRI, prefixed name and label (for forms)",
+)
+async def parameter_options(request: Request, name: str, parameter: str) -> Response:
+    query = state_of(request).catalog().get(name)
+    if query is None:
+        raise NotFound(f"no catalog query named {name!r}")
+    declared = next((p for p in query.parameters if p.name == parameter), None)
+    if declared is None:
+        known = ", ".join(p.name for p in query.parameters) or "none"
+        raise NotFound(f"query {name!r} has no parameter {parameter!r} (parameters: {known})")
+    with server_made(f"the options of {name}/{parameter}"):
+        found = await options(state_of(request).engine, declared)
+    kind = kind_of(declared)
+    return JSONResponse({"parameter": parameter, "kind": kind.name, "noun": kind.noun, "options": found})
 
 
 async def prepared(request: Request, query: CannedQuery) -> str:
