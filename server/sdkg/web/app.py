@@ -29,7 +29,7 @@ ROUTERS: list[APIRouter] = [
     store_routes.router,  # /store: the Graph Store Protocol
     service_routes.router,  # /.well-known/void, /catalog, /context.jsonld, /health, /metrics
     pages.router,  # /id/..., /ontology: linked-data pages
-    ui.router,  # /, /static: the query page
+    ui.router,  # /, /static, /docs: the query page, static files, the API documentation
     canned.router,  # /queries: the catalog as configuration
 ]
 
@@ -47,7 +47,8 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         await state.engine.stop()
 
-    app = FastAPI(title=settings.title, version=__version__, lifespan=lifespan)
+    # /docs is served by .ui with the vendored Swagger UI (no CDN); ReDoc would load from one
+    app = FastAPI(title=settings.title, version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.server = state
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)

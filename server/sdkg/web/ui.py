@@ -1,7 +1,8 @@
-"""The query page at ``/``: YASGUI with the query catalog as titled examples, and its static files.
+"""The query page at ``/``: YASGUI with the query catalog as titled examples, its static files, and
+the API documentation at ``/docs`` (Swagger UI over ``/openapi.json``).
 
-Everything the page loads comes from ``/static/`` (vendored YASGUI, Chart.js and
-Cytoscape.js, see static/VENDORED.md); nothing from a CDN.
+Everything these pages load comes from ``/static/`` (vendored YASGUI, Chart.js, Cytoscape.js and
+Swagger UI, see static/VENDORED.md); nothing from a CDN, so they work offline.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import json
 from collections.abc import Iterable
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from ..catalog import CannedQuery, CatalogError
 from ..namespaces import PREFIXES
@@ -94,3 +96,16 @@ async def static(path: str) -> Response:
     if media_type and media_type.startswith("text/"):
         media_type += "; charset=utf-8"
     return FileResponse(target, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/docs", include_in_schema=False)
+async def api_docs(request: Request) -> HTMLResponse:
+    """Swagger UI from the vendored copy; no validator badge (it would call validator.swagger.io)."""
+    return get_swagger_ui_html(
+        openapi_url=request.app.openapi_url or "/openapi.json",
+        title=f"{request.app.title}: API",
+        swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
+        swagger_ui_parameters={"validatorUrl": None},
+    )
