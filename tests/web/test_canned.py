@@ -224,5 +224,10 @@ def test_entity_page_leaves_explanations_to_the_why_query(client: TestClient) ->
     """The rules' explanation nodes point at the actors they explain; the actor's page does not list
     them among what references it (the D&W page would list hundreds), the why query reads them."""
     html = client.get("/id/actor/dunne-and-wheeler", headers={"Accept": "text/html"}).text
-    assert "Referenced by" in html and "id/explanation/" not in html
+    referenced_by = html[html.index('id="inverse-heading"') :]
+    referenced_by = referenced_by[: referenced_by.index("</section>")]
+    assert "Referenced by" in referenced_by and "id/explanation/" not in referenced_by
     assert ">critic of<" in html
+    # the page gives the reason next to the derived relation, from the explanation the why query reads
+    discourses = html[html.index('id="discourses-heading"') : html.index('id="positions-heading"')]
+    assert "critic of:" in discourses and "because" in discourses and "/id/explanation/" in discourses

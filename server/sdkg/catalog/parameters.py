@@ -159,11 +159,19 @@ async def resolve(engine: Engine, query: CannedQuery, params: list[tuple[str, st
 
 
 async def entity_term(engine: Engine, parameter: Parameter, value: str) -> ox.NamedNode:
-    """The entity a value names: by IRI or prefixed name (it must occur in the graph) or by exact label."""
-    kind = kind_of(parameter)
-    shown = f"{parameter.name}={value}"
+    """The entity a parameter's value names (see :func:`name_entity`), within the kind of its default."""
+    return await name_entity(engine, value, kind_of(parameter), parameter.name, curie(parameter.term().value))
+
+
+async def name_entity(engine: Engine, value: str, kind: Kind, name: str, example: str) -> ox.NamedNode:
+    """The entity ``value`` names: by IRI or prefixed name (it must occur in the graph) or by exact label.
+
+    ``name`` is the parameter's name and ``example`` a prefixed name to show in the message when
+    nothing matches.
+    """
+    shown = f"{name}={value}"
     if not value.strip():
-        raise ParameterError(f"{parameter.name} is empty: give a {kind.noun}'s name, IRI or prefixed name")
+        raise ParameterError(f"{name} is empty: give a {kind.noun}'s name, IRI or prefixed name")
     iri = written_iri(value)
     if iri is not None:
         try:
@@ -185,7 +193,7 @@ async def entity_term(engine: Engine, parameter: Parameter, value: str) -> ox.Na
     near = await suggestions(engine, kind, value)
     raise ParameterError(
         f"{shown} matched nothing: no {kind.noun} is named {value.strip()!r}.{near}"
-        f" Give an exact name, an IRI or a prefixed name such as {curie(parameter.term().value)}."
+        f" Give an exact name, an IRI or a prefixed name such as {example}."
     )
 
 

@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from .. import __version__
-from . import canned, errors, pages, service_routes, sparql_routes, store_routes, ui
+from . import canned, compare, errors, pages, service_routes, sparql_routes, store_routes, ui
 from .finish import ROW_LIMIT, TRUNCATED
 from .limits import BodyLimit
 from .settings import Settings
@@ -29,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     store_routes.router,  # /store: the Graph Store Protocol
     service_routes.router,  # /.well-known/void, /catalog, /context.jsonld, /health, /metrics
     pages.router,  # /id/..., /ontology: linked-data pages
+    compare.router,  # /compare, /compare/discourses: the sources and the discourses side by side
     ui.router,  # /, /static, /docs: the query page, static files, the API documentation
     canned.router,  # /queries: the catalog as configuration
 ]
