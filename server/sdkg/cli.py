@@ -27,6 +27,7 @@ from .catalog import CATALOG_NAME, CannedQuery, CatalogError, load_catalog, read
 from .catalog.parameters import ParameterError, resolve
 from .checks import ENGINES, validate_project
 from .layout import ProjectLayout
+from .namespaces import PREFIXES
 from .output import format_table
 from .progress import Progress
 from .project import ProjectError, load_project
@@ -172,7 +173,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         print(json.dumps({"boolean": bool(result)}) if args.format == "json" else str(bool(result)).lower())
         return EXIT_OK
     if isinstance(result, ox.QueryTriples):
-        sys.stdout.buffer.write(ox.serialize(list(result), format=ox.RdfFormat.TURTLE) or b"")
+        sys.stdout.buffer.write(ox.serialize(list(result), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b"")
         return EXIT_OK
     if args.format == "table":
         names = [v.value for v in result.variables]

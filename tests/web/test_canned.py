@@ -160,12 +160,26 @@ def test_every_catalog_query_answers(store_path: Path, root: Path, monkeypatch: 
     settings = Settings(store_path=store_path, root=root, engine="local", allowed_services={closed: 5.0})
     with TestClient(create_app(settings)) as offline:
         for name, query in load_catalog(REPO / "queries").items():
-            for ext in ("json", "csv"):
+            graph = "CONSTRUCT" in query.text.split("WHERE")[0]
+            for ext in ("ttl", "jsonld") if graph else ("json", "csv"):
                 response = offline.get(f"/queries/{name}.{ext}")
                 expected = 502 if wd.is_federated(query.text) else 200
                 assert response.status_code == expected, (name, response.text)
                 if expected == 502:
                     assert "Wikidata could not be queried" in response.json()["error"]
+
+
+def test_a_construct_query_answers_with_triples(client: TestClient) -> None:
+    """argument-map is a CONSTRUCT: Turtle or JSON-LD, its parameter bound like any other; .json says what to ask."""
+    turtle = client.get("/queries/argument-map.ttl", params={"discourse": "discourse:realist"})
+    assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle")
+    assert "holdsClaim" in turtle.text and "discourse/pluralist" not in turtle.text
+    assert client.get("/queries/argument-map.jsonld").headers["content-type"].startswith("application/ld+json")
+    wrong = client.get("/queries/argument-map.json")
+    assert wrong.status_code == 404 and "answers with triples (a CONSTRUCT)" in wrong.json()["error"]
+    assert "/queries/argument-map.ttl" in wrong.json()["error"]
+    entries = {q["name"]: q for q in client.get("/queries").json()["queries"]}
+    assert set(entries["argument-map"]["links"]) == {"ttl", "jsonld", "rq"}
 
 
 def test_no_catalog_without_root(store_path: Path) -> None:

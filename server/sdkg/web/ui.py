@@ -15,6 +15,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from ..catalog import CannedQuery, CatalogError
+from ..catalog.parameters import curie, kind_of
 from ..namespaces import PREFIXES
 from ..sparql.bindings import insert_values
 from .errors import NotFound
@@ -45,8 +46,9 @@ def example_text(query: CannedQuery) -> str:
     return insert_values(query.text, "".join(lines))
 
 
-def catalog_examples(catalog: Iterable[CannedQuery]) -> list[dict[str, str]]:
-    """The catalog as examples for the page."""
+def catalog_examples(catalog: Iterable[CannedQuery]) -> list[dict[str, object]]:
+    """The catalog as examples for the page; each parameter with what its form field needs (the term the
+    example's ``VALUES`` line holds, so that the form can put another one in its place)."""
     return [
         {
             "name": q.name,
@@ -54,6 +56,18 @@ def catalog_examples(catalog: Iterable[CannedQuery]) -> list[dict[str, str]]:
             "description": q.description,
             "question": q.question,
             "query": example_text(q),
+            "parameters": [
+                {
+                    "name": p.name,
+                    "description": p.description,
+                    "kind": kind_of(p).name,
+                    "noun": kind_of(p).noun,
+                    "term": str(p.term()),
+                    "default": curie(p.term().value) if kind_of(p).name == "entity" else p.term().value,
+                    "resolve": f"/queries/{q.name}/parameters/{p.name}",
+                }
+                for p in q.parameters
+            ],
         }
         for q in catalog
     ]
