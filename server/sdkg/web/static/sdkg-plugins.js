@@ -371,7 +371,8 @@
     var folded = labelColumns(yasr.results.getVariables(), bindings);
     var base = bindings.map(function (row) { return cellText(yasr, row, category); });
     var others = categories.filter(function (name) {
-      return name !== category && folded[name] !== category && folded[category] !== name;
+      if (name === category || folded[name] === category || folded[category] === name) return false;
+      return !(folded[name] && categories.indexOf(folded[name]) >= 0);  /* ?stanceLabel: ?stance shows it */
     });
     var groups = {};
     base.forEach(function (text, index) { (groups[text] = groups[text] || []).push(index); });
@@ -383,7 +384,8 @@
         twins.forEach(function (i) { seen[cellText(yasr, bindings[i], name)] = true; });
         return Object.keys(seen).length > 1;
       });
-      var extra = telling.map(function (name) { return cellText(yasr, row, name); }).join(" · ");
+      var extra = telling.map(function (name) { return cellText(yasr, row, name); })
+        .filter(function (text, i, all) { return all.indexOf(text) === i; }).join(" · ");
       return extra ? [base[index], extra] : base[index] + " (" + (twins.indexOf(index) + 1) + ")";
     });
   }
@@ -447,11 +449,12 @@
     bindings.forEach(function (row) {
       categories.forEach(function (name) { if (row[name] && row[name].type === "uri" && !labelFor(row, name)) unlabelled.push(row[name].value); });
     });
+    var drawn = this.chart;
     lookUpLabels(unlabelled, function () {
-      if (!self.chart) return;
+      if (self.chart !== drawn) return;  /* labels that arrive after another result was drawn are for the old one */
       self.labels = categoryLabels(yasr, bindings, s.category, categories);
-      self.chart.data.labels = self.labels;
-      self.chart.update();
+      drawn.data.labels = self.labels;
+      drawn.update();
     });
   };
 
@@ -557,7 +560,7 @@
     var contextIds = {};
     context.forEach(function (n) { contextIds[n.data.id] = true; });
     elements.edges.forEach(function (e) { e.data.context = contextIds[e.data.source] || contextIds[e.data.target] ? 1 : 0; });
-    var cy = this.cy = cytoscape({
+    var cy = this.cy = window.sdkgGraph = cytoscape({
       container: box,
       elements: elements.nodes.concat(elements.edges),
       minZoom: 0.2,
@@ -592,7 +595,9 @@
       if (iri) window.open(localHref(iri), "_blank", "noopener");
     });
     var unlabelled = cy.nodes().filter(function (node) { return node.data("iri") && node.data("label").indexOf(":") >= 0; });
+    var self = this;
     lookUpLabels(unlabelled.map(function (node) { return node.data("iri"); }), function () {
+      if (self.cy !== cy) return;
       unlabelled.forEach(function (node) { var label = LABELS[node.data("iri")]; if (label) node.data("label", label); });
     });
   };

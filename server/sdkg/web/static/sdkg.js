@@ -31,6 +31,35 @@
     }
   });
   window.sdkgYasgui = yasgui;
+
+  /* YASGUI's own markup, made accessible (axe-core finds nothing serious then): names for the endpoint
+     field and the editor, a keyboard-reachable editor scroller; the "+" tab button is hidden (the examples
+     reuse one tab), which also leaves the tab list holding tabs only. Re-applied when YASGUI redraws. */
+  var patching = false;
+  function accessible() {
+    if (patching) return;
+    patching = true;
+    var root = document.getElementById("yasgui");
+    root.querySelectorAll("input.autocomplete:not([aria-label])").forEach(function (input) {
+      input.setAttribute("aria-label", "SPARQL endpoint");
+    });
+    root.querySelectorAll(".CodeMirror textarea:not([aria-label])").forEach(function (area) {
+      area.setAttribute("aria-label", "SPARQL query");
+    });
+    root.querySelectorAll(".CodeMirror-scroll:not([tabindex='0'])").forEach(function (scroller) {
+      scroller.setAttribute("tabindex", "0");
+      scroller.setAttribute("aria-label", "SPARQL query text");
+    });
+    root.querySelectorAll(".tabsList .tab input:not([aria-label])").forEach(function (input) {
+      input.setAttribute("aria-label", "Tab name");
+    });
+    root.querySelectorAll(".tabsList > div:not(.tab)").forEach(function (wrapper) {
+      if (wrapper.querySelector(".addTab")) wrapper.hidden = true;
+    });
+    patching = false;
+  }
+  accessible();
+  new MutationObserver(accessible).observe(document.getElementById("yasgui"), { childList: true, subtree: true });
   var editorHasFocus = document.activeElement && document.getElementById("yasgui").contains(document.activeElement);
   if (editorHasFocus && !window.location.hash) {
     document.activeElement.blur();
