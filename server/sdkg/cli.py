@@ -12,6 +12,7 @@ store), 3 Wikidata unreachable.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -22,11 +23,16 @@ import pyoxigraph as ox
 from . import __version__
 from .build import BuildFailed, build
 from .builds import open_store as open_build
+from .catalog import CATALOG_NAME, CannedQuery, CatalogError, load_catalog, read_query
+from .catalog.parameters import ParameterError, resolve
 from .checks import ENGINES, validate_project
 from .layout import ProjectLayout
 from .output import format_table
 from .progress import Progress
 from .project import ProjectError, load_project
+from .sparql.bindings import substitute
+from .sparql.engine import LocalEngine
+from .sparql.syntax import explain
 from .stats import coverage, coverage_markdown
 from .texts.commands import add_commands as add_authoring_commands
 
@@ -103,33 +109,91 @@ def published_store(layout: ProjectLayout) -> ox.Store | None:
     return open_build(path)
 
 
+QUERY_FILE_SUFFIXES = (".rq", ".sparql", ".ru", ".txt")
+
+
+class QueryArgumentError(Exception):
+    """The query argument names no file, no catalog query, or its parameters cannot be used."""
+
+
+def is_file(path: Path) -> bool:
+    """Whether ``path`` names a file; a text too long to be a file name is not one (no ``OSError``)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def query_argument(layout: ProjectLayout, argument: str) -> CannedQuery:
+    """What ``sdkg query`` was given: stdin (``-``), a file, a catalog query by name, or query text.
+
+    A file or a catalog query keeps its ``# param:`` header, so ``--param`` can bind its parameters.
+    """
+    if argument == "-":
+        return CannedQuery("stdin", Path("-"), "", "", "", sys.stdin.read())
+    words = argument.split()
+    single = len(words) == 1 and "{" not in argument
+    path = Path(argument)
+    if single and is_file(path):
+        try:
+            return read_query(path)
+        except CatalogError:  # a file without the catalog's header: no parameters
+            return CannedQuery(path.stem, path, "", "", "", path.read_text(encoding="utf-8"))
+    if single and (path.suffix in QUERY_FILE_SUFFIXES or "/" in argument or "\\" in argument):
+        raise QueryArgumentError(f"no such file: {argument} (the file does not exist)")
+    if single and CATALOG_NAME.fullmatch(argument):
+        try:
+            catalog = load_catalog(layout.queries)
+        except (CatalogError, OSError) as error:
+            raise QueryArgumentError(f"the query catalog in {layout.queries} cannot be read: {error}") from None
+        if argument in catalog:
+            return catalog[argument]
+        names = ", ".join(catalog) or f"none in {layout.queries}"
+        raise QueryArgumentError(f"no catalog query named {argument!r} and no such file (catalog queries: {names})")
+    return CannedQuery("text", Path("-"), "", "", "", argument)
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     """Run a query on the published store through the engine every path uses (federation included).
 
-    Exit 2 for a malformed or refused query, 3 when a Wikidata SERVICE cannot be reached (the
-    message the endpoint gives with its 502).
+    The query is text, a file, stdin or a catalog query by name; ``--param`` binds the parameters a
+    file or catalog query declares (by IRI, prefixed name or exact label). Exit 2 for a malformed or
+    refused query or a parameter that names nothing, 3 when a Wikidata SERVICE cannot be reached
+    (the message the endpoint gives with its 502).
     """
-    import asyncio
-
-    from .sparql.engine import LocalEngine
     from .sparql.errors import MalformedQuery, QueryError, Refused, UpstreamFailed
     from .sparql.guard import WIKIDATA_SERVICES
     from .sparql.job import EngineConfig, Limits, QueryJob
     from .sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 
-    text = query_text(args.query)
+    try:
+        query = query_argument(args.layout, args.query)
+        params = [parse_param(p) for p in args.param or []]
+        if params and not query.parameters:
+            raise QueryArgumentError(f"--param given, but {describe_query_argument(query)} declares no parameters")
+    except QueryArgumentError as error:
+        log(f"cannot run the query: {error}")
+        return EXIT_USAGE
     path = args.layout.current_build()
     if path is None:
         log(f"no store built yet under {args.layout.state}; run `sdkg build` first")
         return EXIT_USAGE
     allowed = {**WIKIDATA_SERVICES, **{iri: WIKIDATA_SERVICES.get(iri, 10.0) for iri in args.allow_service or []}}
     engine = LocalEngine(path / "store", EngineConfig(Limits(max_rows=None, allowed_services=allowed)))
+    text = query.text
+    if query.parameters:
+        try:
+            bound = asyncio.run(resolve(engine, query, params))
+        except ParameterError as error:
+            log(f"cannot run {describe_query_argument(query)}: {error}")
+            return EXIT_USAGE
+        text = substitute(text, bound)
     results = {f.name: f for f in RESULT_FORMATS}["csv" if args.format == "csv" else "json"]
     turtle = {f.name: f for f in GRAPH_FORMATS}["turtle"]
     try:
         output = asyncio.run(engine.run(QueryJob(text, results, turtle)))
     except MalformedQuery as error:
-        log(f"malformed query: {error}")
+        log(f"malformed query ({describe_query_argument(query)}):\n{explain(text, str(error)).text()}")
         return EXIT_USAGE
     except UpstreamFailed as error:
         log(str(error))
@@ -138,7 +202,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         log(f"refused: {error}")
         return EXIT_USAGE
     except QueryError as error:
-        log(f"query failed: {error}")
+        log(f"the query failed: {error}")
         return EXIT_USAGE
     if output.kind == "boolean":
         answer = bool(json.loads(output.body)["boolean"])
@@ -155,16 +219,19 @@ def cmd_query(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def query_text(given: str) -> str:
-    """The query a user gave: ``-`` reads stdin, a file's path its text, anything else is the query itself
-    (a text too long to be a file name included)."""
-    if given == "-":
-        return sys.stdin.read()
-    try:
-        is_file = Path(given).is_file()
-    except OSError:  # e.g. "File name too long": it is not a path
-        is_file = False
-    return Path(given).read_text(encoding="utf-8") if is_file else given
+def parse_param(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise QueryArgumentError(f"--param {text!r}: write --param name=value")
+    return name.strip(), value
+
+
+def describe_query_argument(query: CannedQuery) -> str:
+    if query.name in ("text", "stdin") and str(query.path) == "-":
+        return "the query text" if query.name == "text" else "the query on stdin"
+    if query.title:
+        return f"catalog query {query.name!r}" if query.path.parent.name == "queries" else f"{query.path}"
+    return str(query.path)
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -396,9 +463,22 @@ def add_push(commands: Commands) -> None:
 def add_query(commands: Commands) -> None:
     p = commands.add_parser(
         "query",
-        help="run a SPARQL query (text, file or - for stdin) against the local store (exit 3: Wikidata unreachable)",
+        help="run a SPARQL query (text, a file, a catalog query by name, or - for stdin) against the local store"
+        " (exit 3: Wikidata unreachable)",
+        epilog="examples:\n  sdkg query case-claims --param case=case:rwandan-genocide\n"
+        "  sdkg query case-claims --param 'case=Rwandan genocide' --format csv\n"
+        "  sdkg query queries/statistics.rq\n"
+        "An entity parameter takes an IRI, a prefixed name (case:rwandan-genocide) or an exact label;\n"
+        "a value that names nothing is refused (exit 2) with the names that come close.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("query", help="query text, a .rq file, or - to read stdin")
+    p.add_argument("query", help="query text, a .rq file, a catalog query name (queries/NAME.rq), or - for stdin")
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="bind a parameter the query declares (# param: lines), repeatable",
+    )
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument(
         "--allow-service",
@@ -469,6 +549,10 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in COMMANDS:
         add(commands)
+    for command in commands.choices.values():  # `sdkg validate --root DIR` as well as `sdkg --root DIR validate`
+        command.add_argument(
+            "--root", type=Path, default=argparse.SUPPRESS, help="project directory (default: current directory)"
+        )
     return top
 
 

@@ -47,6 +47,15 @@ def run(store: ox.Store, name: str, **params: str) -> list[Row]:
     return [{n: row[n].value for n in names if row[n] is not None} for row in result]  # type: ignore[union-attr]
 
 
+def construct(store: ox.Store, name: str, **params: str) -> set[tuple[str, str, str]]:
+    """Run a CONSTRUCT of the catalog; its triples as (subject, predicate, object) values, IRIs shortened."""
+    query = CATALOG[name]
+    terms = {p.name: p.term(params.get(p.name)) for p in query.parameters}
+    result = store.query(substitute(query.text, terms) if terms else query.text, use_default_graph_as_union=True)
+    assert isinstance(result, ox.QueryTriples)
+    return {(local(t.subject.value), local(t.predicate.value), local(t.object.value)) for t in result}
+
+
 def local(iri: str) -> str:
     return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
@@ -77,6 +86,9 @@ def test_every_query_runs(store: ox.Store, name: str) -> None:
         result = store.query(text, use_default_graph_as_union=True)
         assert isinstance(result, ox.QuerySolutions)
         list(result)
+        return
+    if "CONSTRUCT" in query.text.split("WHERE")[0]:
+        assert construct(store, name), f"{name} answers nothing on the repository's data"
         return
     rows = run(store, name)
     assert rows, f"{name} answers nothing on the repository's data"
@@ -124,6 +136,29 @@ def test_discourse_profile_parameter(store: ox.Store) -> None:
         "place of human rights",
     }
     assert {local(r["discourse"]) for r in pluralist} == {"pluralist"}
+
+
+def test_argument_map_of_a_discourse(store: ox.Store) -> None:
+    """The map of pluralism: who argues against it and with what (critical security theorists and Dunne and
+    Wheeler), the Rwandan genocide and the arms trade as its failures, the Helsinki process as its success; only
+    links a source makes (the derived supports and attacks), every node labelled."""
+    triples = construct(store, "argument-map")
+    edges = {(s, p, o) for s, p, o in triples if p != "label"}
+    assert ("rwandan-genocide", "evidenceOfFailureOf", "pluralist") in edges
+    assert ("arms-trade", "evidenceOfFailureOf", "pluralist") in edges
+    assert ("helsinki-process", "evidenceOfSuccessOf", "pluralist") in edges
+    assert ("dw-pluralism-ignores-most-deaths", "criticisesDiscourse", "pluralist") in edges
+    assert ("dunne-and-wheeler", "holdsClaim", "dw-pluralism-ignores-most-deaths") in edges
+    assert ("critical-security-theorists", "holdsClaim", "dw-states-obey-when-prudent") in edges
+    assert ("dw-pluralism-ignores-most-deaths", "claimedIn", "dunne-wheeler-we-the-peoples") in edges
+    assert any(p == "supports" for _, p, _ in edges) and any(p == "attacks" for _, p, _ in edges)
+    assert "realist" not in {o for _, _, o in edges}
+    nodes = {s for s, _, _ in edges} | {o for _, _, o in edges}
+    labelled = {s for s, p, _ in triples if p == "label"}
+    assert nodes <= labelled, nodes - labelled
+    realist = construct(store, "argument-map", discourse="<https://w3id.org/sdkg/id/discourse/realist>")
+    assert ("dw-realists-got-it-wrong", "criticisesDiscourse", "realist") in realist
+    assert "pluralist" not in {o for _, p, o in realist if p != "label"}
 
 
 def test_cases_as_success_or_failure(store: ox.Store) -> None:

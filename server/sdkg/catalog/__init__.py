@@ -23,7 +23,8 @@ import pyoxigraph as ox
 
 _HEADER = re.compile(r"^#\s*(title|description|question|param)\s*:\s*(.*)$")
 _PARAM = re.compile(r"^(\w+)\s*=\s*(\S.*?)\s*(?:\((.*)\))?$")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+CATALOG_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+"""How a catalog query is named: its file name without ``.rq``."""
 
 
 class CatalogError(ValueError):
@@ -84,7 +85,7 @@ def read_query(path: Path) -> CannedQuery:
         else:
             fields[key] = value.strip()
     name = path.stem
-    if not _NAME.match(name):
+    if not CATALOG_NAME.match(name):
         raise CatalogError(f"{path}: query file names are lowercase words joined by '-'")
     if "title" not in fields:
         raise CatalogError(f"{path}:1: missing '# title:' header")

@@ -18,7 +18,18 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from .. import __version__
-from . import canned, curation, errors, pages, reconcile_routes, service_routes, sparql_routes, store_routes, ui
+from . import (
+    canned,
+    compare,
+    curation,
+    errors,
+    pages,
+    reconcile_routes,
+    service_routes,
+    sparql_routes,
+    store_routes,
+    ui,
+)
 from .finish import ROW_LIMIT, TRUNCATED
 from .limits import BodyLimit
 from .settings import Settings
@@ -29,7 +40,8 @@ ROUTERS: list[APIRouter] = [
     store_routes.router,  # /store: the Graph Store Protocol
     service_routes.router,  # /.well-known/void, /catalog, /context.jsonld, /health, /metrics
     pages.router,  # /id/..., /ontology: linked-data pages
-    ui.router,  # /, /static: the query page
+    compare.router,  # /compare, /compare/discourses: the sources and the discourses side by side
+    ui.router,  # /, /static, /docs: the query page, static files, the API documentation
     canned.router,  # /queries: the catalog as configuration
     curation.router,  # /curation: Wikidata link coverage, unlinked linkable entities, weak links
     reconcile_routes.router,  # /reconcile: the Reconciliation Service API 0.2
@@ -49,7 +61,8 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         await state.engine.stop()
 
-    app = FastAPI(title=settings.title, version=__version__, lifespan=lifespan)
+    # /docs is served by .ui with the vendored Swagger UI (no CDN); ReDoc would load from one
+    app = FastAPI(title=settings.title, version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.server = state
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ..namespaces import ID, PREFIXES, SDKG, WIKIDATA_ENTITY
+from ..namespaces import EDITORIAL_GRAPH, ID, INFERRED_GRAPH, PREFIXES, SDKG, WIKIDATA_ENTITY
 from ..sparql.engine import Bindings, Engine, select
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
@@ -36,14 +36,18 @@ _SEGMENT = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 ENTITY_PATH = re.compile(rf"(?P<kind>[a-z]+)/(?P<slug>{_SEGMENT})")
 PREFIX_HEADER = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
 
+# ?derived: the triple is in the inferred graph (the rules wrote it, with an explanation);
+# ?editorial: it is in the editorial graph (the SDKG editors', made by neither text).
 STATEMENTS = (
     PREFIX_HEADER
-    + """SELECT DISTINCT ?s ?p ?o ?plabel ?olabel ?bp ?bo ?bplabel WHERE {
+    + f"""SELECT DISTINCT ?s ?p ?o ?plabel ?olabel ?bp ?bo ?bplabel ?derived ?editorial WHERE {{
     ?s ?p ?o .
-    OPTIONAL { ?p rdfs:label ?plabel }
-    OPTIONAL { ?o rdfs:label ?olabel }
-    OPTIONAL { FILTER(isBlank(?o)) ?o ?bp ?bo . OPTIONAL { ?bp rdfs:label ?bplabel } }
-} LIMIT 5000"""
+    OPTIONAL {{ ?p rdfs:label ?plabel }}
+    OPTIONAL {{ ?o rdfs:label ?olabel }}
+    OPTIONAL {{ FILTER(isBlank(?o)) ?o ?bp ?bo . OPTIONAL {{ ?bp rdfs:label ?bplabel }} }}
+    BIND(EXISTS {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }} AS ?derived)
+    BIND(EXISTS {{ GRAPH <{EDITORIAL_GRAPH}> {{ ?s ?p ?o }} }} AS ?editorial)
+}} LIMIT 5000"""
 )
 
 CLAIMS = (
@@ -92,13 +96,15 @@ QUOTES = (
 # explain; they are read through queries/why.rq, not listed among what references an entity.
 INVERSE = (
     PREFIX_HEADER
-    + """SELECT DISTINCT ?s ?subject ?p ?plabel ?slabel WHERE {
+    + f"""SELECT DISTINCT ?s ?subject ?p ?plabel ?slabel ?derived ?editorial WHERE {{
     ?subject ?p ?s .
     FILTER(!isBlank(?subject))
-    FILTER NOT EXISTS { ?subject a sdkg:Explanation }
-    OPTIONAL { ?p rdfs:label ?plabel }
-    OPTIONAL { ?subject rdfs:label ?slabel }
-} LIMIT 2000"""
+    FILTER NOT EXISTS {{ ?subject a sdkg:Explanation }}
+    OPTIONAL {{ ?p rdfs:label ?plabel }}
+    OPTIONAL {{ ?subject rdfs:label ?slabel }}
+    BIND(EXISTS {{ GRAPH <{INFERRED_GRAPH}> {{ ?subject ?p ?s }} }} AS ?derived)
+    BIND(EXISTS {{ GRAPH <{EDITORIAL_GRAPH}> {{ ?subject ?p ?s }} }} AS ?editorial)
+}} LIMIT 2000"""
 )
 
 LISTING = (
@@ -149,6 +155,10 @@ class Term:
     lang: str | None = None
     datatype: str | None = None
     nested: list[Property] = field(default_factory=list)
+    derived: bool = False
+    """The statement that gives this value was derived by a rule (it is in the inferred graph)."""
+    editorial: bool = False
+    """The statement that gives this value is the SDKG editors' (it is in the editorial graph)."""
 
     @property
     def text(self) -> str:
@@ -282,6 +292,7 @@ def read_statements(resource: Resource, rows: list[Bindings]) -> None:
         prop = properties.setdefault(p, Property(p, value(row, "plabel")))
         item = shown_term(row, "o", "olabel")
         assert item is not None
+        item.derived, item.editorial = flag(row, "derived"), flag(row, "editorial")
         if item.kind == "bnode":
             item = bnodes.setdefault(item.value, item)
             nested = shown_term(row, "bo")
@@ -348,12 +359,21 @@ def read_claims(rows: list[Bindings]) -> list[ClaimView]:
     return sorted(claims.values(), key=lambda c: (c.label or c.iri).lower())
 
 
+def flag(row: Bindings, name: str) -> bool:
+    """A boolean cell of a solution (``EXISTS`` bound to a variable)."""
+    cell = row.get(name)
+    return cell is not None and cell["value"] in ("true", "1")
+
+
 def read_inverse(rows: list[Bindings]) -> list[Property]:
     properties: dict[str, Property] = {}
     for row in rows:
         p = row["p"]["value"]
         prop = properties.setdefault(p, Property(p, value(row, "plabel")))
-        add_unique(prop.values, shown_term(row, "subject", "slabel"))
+        item = shown_term(row, "subject", "slabel")
+        if item is not None:
+            item.derived, item.editorial = flag(row, "derived"), flag(row, "editorial")
+        add_unique(prop.values, item)
     for prop in properties.values():
         prop.values.sort(key=lambda t: t.text.lower())
     return sorted(properties.values(), key=lambda q: (q.label or q.iri).lower())

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 
 from ..build.changes import ChangeError, ChangeRefused, InvalidChange, NoSuchGraph
 from ..catalog import CatalogError
+from ..catalog.parameters import ParameterError
 from ..project import ProjectError
 from ..reconcile import InvalidRequest
 from ..sparql.dataset import DatasetError
@@ -70,7 +71,15 @@ class RequestTooLarge(HttpError):
     status = 413
 
 
-FAMILIES: tuple[type[Exception], ...] = (HttpError, QueryError, ChangeError, ProjectError, CatalogError, InvalidRequest)
+FAMILIES: tuple[type[Exception], ...] = (
+    HttpError,
+    QueryError,
+    ChangeError,
+    ProjectError,
+    CatalogError,
+    ParameterError,
+    InvalidRequest,
+)
 """The exception classes the handler answers; anything else is a bug (a 500 with no detail)."""
 
 
@@ -103,6 +112,8 @@ def as_http(error: Exception) -> HttpError:
             return HttpError(str(error), 422, report=json.loads(error.report.json()))
         case NoSuchGraph():
             return NotFound(str(error))
+        case ParameterError():
+            return BadRequest(str(error))
         case ProjectError():
             return HttpError(f"cannot read the project: {error}", 500)
         case CatalogError():

@@ -27,6 +27,7 @@ from .describe import count_kinds, describe, describe_query, entity_iri, list_na
 from .errors import NotFound
 from .finish import respond, respond_page, server_made
 from .ontology_docs import ONTOLOGY_GRAPH, ontology_terms
+from .profiles import profile_of
 from .render import render, with_site_bar
 from .state import state_of
 
@@ -102,9 +103,16 @@ async def entity(request: Request, path: str) -> Response:
         resource = await describe(engine, iri)
         if not resource.exists:
             raise NotFound(f"Nothing is known about {iri}.")
+        profile = await profile_of(engine, bare.split("/", 1)[0], iri)
         title = resource.label or bare
         return render(
-            request, "resource.html", headers={"Vary": "Accept", **headers}, title=title, r=resource, path=bare
+            request,
+            "resource.html",
+            headers={"Vary": "Accept", **headers},
+            title=title,
+            r=resource,
+            path=bare,
+            profile=profile,
         )
 
     return await respond_page(request, resource_page)
