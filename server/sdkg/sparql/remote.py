@@ -72,9 +72,12 @@ class RemoteEngine:
         self.client = httpx.AsyncClient(timeout=self.limits.timeout, headers={"User-Agent": USER_AGENT})
         self._count: tuple[float, int] | None = None
 
-    async def run(self, job: QueryJob) -> QueryOutput:
+    async def run(self, job: QueryJob, arrived: float | None = None) -> QueryOutput:
         """Evaluate remotely within the limits; raises the engine-neutral errors of :mod:`.errors`."""
-        deadline, rows = self.limits.admit(job)
+        admission = self.limits.admit(job)
+        seconds, rows = admission.seconds, admission.max_rows
+        if arrived is not None:
+            seconds = max(0.01, arrived + seconds - time.monotonic())
         query = job.query
         form = operation(query)
         graph = form in ("CONSTRUCT", "DESCRIBE")
@@ -89,7 +92,7 @@ class RemoteEngine:
                 raise MalformedQuery(str(error)) from None
         if self.base_iri:
             query = f"BASE <{ox.NamedNode(self.base_iri).value}>\n{query}"
-        response = await self._post(query, ASK_GRAPH if graph else ASK_RESULTS, job.dataset, deadline)
+        response = await self._post(query, ASK_GRAPH if graph else ASK_RESULTS, job.dataset, seconds)
         return await run_in_threadpool(
             read_answer, response, job.results_format, job.graph_format, rows, self.prefixes, form == "ASK"
         )
@@ -101,7 +104,7 @@ class RemoteEngine:
     async def stop(self) -> None:
         await self.client.aclose()
 
-    def swap(self, store_path: Path) -> None:
+    def swap(self, store_path: Path, expected_triples: int | None = None) -> None:
         raise NotImplementedError("a remote store is loaded with `sdkg push`, not switched by the server")
 
     def close(self) -> None:

@@ -31,6 +31,11 @@ from .state import state_of
 
 router = APIRouter()
 
+
+class WikidataFailed(UpstreamFailed):
+    public = "Wikidata could not be queried (offline or unavailable)"
+
+
 FORMATS: dict[str, Format] = {f.name: f for f in RESULT_FORMATS if f.name in ("json", "csv")}
 QUERY_TEXT = "rq"
 
@@ -85,9 +90,9 @@ async def run_canned(request: Request, file: str) -> Response:
     disposition = {"Content-Disposition": f'inline; filename="{query.name}.{fmt.name}"'}
     try:
         return await respond(request, job, disposition, made_by_server=f"catalog query {query.name!r}")
-    except QueryFailed as exc:
+    except (QueryFailed, UpstreamFailed) as exc:
         if federation.is_federated(query.text):
-            raise UpstreamFailed(f"Wikidata could not be queried (offline or unavailable): {exc}") from None
+            raise WikidataFailed(f"Wikidata could not be queried: {exc}") from None
         raise
 
 
@@ -96,4 +101,4 @@ async def prepared(request: Request, query: CannedQuery) -> str:
     try:
         return await federation.prepare(state_of(request).engine, query.text)
     except (QueryFailed, ValueError) as exc:  # our items could not be read, or an endpoint setting is wrong
-        raise UpstreamFailed(f"Wikidata could not be queried (offline or unavailable): {exc}") from None
+        raise WikidataFailed(f"Wikidata could not be queried: {exc}") from None

@@ -88,7 +88,8 @@ async def read_graph(request: Request) -> Response:
 async def write_graph(request: Request) -> Response:
     authorize(request)  # before the body is even read
     graph = target(request.url.query)
-    triples = parse_triples(request.headers.get("content-type"), await request.body(), str(request.url))
+    base = state_of(request).settings.public_url + "store"
+    triples = parse_triples(request.headers.get("content-type"), await request.body(), base)
     return await write(request, replace_graph(graph, triples, keep=request.method == "POST"))
 
 
