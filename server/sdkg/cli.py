@@ -166,6 +166,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .project import declared_prefixes
     from .sparql.guard import WIKIDATA_SERVICES
     from .web.app import Settings, create_app
+    from .web.http import protocol_with_url_limit
     from .web.metrics import stderr_log
 
     layout: ProjectLayout = args.layout
@@ -214,9 +215,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     # the server's warnings on stderr, written by a thread of their own (never in a request's path)
     lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    for name in ("sdkg.server", "sdkg.workers"):
+    for name, level in (("sdkg.server", logging.INFO), ("sdkg.workers", logging.INFO), ("uvicorn", logging.WARNING)):
         logger = logging.getLogger(name)
-        logger.setLevel(logging.INFO)
+        logger.setLevel(level)
         logger.addHandler(logging.handlers.QueueHandler(lines))  # type: ignore[arg-type]
     listener = logging.handlers.QueueListener(lines, logging.StreamHandler(sys.stderr))  # type: ignore[arg-type]
     listener.start()
@@ -233,7 +234,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_level="warning",
-            http="httptools",
+            log_config=None,  # uvicorn's messages go through the queue above, as the server's own do
+            http=protocol_with_url_limit(settings.max_url_bytes),
             loop="uvloop",
             timeout_graceful_shutdown=int(max(1, args.grace)),
         )

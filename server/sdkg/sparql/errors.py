@@ -80,3 +80,7 @@ class MemoryCapExceeded(QueryError):
 
     def __str__(self) -> str:
         return f"the query needed more than the {self.megabytes} MB a query worker may use; it was stopped"
+
+
+class AnswerTooLarge(QueryError):
+    """An answer that must be whole (a Graph Store read) is larger than the answer cap."""

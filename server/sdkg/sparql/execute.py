@@ -19,7 +19,7 @@ from ..namespaces import PREFIXES
 from . import jsonld
 from .bindings import substitute
 from .dataset import query_options
-from .errors import MalformedQuery, NotAcceptable, QueryFailed, Refused, StoreCorrupted, UpstreamFailed
+from .errors import AnswerTooLarge, MalformedQuery, NotAcceptable, QueryFailed, Refused, StoreCorrupted, UpstreamFailed
 from .job import QueryJob, QueryOutput
 from .negotiation import GRAPH_FORMATS, RDF_FORMAT_OF, RESULT_FORMATS, RESULTS_FORMAT_OF, Format, media_types
 from .results import write_solutions
@@ -131,6 +131,11 @@ def execute(
         if isinstance(error, ValueError | OSError | RuntimeError):  # evaluation is lazy: SERVICE fails while read
             raise failure(error) from None
         raise error from None
+    if job.whole and output.truncated:
+        raise AnswerTooLarge(
+            f"the answer is larger than the server's answer cap ({max_bytes} bytes); "
+            "ask for less, or read the build with `sdkg push` or a dump"
+        )
     return compressed(output, job.gzip)
 
 

@@ -41,6 +41,9 @@ class QueryJob:
     """Seconds the client allows; only lowers the engine's time limit."""
     max_rows: int | None = None
     """Rows the client wants at most; only lowers the engine's row cap."""
+    whole: bool = False
+    """All or nothing (a Graph Store read): no row cap, and an answer over the byte cap is an error
+    (:class:`~.errors.AnswerTooLarge`), never cut."""
     gzip: bool = False
     """The client accepts a gzip-compressed answer: a large one is compressed where it is made, within the
     deadline (never in the server's event loop)."""
@@ -81,17 +84,19 @@ class Limits:
     """Most bytes in one answer (its terms as N-Triples, about what any format writes); more rows are cut and
     the answer says so, like the row cap."""
 
-    def admit(self, job: QueryJob) -> Admission:
+    def admit(self, job: QueryJob, read_text: bool = True) -> Admission:
         """The job's time limit, row cap and the endpoints it reaches; raises :class:`~.errors.Refused` for a
         SERVICE or LOAD not allowed (and :class:`~.errors.Unverifiable` when the text cannot be read for them).
 
         A query that uses an allowed SERVICE gets that service's time limit when it is lower.
+        ``read_text=False``: the text is read later, where the query runs (the worker engine reads it in the
+        worker, under the deadline, so that no work that grows with the text happens in the event loop).
         """
         seconds = self.timeout if job.timeout is None else min(max(job.timeout, MIN_TIMEOUT), self.timeout)
-        remote = admit(job.query, self.allowed_services)
+        remote = admit(job.query, self.allowed_services) if read_text else None
         if remote is not None:
             seconds = min(seconds, remote.timeout)
-        rows = self.max_rows
+        rows = None if job.whole else self.max_rows
         if job.max_rows is not None:
             rows = job.max_rows if rows is None else min(rows, job.max_rows)
         return Admission(seconds, rows, self.max_bytes, remote.endpoints if remote is not None else ())

@@ -56,6 +56,8 @@ class WorkerSetup:
     """Whether this worker may open Internet sockets (only for queries that reach allowed endpoints)."""
     expected_triples: int | None = None
     """What the build recorded; a store that counts otherwise is corrupt."""
+    allowed_services: dict[str, float] | None = None
+    """The SERVICE/LOAD allow-list the worker reads each query's text against (:func:`~.guard.admit`)."""
 
 
 # ------------------------------------------------------------------ the worker process
@@ -95,7 +97,7 @@ def worker_main(setup: WorkerSetup, sock: socket.socket) -> None:
 
     from . import sandbox
     from .execute import execute
-    from .guard import check_endpoints
+    from .guard import admit, check_endpoints
     from .tokens import is_update
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -120,8 +122,12 @@ def worker_main(setup: WorkerSetup, sock: socket.socket) -> None:
         except (EOFError, OSError):
             return
         try:
-            if admission.endpoints:
-                check_endpoints(job.query, admission.endpoints, update=is_update(job.query))
+            reach = admit(job.query, setup.allowed_services or {})  # the guard, here: under the deadline
+            if reach is not None and not setup.network:
+                sock.sendall(frame(("network", reach)))  # to be run where the network can be reached
+                continue
+            if admission.endpoints or reach is not None:
+                check_endpoints(job.query, reach.endpoints if reach else admission.endpoints, is_update(job.query))
             output = execute(store, job, admission.max_rows, setup.prefixes, setup.base_iri, admission.max_bytes)
             answer: Answer = ("ok", output)
         except QueryError as exc:
@@ -142,6 +148,10 @@ def worker_main(setup: WorkerSetup, sock: socket.socket) -> None:
 
 class WorkerDied(Exception):
     """The worker's socket closed (the process ended)."""
+
+
+class PoolRetired(Exception):
+    """The server moved to another build while a caller waited for a worker: it waits in the new pool."""
 
 
 class Channel(asyncio.Protocol):
@@ -266,7 +276,10 @@ class WorkerEngine:
     ):
         config = config or EngineConfig()
         self.limits = config.limits
-        self.setup = WorkerSetup(str(store_path), config.prefixes, config.base_iri, memory_mb, False, expected_triples)
+        allowed = dict(self.limits.allowed_services)
+        self.setup = WorkerSetup(
+            str(store_path), config.prefixes, config.base_iri, memory_mb, False, expected_triples, allowed
+        )
         self.size = size or max(2, min(4, os.cpu_count() or 2))
         self.pools: dict[bool, Pool] = {}
         self.generation = 0
@@ -288,13 +301,17 @@ class WorkerEngine:
         if self.loop is not None and loop is not self.loop:  # another thread's loop (a test client): go to ours
             future = asyncio.run_coroutine_threadsafe(self.run(job, arrived), self.loop)
             return await asyncio.wrap_future(future)
-        admission = self.limits.admit(job)
+        admission = self.limits.admit(job, read_text=False)
         deadline = (time.monotonic() if arrived is None else arrived) + admission.seconds
         if self.corrupt is not None:
             raise StoreCorrupted(self.corrupt)
-        pool = self.pool(network=bool(admission.endpoints))
-        for attempt in range(2):
-            worker = await pool.acquire(deadline, admission.seconds)
+        attempt = 0
+        while True:
+            pool = self.pool(network=bool(admission.endpoints))
+            try:
+                worker = await pool.acquire(deadline, admission.seconds)
+            except PoolRetired:
+                continue
             try:
                 answer = await self.call(worker, job, admission, deadline)
             except WorkerDied:
@@ -304,6 +321,7 @@ class WorkerEngine:
                     if signal_number == signal.SIGABRT and self.setup.memory_mb:
                         raise MemoryCapExceeded(self.setup.memory_mb) from None
                     raise WorkerFailed("the query worker failed while answering; it has been replaced") from None
+                attempt += 1
                 continue  # it was killed from outside (while idle, or by an operator): once more on another
             except QueryTimeout:
                 self.timeouts += 1
@@ -317,10 +335,15 @@ class WorkerEngine:
             if tag == "ok":
                 output: QueryOutput = payload
                 return output
+            if tag == "network":  # the worker read an allowed SERVICE/LOAD: once more, where it can be reached
+                deadline = min(deadline, time.monotonic() + payload.timeout)
+                admission = replace(
+                    admission, seconds=min(admission.seconds, payload.timeout), endpoints=payload.endpoints
+                )
+                continue
             if isinstance(payload, StoreCorrupted):
                 self.report_corruption(str(payload))
             raise payload
-        raise WorkerFailed("no query worker could answer")
 
     async def call(self, worker: Worker, job: QueryJob, admission: Admission, deadline: float) -> Answer:
         """Send the job and wait for its answer until ``deadline``; past it the worker is killed."""
@@ -335,9 +358,15 @@ class WorkerEngine:
         return answer
 
     def report_corruption(self, detail: str) -> None:
+        """From now on no answer comes from this store (until the server moves to another build)."""
         if self.corrupt is None:
             log.error("the store at %s reported corruption: %s", self.setup.store_path, detail)
         self.corrupt = detail
+        for pool in self.pools.values():
+            while pool.waiting:
+                turn = pool.waiting.popleft()
+                if not turn.done():
+                    turn.set_exception(StoreCorrupted(detail))
 
     def triple_count(self) -> int:
         """The store's size, as the first worker counted it (``EngineBusy`` before one has started)."""
@@ -441,7 +470,7 @@ class Pool:
             except (WorkerFailed, OSError) as error:
                 self.failures += 1
                 self.engine.problem = str(error)
-                if "corrupt" in str(error):
+                if "corrupt" in str(error).lower():
                     self.engine.report_corruption(str(error))
                 if not self.first.done():
                     self.first.set_result(None)
@@ -479,9 +508,12 @@ class Pool:
 
     def give_up(self, turn: asyncio.Future[Worker], seconds: float) -> None:
         if not turn.done():
-            problem = self.engine.problem
-            reason = f" ({problem})" if problem else ""
-            turn.set_exception(EngineBusy(f"all {self.size} query workers stayed busy for {seconds:g} s{reason}"))
+            if self.engine.corrupt is not None:
+                turn.set_exception(StoreCorrupted(self.engine.corrupt))
+            elif self.engine.problem is not None:  # the detail is in the log, not for clients
+                turn.set_exception(EngineBusy("no query worker can start; the server's operator has been told"))
+            else:
+                turn.set_exception(EngineBusy(f"all {self.size} query workers stayed busy for {seconds:g} s"))
 
     def release(self, worker: Worker, started: bool = False) -> None:
         """Give ``worker`` to the next caller in turn, or back to the idle ones (or retire it)."""
@@ -518,7 +550,7 @@ class Pool:
         while self.waiting:
             turn = self.waiting.popleft()
             if not turn.done():
-                turn.set_exception(EngineBusy("the server moved to another build; try again"))
+                turn.set_exception(PoolRetired())
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from ..catalog import CatalogError
 from ..project import ProjectError
 from ..sparql.dataset import DatasetError
 from ..sparql.errors import (
+    AnswerTooLarge,
     EngineBusy,
     MalformedQuery,
     MemoryCapExceeded,
@@ -102,7 +103,7 @@ def as_http(error: Exception) -> HttpError:
             return HttpError(str(error), 503)
         case UpstreamFailed():
             return HttpError(error.public, 502)
-        case MemoryCapExceeded():
+        case MemoryCapExceeded() | AnswerTooLarge():
             return HttpError(str(error), 507)
         case StoreCorrupted():
             return HttpError("the store failed an integrity check; the server's operator has been told", 500)

@@ -43,6 +43,8 @@ class Settings:
     """Memory a query worker may add for its queries (0: no cap); past it the query answers 507."""
     result_cache_mb: int = 64
     """Answers kept for repeated queries on the served build (0: no cache)."""
+    write_timeout: float = 120.0
+    """Seconds an admin change (a copy of the store, the change, validation, rules, a new build) may take."""
     grace_seconds: float = 15.0
     """On SIGTERM, how long in-flight requests may take before the server stops anyway."""
     watch_builds: bool = True

@@ -28,6 +28,8 @@ from .state import state_of
 from .writes import authorize, write
 
 router = APIRouter()
+PROLOGUE_READ = 65_536
+"""Characters read in the event loop to tell an update from a query (the engine's parser refuses the rest)."""
 
 QUERY_PARAMETERS: list[dict[str, Any]] = [
     {"name": "query", "in": "query", "required": False, "schema": {"type": "string"}},
@@ -106,7 +108,7 @@ async def answer(request: Request, parsed: QueryRequest) -> Response:
         return await run_update(request, parsed, parsed.update)
     if parsed.query is None:
         raise BadRequest("missing 'query' parameter")
-    if is_update(parsed.query):  # an update sent as a query: say how to send it, or that none is allowed
+    if is_update(parsed.query[:PROLOGUE_READ]):  # an update sent as a query: say how to send it, or that none may be
         if state_of(request).settings.admin_token is None:
             raise Forbidden("this endpoint is read-only: SPARQL updates are not allowed")
         raise BadRequest("an update is sent with POST, as 'update' or application/sparql-update")
