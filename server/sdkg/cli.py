@@ -237,6 +237,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log_config=None,  # uvicorn's messages go through the queue above, as the server's own do
             http=protocol_with_url_limit(settings.max_url_bytes),
             loop="uvloop",
+            proxy_headers=False,  # X-Forwarded-* are not trusted: the public URL is configured
+            server_header=False,
             timeout_graceful_shutdown=int(max(1, args.grace)),
         )
     finally:

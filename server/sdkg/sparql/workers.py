@@ -69,21 +69,16 @@ def main() -> None:
     worker_main(setup, socket.socket(fileno=fd))
 
 
-def receive(sock: socket.socket) -> Any:
-    header = read_exactly(sock, HEADER)
-    return pickle.loads(read_exactly(sock, int.from_bytes(header, "big")))
-
-
-def read_exactly(sock: socket.socket, size: int) -> bytes:
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    got = 0
-    while got < size:
-        count = sock.recv_into(view[got:])
-        if count == 0:
-            raise EOFError
-        got += count
-    return bytes(buffer)
+def receive(reader: Any) -> Any:
+    """One message from a buffered reader of the socket (one system call for a small message)."""
+    header = reader.read(HEADER)
+    if len(header) < HEADER:
+        raise EOFError
+    size = int.from_bytes(header, "big")
+    data = reader.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
 
 
 def frame(message: object) -> bytes:
@@ -116,9 +111,10 @@ def worker_main(setup: WorkerSetup, sock: socket.socket) -> None:
         return
     sandbox.cap_memory(setup.memory_mb * 1024 * 1024)
     sock.sendall(frame(("ready", triples)))
+    reader = sock.makefile("rb", buffering=65_536)
     while True:
         try:
-            job, admission = receive(sock)
+            job, admission = receive(reader)
         except (EOFError, OSError):
             return
         try:

@@ -69,8 +69,10 @@ def validators(request: Request, *key: object) -> tuple[Response | None, dict[st
     """The answer's validators (ETag of the served version and ``key``), and a 304 when the client has it."""
     state = state_of(request)
     tag = etag(state.version, *key)
-    headers = {"ETag": tag, "Last-Modified": http_date(state.modified), "Cache-Control": "no-cache"}
-    cached = request.method in ("GET", "HEAD") and not_modified(dict(request.headers), tag, state.modified)
+    headers = {"ETag": tag, "Last-Modified": state.modified_http, "Cache-Control": "no-cache"}
+    asked = request.headers
+    conditional = "if-none-match" in asked or "if-modified-since" in asked
+    cached = conditional and request.method in ("GET", "HEAD") and not_modified(dict(asked), tag, state.modified)
     return (Response(status_code=304, headers=headers) if cached else None), headers
 
 

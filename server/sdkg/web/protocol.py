@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from ..sparql.dataset import Dataset
@@ -128,6 +129,7 @@ def parse_post(content_type: str | None, body: bytes, query_string: bytes | str)
     )
 
 
+@lru_cache(maxsize=512)
 def formats(accept: str | None, override: str | None) -> tuple[Format | None, Format | None]:
     """The results format and the graph format the client accepts (``None`` where it accepts none)."""
     results: Format | None

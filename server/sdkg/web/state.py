@@ -16,6 +16,7 @@ import logging
 import signal
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -74,6 +75,8 @@ class ServerState:
     modified: datetime
     ontology_files: OntologyFiles
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    modified_http: str = ""
+    """``modified`` as an HTTP date (the ``Last-Modified`` of every answer), made once per build."""
     _catalog: tuple[str, dict[str, CannedQuery] | CatalogError] | None = None
     _stats: tuple[str, Stats] | None = None
 
@@ -83,6 +86,9 @@ class ServerState:
         version, modified = data_version(settings.store_path.parent)
         engine = MeteredEngine(make_engine(settings), metrics)
         return cls(settings, engine, metrics, settings.store_path, version, modified, OntologyFiles(settings.root))
+
+    def __post_init__(self) -> None:
+        self.modified_http = format_datetime(self.modified, usegmt=True)
 
     @property
     def prefixes(self) -> dict[str, str]:
@@ -97,6 +103,7 @@ class ServerState:
         self.engine.swap(store_path, expected_triples(store_path))
         self.store_path = store_path
         self.version, self.modified = data_version(store_path.parent)
+        self.modified_http = format_datetime(self.modified, usegmt=True)
         log.warning("now serving %s", store_path.parent.name)
 
     def published(self) -> Path | None:
