@@ -168,6 +168,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .web.app import Settings, create_app
     from .web.http import protocol_with_url_limit
     from .web.metrics import stderr_log
+    from .web.settings import default_worker_memory_mb
 
     layout: ProjectLayout = args.layout
     prefixes = None
@@ -211,7 +212,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_answer_bytes=args.max_answer_bytes or None,
         result_cache_mb=args.result_cache,
         grace_seconds=args.grace,
-        **({"worker_memory_mb": args.worker_memory} if args.worker_memory is not None else {}),
+        worker_memory_mb=args.worker_memory
+        if args.worker_memory is not None
+        else default_worker_memory_mb(args.workers),
     )
     # the server's warnings on stderr, written by a thread of their own (never in a request's path)
     lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
@@ -368,12 +371,13 @@ def add_serve(commands: Commands) -> None:
     p.add_argument(
         "--max-answer-bytes", type=int, default=50_000_000, help="most bytes per answer, 0 for no cap (default: 50 MB)"
     )
-    p.add_argument("--workers", type=int, help="query worker processes (default: 2-4 by CPU count)")
+    p.add_argument("--workers", type=int, help="query worker processes (default: two per core and two more)")
     p.add_argument(
         "--worker-memory",
         type=int,
         metavar="MB",
-        help="memory a query worker may add for a query, 0 for no cap (default: a quarter of RAM, 256 MB-4 GB)",
+        help="memory a query worker may add for a query, 0 for no cap (default: half the RAM shared by the workers, "
+        "256 MB-4 GB each)",
     )
     p.add_argument(
         "--result-cache", type=int, default=64, metavar="MB", help="answers kept for repeated queries (default: 64)"

@@ -38,6 +38,9 @@ from .job import Admission, EngineConfig, QueryJob, QueryOutput
 
 STARTUP_SECONDS = 60.0
 HEADER = 4
+DEMOTE_AFTER = 0.25
+"""Seconds after which a query's worker yields the CPU to the others (nice 19): light queries stay fast
+beside queries that run to their deadline."""
 log = logging.getLogger("sdkg.workers")
 
 Answer = tuple[str, Any]  # ("ok", QueryOutput) or ("error", QueryError)
@@ -211,7 +214,7 @@ class Worker:
         self.channel = Channel()
         self.triples: int | None = None
         self.killed = False
-        self.busy_since: float | None = None
+        self.demoted = False
 
     async def connect(self) -> None:
         loop = asyncio.get_running_loop()
@@ -231,6 +234,25 @@ class Worker:
             raise WorkerFailed(f"a query worker could not open the store: {payload}")
         self.triples = int(payload)
         return self.triples
+
+    def demote(self) -> None:
+        """Let other processes have the CPU first (the query has run long)."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, 19)
+            self.demoted = True
+        except OSError:
+            pass
+
+    def restore(self) -> bool:
+        """Back to normal priority after a long query; ``False`` when not allowed (then it is replaced)."""
+        if not self.demoted:
+            return True
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, 0)
+        except OSError:
+            return False
+        self.demoted = False
+        return True
 
     @property
     def alive(self) -> bool:
@@ -258,7 +280,7 @@ class Worker:
 class WorkerEngine:
     """A small pool of query worker processes over a read-only store, with a hard deadline and a memory cap.
 
-    ``size`` sandboxed workers (default: 2 to 4, by CPU count) answer queries; one more worker that may
+    ``size`` sandboxed workers (default: :func:`default_workers`) answer queries; one more worker that may
     reach the network is started when a query uses an allowed SERVICE endpoint.
     """
 
@@ -276,7 +298,7 @@ class WorkerEngine:
         self.setup = WorkerSetup(
             str(store_path), config.prefixes, config.base_iri, memory_mb, False, expected_triples, allowed
         )
-        self.size = size or max(2, min(4, os.cpu_count() or 2))
+        self.size = size or default_workers()
         self.pools: dict[bool, Pool] = {}
         self.generation = 0
         self.closed = True
@@ -347,10 +369,12 @@ class WorkerEngine:
         worker.channel.send((job, admission))
         loop = asyncio.get_running_loop()
         timer = loop.call_at(deadline + (loop.time() - time.monotonic()), expire, waiter, admission.seconds)
+        demotion = loop.call_later(DEMOTE_AFTER, worker.demote)
         try:
             answer: Answer = await waiter
         finally:
             timer.cancel()
+            demotion.cancel()
         return answer
 
     def report_corruption(self, detail: str) -> None:
@@ -423,6 +447,12 @@ class WorkerEngine:
     @property
     def ready_workers(self) -> int:
         return sum(len([w for w in p.idle if w.alive]) + p.busy for p in self.pools.values())
+
+
+def default_workers() -> int:
+    """Two per core and two more (6 on 2 cores): a few queries that run to their deadline leave workers free
+    for the light ones, which the operating system then schedules beside them."""
+    return min(12, 2 * (os.cpu_count() or 2) + 2)
 
 
 def expire(waiter: asyncio.Future[Any], seconds: float) -> None:
@@ -515,7 +545,7 @@ class Pool:
         """Give ``worker`` to the next caller in turn, or back to the idle ones (or retire it)."""
         if not started:
             self.busy -= 1
-        if self.retired or not worker.alive:
+        if self.retired or not worker.alive or not worker.restore():
             worker.kill()
             if not self.retired:
                 self.spawn()

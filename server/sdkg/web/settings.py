@@ -38,7 +38,7 @@ class Settings:
     max_answer_bytes: int | None = 50_000_000
     """Most bytes in one answer (as N-Triples terms); longer answers are cut and say so, like the row cap."""
     workers: int | None = None
-    """Query worker processes (default: 2 to 4, by CPU count)."""
+    """Query worker processes (default: two per core and two more)."""
     worker_memory_mb: int = field(default_factory=lambda: default_worker_memory_mb())
     """Memory a query worker may add for its queries (0: no cap); past it the query answers 507."""
     result_cache_mb: int = 64
@@ -76,10 +76,13 @@ class Settings:
         return ProjectLayout.at(self.root) if self.root is not None else None
 
 
-def default_worker_memory_mb() -> int:
-    """A quarter of the machine's memory per worker, between 256 MB and 4 GB (24 GB: 4 GB)."""
+def default_worker_memory_mb(workers: int | None = None) -> int:
+    """Half the machine's memory shared by the workers (and the one that may reach the network), between
+    256 MB and 4 GB each: 24 GB and 6 workers give 1.7 GB each."""
+    from ..sparql.workers import default_workers
+
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError):
         return 2048
-    return max(256, min(4096, total // 4 // 2**20))
+    return max(256, min(4096, total // 2 // ((workers or default_workers()) + 1) // 2**20))

@@ -8,6 +8,7 @@ answered by :func:`.finish.respond`; errors are raised and answered by the one h
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -97,7 +98,12 @@ async def sparql_get(request: Request) -> Response:
     openapi_extra={"parameters": QUERY_PARAMETERS[1:], "requestBody": QUERY_BODY},
 )
 async def sparql_post(request: Request) -> Response:
-    parsed = parse_post(request.headers.get("content-type"), await request.body(), request.scope["query_string"])
+    body = await request.body()
+    arguments = (request.headers.get("content-type"), body, request.scope["query_string"])
+    if len(body) > PROLOGUE_READ:  # decoding a large form takes a while (0.1 s a megabyte): not in the event loop
+        parsed = await asyncio.to_thread(parse_post, *arguments)
+    else:
+        parsed = parse_post(*arguments)
     return await answer(request, parsed)
 
 
