@@ -212,6 +212,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         max_answer_bytes=args.max_answer_bytes or None,
         result_cache_mb=args.result_cache,
         grace_seconds=args.grace,
+        write_timeout=args.write_timeout,
         worker_memory_mb=args.worker_memory
         if args.worker_memory is not None
         else default_worker_memory_mb(args.workers),
@@ -383,6 +384,7 @@ def add_serve(commands: Commands) -> None:
         "--result-cache", type=int, default=64, metavar="MB", help="answers kept for repeated queries (default: 64)"
     )
     p.add_argument("--grace", type=float, default=15.0, help="seconds in-flight requests get on SIGTERM (default: 15)")
+    p.add_argument("--write-timeout", type=float, default=120.0, help="seconds an admin change may take (default: 120)")
     p.add_argument(
         "--public-url",
         metavar="URL",
