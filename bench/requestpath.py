@@ -43,7 +43,7 @@ SDKG = "https://w3id.org/sdkg/ontology#"
 LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 LIGHT: list[tuple[str, str]] = [
     ("point: claim ?p ?o", f"SELECT ?p ?o WHERE {{ <{ID}claim/x3> ?p ?o }}"),
-    ("point: ?s ?p source", f"SELECT ?s ?p WHERE {{ ?s ?p <{ID}passage/x1200> }}"),
+    ("point: ?s ?p claim", f"SELECT ?s ?p WHERE {{ ?s ?p <{ID}claim/x1200> }}"),
     ("label: claim", f"SELECT ?label WHERE {{ <{ID}claim/x1500> {LABEL} ?label }}"),
     ("label: actor", f"SELECT ?label WHERE {{ <{ID}actor/a7> {LABEL} ?label }}"),
     ("ask: claim is a Claim", f"ASK {{ <{ID}claim/x42> a <{SDKG}Claim> }}"),
