@@ -95,8 +95,10 @@ def measure(
         rows, took = rows_of(server.url, query, probe_limit or args.timeout)
         entry: dict[str, Any] = {"rows": rows, "first_s": took, "runs": {}}
         out[name] = entry
+        timed_out = probe_limit is not None and took >= probe_limit * 0.98
         if rows is None or (probe_limit is not None and took > probe_limit / 2):
-            entry["skipped"] = "no answer" if rows is None else f"too slow for this server ({took:.1f} s)"
+            slow = timed_out or rows is not None
+            entry["skipped"] = f"too slow for this server ({took:.1f} s)" if slow else "no answer"
             if probe_limit is not None and took >= probe_limit and restart is not None:
                 server.stop()  # still busy with it: start afresh
                 server = restart()
@@ -136,15 +138,34 @@ def summary(results: dict[str, Any], ours: str, light: list[str]) -> dict[str, A
         theirs = data["queries"]
         for clients in map(str, results["clients"]):
             for scope, names in (("all", list(mine)), ("light", light)):
-                ratios = [
-                    mine[q]["runs"][clients]["qps"] / theirs[q]["runs"][clients]["qps"]
-                    for q in names
-                    if clients in mine.get(q, {}).get("runs", {})
-                    and clients in theirs.get(q, {}).get("runs", {})
-                    and theirs[q]["runs"][clients]["qps"] > 0
-                ]
-                out[f"{other} @{clients} {scope}"] = {"geomean": geomean(ratios), "queries": len(ratios)}
+                ratios, bounded = [], 0
+                for q in names:
+                    if clients not in mine.get(q, {}).get("runs", {}):
+                        continue
+                    rate = their_rate(theirs.get(q, {}), clients)
+                    if rate is None:
+                        continue
+                    bounded += "runs" not in theirs[q] or clients not in theirs[q]["runs"]
+                    ratios.append(mine[q]["runs"][clients]["qps"] / rate)
+                out[f"{other} @{clients} {scope}"] = {
+                    "geomean": geomean(ratios),
+                    "queries": len(ratios),
+                    "bounded": bounded,
+                }
     return out
+
+
+def their_rate(entry: dict[str, Any], clients: str) -> float | None:
+    """The other server's rate for a query: measured, or for one it answered too slowly to measure (once,
+    in ``first_s``), at most one answer per ``first_s`` per client (a bound in its favour); ``None`` when it
+    gave no answer or nothing was measured."""
+    run = entry.get("runs", {}).get(clients)
+    if run is not None:
+        return float(run["qps"]) if run["qps"] > 0 else None
+    skipped, first = str(entry.get("skipped", "")), float(entry.get("first_s") or 0.0)
+    if first and (skipped.startswith("too slow") or (skipped == "no answer" and first >= 4.9)):  # 5 s probe
+        return int(clients) / first
+    return None
 
 
 def ms(value: float | None) -> str:
@@ -181,7 +202,9 @@ def report(results: dict[str, Any]) -> str:
         s = summary(results, ours, light)
         lines += [
             "",
-            f"**{ours}** ÷ each server, geometric mean of per-query throughput ratios (queries compared):",
+            f"**{ours}** ÷ each server, geometric mean of per-query throughput ratios (queries compared; "
+            "bounded: queries the other answered once, too slowly to measure, counted at one answer per that time "
+            "per client):",
             "",
             "| ÷ | all @1 | all @8 | light @1 | light @8 |",
             "|---|---|---|---|---|",
@@ -193,7 +216,8 @@ def report(results: dict[str, Any]) -> str:
             for key in (f"{other} @1 all", f"{other} @8 all", f"{other} @1 light", f"{other} @8 light"):
                 value = s.get(key, {})
                 g = value.get("geomean")
-                cells.append("–" if g is None else f"{g:.2f}× ({value['queries']})")
+                bound = f", {value['bounded']} bounded" if value.get("bounded") else ""
+                cells.append("–" if g is None else f"{g:.2f}× ({value['queries']}{bound})")
             lines.append(f"| {other} | " + " | ".join(cells) + " |")
     lines += [
         "",
