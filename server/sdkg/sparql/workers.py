@@ -61,6 +61,9 @@ class WorkerSetup:
     """What the build recorded; a store that counts otherwise is corrupt."""
     allowed_services: dict[str, float] | None = None
     """The SERVICE/LOAD allow-list the worker reads each query's text against (:func:`~.guard.admit`)."""
+    count: bool = True
+    """Count the store at start (the integrity check, and the size ``/health`` shows): the first worker of a
+    store does; its replacements start without reading the whole store again."""
 
 
 # ------------------------------------------------------------------ the worker process
@@ -103,11 +106,11 @@ def worker_main(setup: WorkerSetup, sock: socket.socket) -> None:
         sandbox.no_network()
     try:
         store = ox.Store.read_only(setup.store_path)
-        triples = len(store)
+        triples = len(store) if setup.count else None
     except (OSError, ValueError, RuntimeError) as error:
         sock.sendall(frame(("failed", f"{type(error).__name__}: {error}")))
         return
-    if setup.expected_triples is not None and triples != setup.expected_triples:
+    if setup.expected_triples is not None and triples is not None and triples != setup.expected_triples:
         sock.sendall(
             frame(("failed", f"corrupt store: it counts {triples} quads, its build recorded {setup.expected_triples}"))
         )
@@ -232,7 +235,7 @@ class Worker:
         if tag != "ready":
             self.kill()
             raise WorkerFailed(f"a query worker could not open the store: {payload}")
-        self.triples = int(payload)
+        self.triples = int(payload) if payload is not None else -1
         return self.triples
 
     def demote(self) -> None:
@@ -308,6 +311,7 @@ class WorkerEngine:
         self.corrupt: str | None = None
         """What the store reported when it said it is corrupt; no answer comes from it after that."""
         self._triples: int | None = None
+        self.counting = False
         self.loop: asyncio.AbstractEventLoop | None = None
 
     # -- the Engine protocol -------------------------------------------------------
@@ -432,6 +436,7 @@ class WorkerEngine:
         self.corrupt = None
         self.problem = None
         self._triples = None
+        self.counting = False
         old, self.pools = self.pools, {}
         for pool in old.values():
             pool.retire()
@@ -450,9 +455,9 @@ class WorkerEngine:
 
 
 def default_workers() -> int:
-    """Two per core and two more (6 on 2 cores): a few queries that run to their deadline leave workers free
-    for the light ones, which the operating system then schedules beside them."""
-    return min(12, 2 * (os.cpu_count() or 2) + 2)
+    """Two per core and four more (8 on 2 cores): a few queries that run to their deadline leave workers free
+    for the light ones, which the operating system then schedules beside them (a query past 0.25 s yields)."""
+    return min(16, 2 * (os.cpu_count() or 2) + 4)
 
 
 def expire(waiter: asyncio.Future[Any], seconds: float) -> None:
@@ -489,11 +494,15 @@ class Pool:
         for attempt in range(1_000_000):
             if self.retired:
                 return
-            worker = Worker(self.setup, 0)
+            counts = self.engine._triples is None and not self.engine.counting  # one worker checks the store
+            self.engine.counting = self.engine.counting or counts
+            worker = Worker(replace(self.setup, count=counts), 0)
             try:
                 await worker.connect()
                 triples = await worker.ready()
             except (WorkerFailed, OSError) as error:
+                if counts:
+                    self.engine.counting = False
                 self.failures += 1
                 self.engine.problem = str(error)
                 if "corrupt" in str(error).lower():
@@ -504,7 +513,9 @@ class Pool:
                 await asyncio.sleep(min(5.0, 0.2 * (attempt + 1)))
                 continue
             self.engine.problem = None
-            if self.engine._triples is None:
+            if counts:
+                self.engine.counting = False
+            if self.engine._triples is None and triples >= 0:
                 self.engine._triples = triples
             if not self.first.done():
                 self.first.set_result(None)
