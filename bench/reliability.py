@@ -158,7 +158,13 @@ async def mixed_load(server: servers.Server, args: argparse.Namespace, cap_mb: i
         },
         "hostile": by_kind,
         "hostile_late": late,
-        "ask": {"count": len(asks), "p50_s": percentile(asks, 0.5), "max_s": max(asks, default=None)},
+        "ask": {
+            "count": len(asks),
+            "p50_s": percentile(asks, 0.5),
+            "p99_s": percentile(asks, 0.99),
+            "max_s": max(asks, default=None),
+            "over_200ms": sum(a >= 0.2 for a in asks),
+        },
         "worker_peak_rss_mb": peak["rss_mb"],
         "worker_cap_mb": cap_mb,
         "generator_cpu": generator,
@@ -276,7 +282,8 @@ def report(results: dict[str, Any]) -> str:
         f"- light queries: {light['requests']} requests, {light['errors']} errors, p50 {ms(light['p50_s'])}, "
         f"p99 {ms(light['p99_s'])}, max {ms(light['max_s'])}",
         f"- ASK every 100 ms: {mixed['ask']['count']}, p50 {ms(mixed['ask']['p50_s'])}, "
-        f"max {ms(mixed['ask']['max_s'])}",
+        f"p99 {ms(mixed['ask'].get('p99_s'))}, max {ms(mixed['ask']['max_s'])}, "
+        f"{mixed['ask'].get('over_200ms', '?')} over 200 ms",
         f"- worker memory: peak RSS {mixed['worker_peak_rss_mb']:.0f} MB (cap {mixed['worker_cap_mb']} MB added to "
         f"about {WORKER_BASE_MB} MB of its own)",
         "",
@@ -288,7 +295,8 @@ def report(results: dict[str, Any]) -> str:
         lines.append(f"| {name} | {entry['count']} | {statuses} | {entry['max_s']:.2f} s |")
     lines += [
         "",
-        f"Builds while serving: {builds['builds']} builds ({statistics.fmean(builds['build_seconds']):.1f} s each), "
+        f"Builds while serving: {builds['builds']} builds "
+        f"({statistics.fmean(builds['build_seconds'] or [0.0]):.1f} s each), "
         f"{builds['requests']} requests, {builds['failed']} failed; serving {builds['served_at_end']} "
         f"(newest {builds['newest']}).",
         "",
@@ -307,18 +315,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--hostile", type=int, default=5)
     parser.add_argument("--builds", type=int, default=10)
+    parser.add_argument("--workers", type=int, help="the server's --workers (default: its own)")
     parser.add_argument("--work", type=Path, default=REPO / "var" / "bench")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     root = args.corpus or corpus(args.work, 2_000, 60.0)[0]
     load_start = os.getloadavg()[0]
-    server = servers.start_sdkg(root, args.work / "logs", DEADLINE, [], name="sdkg")
+    options = ["--workers", str(args.workers)] if args.workers else []
+    server = servers.start_sdkg(root, args.work / "logs", DEADLINE, options, name="sdkg")
     from sdkg.web.settings import default_worker_memory_mb
 
     try:
         log(f"mixed load for {args.seconds:g} s")
-        mixed = asyncio.run(mixed_load(server, args, default_worker_memory_mb()))
+        mixed = asyncio.run(mixed_load(server, args, default_worker_memory_mb(args.workers)))
     finally:
         server.stop()
     log(f"{args.builds} builds while serving")

@@ -372,7 +372,7 @@ def add_serve(commands: Commands) -> None:
     p.add_argument(
         "--max-answer-bytes", type=int, default=50_000_000, help="most bytes per answer, 0 for no cap (default: 50 MB)"
     )
-    p.add_argument("--workers", type=int, help="query worker processes (default: two per core and four more)")
+    p.add_argument("--workers", type=int, help="query worker processes (default: two per core and six more)")
     p.add_argument(
         "--worker-memory",
         type=int,

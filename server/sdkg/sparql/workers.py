@@ -455,9 +455,9 @@ class WorkerEngine:
 
 
 def default_workers() -> int:
-    """Two per core and four more (8 on 2 cores): a few queries that run to their deadline leave workers free
-    for the light ones, which the operating system then schedules beside them (a query past 0.25 s yields)."""
-    return min(16, 2 * (os.cpu_count() or 2) + 4)
+    """Two per core and six more (10 on 2 cores): five queries that run to their deadline leave five workers
+    for the light ones, which the operating system then schedules first (a query past 0.25 s yields)."""
+    return min(16, 2 * (os.cpu_count() or 2) + 6)
 
 
 def expire(waiter: asyncio.Future[Any], seconds: float) -> None:

@@ -38,7 +38,7 @@ class Settings:
     max_answer_bytes: int | None = 50_000_000
     """Most bytes in one answer (as N-Triples terms); longer answers are cut and say so, like the row cap."""
     workers: int | None = None
-    """Query worker processes (default: two per core and four more)."""
+    """Query worker processes (default: two per core and six more)."""
     worker_memory_mb: int = field(default_factory=lambda: default_worker_memory_mb())
     """Memory a query worker may add for its queries (0: no cap); past it the query answers 507."""
     result_cache_mb: int = 64
@@ -78,7 +78,7 @@ class Settings:
 
 def default_worker_memory_mb(workers: int | None = None) -> int:
     """Half the machine's memory shared by the workers (and the one that may reach the network), between
-    256 MB and 4 GB each: 24 GB and 8 workers give 1.3 GB each."""
+    256 MB and 4 GB each: 24 GB and 10 workers give 1.1 GB each."""
     from ..sparql.workers import default_workers
 
     try:
