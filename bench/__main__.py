@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-request-path", action="store_true", help="no wrk request-path comparison")
     parser.add_argument("--skip-reliability", action="store_true", help="no hostile-load and builds-while-serving run")
     parser.add_argument("--before", type=Path, help="a checkout of the code before a change, with its own .venv")
-    parser.add_argument("--budget", type=float, default=14 * 60, help="seconds for the whole run")
+    parser.add_argument("--budget", type=float, default=50 * 60, help="seconds for the whole run")
     parser.add_argument("--work", type=Path, default=REPO / "var" / "bench")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args(argv)
