@@ -256,13 +256,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import logging
+    import logging.handlers
     import os
+    import queue
 
     import uvicorn
 
     from .project import declared_prefixes
     from .sparql.guard import WIKIDATA_SERVICES
     from .web.app import Settings, create_app
+    from .web.http import protocol_with_url_limit
+    from .web.metrics import stderr_log
+    from .web.settings import default_worker_memory_mb
 
     layout: ProjectLayout = args.layout
     prefixes = None
@@ -302,17 +307,55 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         prefixes=prefixes,
         store_url=args.store_url,
-        public_url=f"http://{args.host}:{args.port}/",
+        public_url=public_url(args),
+        max_answer_bytes=args.max_answer_bytes or None,
+        result_cache_mb=args.result_cache,
+        grace_seconds=args.grace,
+        write_timeout=args.write_timeout,
+        worker_memory_mb=args.worker_memory
+        if args.worker_memory is not None
+        else default_worker_memory_mb(args.workers),
     )
-    query_log = logging.getLogger("sdkg.query")  # one JSON line per query on stderr
-    query_log.setLevel(logging.INFO)
-    query_log.addHandler(logging.StreamHandler(sys.stderr))
+    # the server's warnings on stderr, written by a thread of their own (never in a request's path)
+    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    for name, level in (("sdkg.server", logging.INFO), ("sdkg.workers", logging.INFO), ("uvicorn", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        logger.addHandler(logging.handlers.QueueHandler(lines))  # type: ignore[arg-type]
+    listener = logging.handlers.QueueListener(lines, logging.StreamHandler(sys.stderr))  # type: ignore[arg-type]
+    listener.start()
     app = create_app(settings)
+    query_log = stderr_log()  # one JSON line per query on stderr, in batches
+    app.state.server.metrics.log = query_log
+    query_log.start()
     mode = "read-write (admin token set)" if settings.admin_token else "read-only"
     served = args.store_url or store_path
     log(f"serving {served} on http://{args.host}:{args.port}/ (SPARQL endpoint /sparql, {mode})")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    try:
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            log_config=None,  # uvicorn's messages go through the queue above, as the server's own do
+            http=protocol_with_url_limit(settings.max_url_bytes),
+            loop="uvloop",
+            proxy_headers=False,  # X-Forwarded-* are not trusted: the public URL is configured
+            server_header=False,
+            timeout_graceful_shutdown=int(max(1, args.grace)),
+        )
+    finally:
+        query_log.close()
+        listener.stop()
     return EXIT_OK
+
+
+def public_url(args: argparse.Namespace) -> str:
+    """Where clients reach the server: ``--public-url``, else the address it listens on."""
+    if args.public_url:
+        return args.public_url.rstrip("/") + "/"
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    return f"http://{host}:{args.port}/"
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -439,7 +482,27 @@ def add_serve(commands: Commands) -> None:
     )
     p.add_argument("--no-default-services", action="store_true", help="do not allow Wikidata's endpoints by default")
     p.add_argument("--max-request-bytes", type=int, default=1_000_000, help="request size limit (default: 1 MB)")
-    p.add_argument("--workers", type=int, help="query worker processes (default: 2-4 by CPU count)")
+    p.add_argument(
+        "--max-answer-bytes", type=int, default=50_000_000, help="most bytes per answer, 0 for no cap (default: 50 MB)"
+    )
+    p.add_argument("--workers", type=int, help="query worker processes (default: two per core and six more)")
+    p.add_argument(
+        "--worker-memory",
+        type=int,
+        metavar="MB",
+        help="memory a query worker may add for a query, 0 for no cap (default: half the RAM shared by the workers, "
+        "256 MB-4 GB each)",
+    )
+    p.add_argument(
+        "--result-cache", type=int, default=64, metavar="MB", help="answers kept for repeated queries (default: 64)"
+    )
+    p.add_argument("--grace", type=float, default=15.0, help="seconds in-flight requests get on SIGTERM (default: 15)")
+    p.add_argument("--write-timeout", type=float, default=120.0, help="seconds an admin change may take (default: 120)")
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL clients use to reach the server (default: http://HOST:PORT/); never taken from Host headers",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
 

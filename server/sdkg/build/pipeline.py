@@ -65,6 +65,15 @@ def build(
     publish: bool = True,
 ) -> BuildResult:
     """Build the store from the project (or only ``data_paths``, unvalidated and with nothing added)."""
+    try:
+        return build_in(layout, data_paths, progress, publish)
+    except publication.StateNotWritable as error:
+        raise BuildFailed(str(error)) from None
+
+
+def build_in(
+    layout: ProjectLayout, data_paths: Sequence[Path] | None, progress: Progress, publish: bool
+) -> BuildResult:
     started = time.monotonic()
     files = find_files(layout, data_paths)
     with building(layout.builds) as build_dir:

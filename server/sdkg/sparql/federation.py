@@ -135,7 +135,7 @@ def prepare(query: str, mapped_items: Callable[[], Iterable[str]]) -> str:
     try:
         endpoints = configured_endpoints()
     except ValueError as error:
-        raise UpstreamFailed(f"{UNREACHABLE}: {error}") from None
+        raise UpstreamFailed(f"{UNREACHABLE}: {error}", public=UNREACHABLE) from None
     return federate(query, mapped_items(), endpoints)
 
 
@@ -148,6 +148,7 @@ def upstream_failure(query: str, error: BaseException) -> UpstreamFailed | None:
         return None
     reason = str(error).strip() or type(error).__name__
     if any(iri in ENDPOINT_SETTINGS for iri in endpoints):
-        return UpstreamFailed(f"{UNREACHABLE}: {reason}")
+        return UpstreamFailed(f"{UNREACHABLE}: {reason}", public=UNREACHABLE)
     listed = ", ".join(f"<{iri}>" for iri in endpoints)
-    return UpstreamFailed(f"the SERVICE endpoint could not be queried ({listed}): {reason}")
+    public = f"the SERVICE endpoint could not be queried ({listed})"
+    return UpstreamFailed(f"{public}: {reason}", public=public)

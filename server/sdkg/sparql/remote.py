@@ -77,9 +77,12 @@ class RemoteEngine:
         self.client = httpx.AsyncClient(timeout=self.limits.timeout, headers={"User-Agent": USER_AGENT})
         self._count: tuple[float, int] | None = None
 
-    async def run(self, job: QueryJob) -> QueryOutput:
+    async def run(self, job: QueryJob, arrived: float | None = None) -> QueryOutput:
         """Evaluate remotely within the limits; raises the engine-neutral errors of :mod:`.errors`."""
-        deadline, rows = self.limits.admit(job)
+        admission = self.limits.admit(job)
+        seconds, rows = admission.seconds, admission.max_rows
+        if arrived is not None:
+            seconds = max(0.01, arrived + seconds - time.monotonic())
         query = job.query
         form = operation(query)
         graph = form in ("CONSTRUCT", "DESCRIBE")
@@ -93,12 +96,12 @@ class RemoteEngine:
             except SyntaxError as error:
                 raise MalformedQuery(str(error)) from None
         if federation.is_federated(query):
-            items = await self.mapped_items(deadline)
+            items = await self.mapped_items(seconds)
             query = federation.prepare(query, lambda: items)
         if self.base_iri:
             query = f"BASE <{ox.NamedNode(self.base_iri).value}>\n{query}"
         try:
-            response = await self._post(query, ASK_GRAPH if graph else ASK_RESULTS, job.dataset, deadline)
+            response = await self._post(query, ASK_GRAPH if graph else ASK_RESULTS, job.dataset, seconds)
             return await run_in_threadpool(
                 read_answer, response, job.results_format, job.graph_format, rows, self.prefixes, form == "ASK"
             )
@@ -109,9 +112,9 @@ class RemoteEngine:
                 raise
             raise upstream from None
 
-    async def mapped_items(self, deadline: float) -> list[str]:
+    async def mapped_items(self, seconds: float) -> list[str]:
         """The Wikidata items the store's graph maps (what a federated query's ``?item`` is bound to)."""
-        response = await self._post(federation.MAPPED_ITEMS, ASK_RESULTS, NO_DATASET, deadline)
+        response = await self._post(federation.MAPPED_ITEMS, ASK_RESULTS, NO_DATASET, seconds)
         try:
             bindings = json.loads(response.content)["results"]["bindings"]
             return [b["item"]["value"] for b in bindings if "item" in b]
@@ -125,7 +128,7 @@ class RemoteEngine:
     async def stop(self) -> None:
         await self.client.aclose()
 
-    def swap(self, store_path: Path) -> None:
+    def swap(self, store_path: Path, expected_triples: int | None = None) -> None:
         raise NotImplementedError("a remote store is loaded with `sdkg push`, not switched by the server")
 
     def close(self) -> None:

@@ -1,21 +1,23 @@
-"""The FastAPI application, assembled: settings → server state → error handler → middleware → routers.
+"""The application, assembled: settings → server state → error handler → routers → the front layer.
 
 Nothing here answers a request. Each router module owns its routes; adding one is a line in
 :data:`ROUTERS`. How a route runs a query, fails and finishes its response is the same for
 all (docs/architecture.md, "Adding a route"): it builds a :class:`~sdkg.sparql.job.QueryJob`
 and calls :func:`.finish.respond` (or the engine, through :func:`~.state.state_of`), and it
-raises errors, which :mod:`.errors` answers.
+raises errors, which :mod:`.errors` answers. In front of the FastAPI app is one plain ASGI
+layer (:class:`.front.Front`: limits, CORS, compression, page headers), which also sends
+``/sparql`` straight to its endpoint.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 
 from .. import __version__
 from . import (
@@ -30,8 +32,7 @@ from . import (
     store_routes,
     ui,
 )
-from .finish import ROW_LIMIT, TRUNCATED
-from .limits import BodyLimit
+from .front import Front
 from .settings import Settings
 from .state import ServerState
 
@@ -50,30 +51,39 @@ ROUTERS: list[APIRouter] = [
 __all__ = ["Settings", "create_app"]
 
 
-def create_app(settings: Settings) -> FastAPI:
+class App(Front):
+    """The served application: the front layer around the FastAPI app (``.state`` and ``.fastapi`` reach it)."""
+
+    @property
+    def state(self) -> Any:
+        return self.app.state
+
+    @property
+    def fastapi(self) -> FastAPI:
+        return self.app
+
+
+def create_app(settings: Settings) -> App:
     """Serve the store at ``settings.store_path``."""
     state = ServerState.serving(settings)
     atexit.register(state.engine.close)
+    atexit.register(state.stop_serving)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.start_serving()
         await state.engine.start()
+        watcher = asyncio.get_running_loop().create_task(state.follow_builds())
         yield
+        watcher.cancel()
         await state.engine.stop()
+        state.stop_serving()
 
     # /docs is served by .ui with the vendored Swagger UI (no CDN); ReDoc would load from one
     app = FastAPI(title=settings.title, version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.server = state
     errors.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-        allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
-        expose_headers=["ETag", "Last-Modified", TRUNCATED, ROW_LIMIT, "Content-Length"],
-    )
     for router in ROUTERS:
         app.include_router(router)
-    return app
+    endpoints = {"/sparql": sparql_routes.endpoint}
+    return App(app, endpoints, settings.max_request_bytes, settings.max_url_bytes)

@@ -37,6 +37,7 @@ from .state import state_of
 
 router = APIRouter()
 
+
 FORMATS: dict[str, Format] = {f.name: f for f in RESULT_FORMATS if f.name in ("json", "csv")}
 GRAPH_EXTENSIONS: dict[str, Format] = {f.extension: f for f in GRAPH_FORMATS if f.extension in ("ttl", "jsonld")}
 """How a CONSTRUCT (or DESCRIBE) catalog query answers: Turtle or JSON-LD."""

@@ -12,6 +12,7 @@ query is the server's fault: :mod:`.canned` raises a 500 for it).
 from __future__ import annotations
 
 import json
+import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -23,19 +24,24 @@ from ..project import ProjectError
 from ..reconcile import InvalidRequest
 from ..sparql.dataset import DatasetError
 from ..sparql.errors import (
+    AnswerTooLarge,
     EngineBusy,
     MalformedQuery,
+    MemoryCapExceeded,
     NotAcceptable,
     QueryError,
     QueryFailed,
     QueryTimeout,
     Refused,
+    StoreCorrupted,
     Unverifiable,
     UpstreamFailed,
     WorkerFailed,
 )
 from ..sparql.negotiation import matches, parse_accept, specificity
 from .render import render
+
+log = logging.getLogger("sdkg.server")
 
 
 class HttpError(Exception):
@@ -71,6 +77,10 @@ class RequestTooLarge(HttpError):
     status = 413
 
 
+class UrlTooLong(HttpError):
+    status = 414
+
+
 FAMILIES: tuple[type[Exception], ...] = (
     HttpError,
     QueryError,
@@ -103,7 +113,11 @@ def as_http(error: Exception) -> HttpError:
         case WorkerFailed():
             return HttpError(str(error), 503)
         case UpstreamFailed():
-            return HttpError(str(error), 502)
+            return HttpError(error.public, 502)
+        case MemoryCapExceeded() | AnswerTooLarge():
+            return HttpError(str(error), 507)
+        case StoreCorrupted():
+            return HttpError("the store failed an integrity check; the server's operator has been told", 500)
         case QueryFailed():
             return BadRequest(f"query failed: {error}")
         case DatasetError() | InvalidChange() | InvalidRequest():
@@ -144,8 +158,14 @@ def error_response(request: Request, error: HttpError) -> Response:
 
 
 async def handle(request: Request, error: Exception) -> Response:
-    """The one exception handler, registered for every family of :data:`FAMILIES`."""
-    return error_response(request, as_http(error))
+    """The one exception handler, registered for every family of :data:`FAMILIES`; a server-side failure is
+    logged with its detail (the client gets a message without it)."""
+    answer = as_http(error)
+    if answer.status >= 500 and answer is not error:
+        log.warning(
+            "%d for %s %s: %s: %s", answer.status, request.method, request.url.path, type(error).__name__, error
+        )
+    return error_response(request, answer)
 
 
 def install(app: FastAPI) -> None:
