@@ -142,13 +142,17 @@ def test_a_catalog_query_from_its_form_with_readable_results(tab: Tab, shots: Pa
     page.locator("button.example", has_text="The claims about a case, with their passages").click()
     form = page.locator("#parameter-form")
     form.wait_for()
-    page.wait_for_function("document.querySelectorAll('#parameter-case-options option').length >= 70")  # type-ahead
+    page.wait_for_function(
+        "() => document.querySelectorAll('#parameter-case-options option').length >= 70"
+    )  # type-ahead
     assert page.locator("#parameter-case-options option[value='Rwandan genocide']").count() == 1
     page.get_by_role("combobox", name="case (IRI of a case)").fill("Rwandan genocide")
     page.get_by_role("button", name="Run with these values").click()
-    page.wait_for_function("location.href.includes('case=Rwandan')")  # set once the values were resolved and run
+    page.wait_for_function("() => location.href.includes('case=Rwandan')")  # set once the values were resolved and run
     page.wait_for_load_state("networkidle")
-    page.wait_for_function("document.querySelector('.sdkg-table tbody tr td')?.innerText.includes('Rwandan genocide')")
+    page.wait_for_function(
+        "() => document.querySelector('.sdkg-table tbody tr td')?.innerText.includes('Rwandan genocide')"
+    )
     table = page.locator(".sdkg-table")
     text = table.inner_text()
     assert "No action was taken to stop the third genocide of the 20th century" in text  # in full, not cut
@@ -166,7 +170,7 @@ def test_a_value_that_names_nothing_is_said_so_in_the_form(tab: Tab, shots: Path
     page = tab.goto("/?example=case-claims&case=Rwanda")
     error = page.locator(".parameter-error")
     error.wait_for()
-    page.wait_for_function("document.querySelector('.parameter-error').innerText.length > 0")
+    page.wait_for_function("() => document.querySelector('.parameter-error').innerText.length > 0")
     message = error.inner_text()
     assert "case=Rwanda matched nothing" in message and "Rwandan genocide" in message
     checked(tab, shots, "query-form-error", record_property, expected_failures=("/parameters/case",))
@@ -179,7 +183,9 @@ def test_results_without_a_label_column_show_labels(tab: Tab) -> None:
         "() => { const t = window.sdkgYasgui.getTab();"
         " t.setQuery('SELECT ?d WHERE { ?d a <https://w3id.org/sdkg/ontology#Discourse> } ORDER BY ?d'); t.query(); }"
     )
-    page.wait_for_function("document.querySelector('.sdkg-table')?.innerText.includes('realist discourse of security')")
+    page.wait_for_function(
+        "() => document.querySelector('.sdkg-table')?.innerText.includes('realist discourse of security')"
+    )
     cells = page.locator(".sdkg-table tbody td a").all_inner_texts()
     assert sorted(cells) == sorted(
         ["critical discourse of security", "pluralist discourse of security", "realist discourse of security"]
@@ -200,15 +206,15 @@ def test_chart_bars_are_told_apart(tab: Tab, shots: Path, record_property: Any) 
     page.locator(".sdkg-table tbody tr").first.wait_for()
     page.click(".yasr .select_chart")
     page.wait_for_selector(".sdkg-chart canvas")
-    page.wait_for_function("Chart.getChart(document.querySelector('.sdkg-chart canvas')).data.labels.length > 0")
+    page.wait_for_function("() => Chart.getChart(document.querySelector('.sdkg-chart canvas')).data.labels.length > 0")
     labels = chart_labels(page)
     assert len(labels) == len(set(labels)), labels  # no two bars with one label
     assert "Dunne and Wheeler / endorses" in labels and "Mary Kaldor / endorses" in labels
     checked(tab, shots, "chart-stances", record_property)
     page = tab.goto("/?example=claims-per-discourse")  # the chart view stays selected
     page.wait_for_function(
-        "(() => { const c = document.querySelector('.sdkg-chart canvas'); const chart = c && Chart.getChart(c);"
-        " return !!chart && chart.data.labels.join(' ').includes('realist'); })()"
+        "() => { const c = document.querySelector('.sdkg-chart canvas'); const chart = c && Chart.getChart(c);"
+        " return !!chart && chart.data.labels.join(' ').includes('realist'); }"
     )
     labels = chart_labels(page)
     assert len(labels) == len(set(labels)) and "realist discourse of security" in " ".join(labels)
@@ -219,7 +225,7 @@ def test_chart_bars_are_told_apart(tab: Tab, shots: Path, record_property: Any) 
 def test_the_graph_keeps_sources_on_the_rim_with_legible_labels(tab: Tab, shots: Path, record_property: Any) -> None:
     page = tab.goto("/?example=argument-map")
     page.wait_for_selector(".sdkg-graph canvas")
-    page.wait_for_function("window.sdkgGraph && window.sdkgGraph.nodes().length > 20")
+    page.wait_for_function("() => window.sdkgGraph && window.sdkgGraph.nodes().length > 20")
     layout = page.evaluate(
         """() => {
         const cy = window.sdkgGraph;
