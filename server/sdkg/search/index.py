@@ -1,0 +1,292 @@
+"""Read a build's search index: full-text search, type-ahead and search hits for SPARQL, within a budget.
+
+A server opens the index of the build it serves (:func:`open_index`, keyed by the build's
+directory, so it switches with the build) and reads it read-only (``immutable``: a sealed build
+never changes). Every call takes a :class:`Budget`, the same time limit and row cap as a SPARQL
+query: SQLite's progress handler stops a statement past the deadline (:class:`QueryTimeout`,
+answered 504 like a query's), and no answer has more rows than the cap. Connections are one
+per thread (sqlite3's rule), opened on first use.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ..sparql.errors import QueryTimeout
+from .schema import INDEX_FILE, KINDS, NAMED_KINDS, SCHEMA_VERSION
+from .syntax import Search, SearchSyntaxError, prefix_words
+
+OPEN, CLOSE = "\ue000", "\ue001"
+"""Markers of a match in highlighted text (private-use characters: they cannot occur in the data)."""
+TEXT_COLUMNS = "{title alt body about}"
+SNIPPET_TOKENS = 24
+
+
+class IndexUnavailable(Exception):
+    """The served build has no search index (made before there was one, or unreadable): rebuild."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one call may spend: the deadline (``time.monotonic()``) and the most rows it may return."""
+
+    deadline: float
+    max_rows: int | None = None
+    seconds: float = 0.0
+
+    @classmethod
+    def of(cls, seconds: float, max_rows: int | None) -> Budget:
+        return cls(time.monotonic() + seconds, max_rows, seconds)
+
+    def rows(self, wanted: int) -> int:
+        """``wanted``, lowered to the row cap."""
+        return wanted if self.max_rows is None else min(wanted, self.max_rows)
+
+    def check(self) -> None:
+        """Raise :class:`QueryTimeout` when the deadline has passed (for work outside SQLite)."""
+        if time.monotonic() > self.deadline:
+            raise QueryTimeout(self.seconds)
+
+
+def marked_html(text: str | None) -> str:
+    """Highlighted text, HTML-escaped, matches in ``<mark>``."""
+    return html.escape(text or "").replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
+
+
+def unmarked(text: str | None) -> str:
+    return (text or "").replace(OPEN, "").replace(CLOSE, "")
+
+
+@dataclass
+class Hit:
+    """One search result: a document, what it is, and where the words matched."""
+
+    kind: str
+    iri: str
+    label: str
+    type_label: str | None
+    description: str | None
+    score: float
+    title_html: str
+    snippet_html: str
+    body_html: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def snippet(self) -> str:
+        return unmarked_html(self.snippet_html)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "iri": self.iri,
+            "label": self.label,
+            "type": self.type_label,
+            "description": self.description,
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+            "snippet_html": self.snippet_html,
+            **({"passage": self.data} if self.kind == "passage" else {}),
+        }
+
+
+def unmarked_html(marked: str) -> str:
+    return html.unescape(marked.replace("<mark>", "").replace("</mark>", ""))
+
+
+@dataclass
+class SearchPage:
+    search: Search
+    kinds: tuple[str, ...]
+    counts: dict[str, int]
+    hits: list[Hit]
+    offset: int
+    limit: int
+
+    @property
+    def total(self) -> int:
+        return sum(n for kind, n in self.counts.items() if kind in self.kinds)
+
+
+@dataclass
+class Suggestion:
+    kind: str
+    iri: str
+    label: str
+    type_label: str | None
+    description: str | None
+    label_html: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "iri": self.iri,
+            "label": self.label,
+            "type": self.type_label,
+            "description": self.description,
+        }
+
+
+def kinds_expression(kinds: Sequence[str]) -> str:
+    return "kind : (" + " OR ".join(f'"{k}"' for k in kinds) + ")"
+
+
+class SearchIndex:
+    """One build's index file, read-only."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        if not path.is_file():
+            raise IndexUnavailable(
+                "this build has no search index (it was made before search existed): run `sdkg build` again"
+            )
+        self._local = threading.local()
+        try:
+            self.meta = dict(self.connection().execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.Error as error:
+            raise IndexUnavailable(f"the search index cannot be read ({error}): run `sdkg build` again") from None
+        if self.meta.get("schema") != SCHEMA_VERSION:
+            raise IndexUnavailable(
+                f"the search index has format {self.meta.get('schema')!r}, this server reads {SCHEMA_VERSION!r}: "
+                "run `sdkg build` again"
+            )
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (opened read-only, immutable, on first use)."""
+        found: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if found is None:
+            uri = f"file:{quote(str(self.path))}?mode=ro&immutable=1"
+            found = sqlite3.connect(uri, uri=True)
+            self._local.connection = found
+        return found
+
+    @contextmanager
+    def reading(self, budget: Budget) -> Iterator[sqlite3.Connection]:
+        """The connection, with statements stopped at the budget's deadline (a :class:`QueryTimeout`)."""
+        connection = self.connection()
+        budget.check()
+        connection.set_progress_handler(lambda: 1 if time.monotonic() > budget.deadline else 0, 2000)
+        try:
+            yield connection
+        except sqlite3.OperationalError as error:
+            if "interrupted" in str(error):
+                raise QueryTimeout(budget.seconds) from None
+            if "fts5" in str(error):  # a search the parser let through and FTS5 refused: still the user's
+                raise SearchSyntaxError(f"this search cannot be run: {error}") from None
+            raise
+        finally:
+            connection.set_progress_handler(None, 0)
+
+    # -- full-text search -----------------------------------------------------------------
+
+    def match(self, search: Search, kinds: Sequence[str] = KINDS) -> str:
+        """The FTS5 expression: the user's terms in the text columns, the kinds in ``kind``."""
+        expression = f"{TEXT_COLUMNS} : ({search.fts()})"
+        if tuple(kinds) != KINDS:
+            expression += " AND " + kinds_expression(kinds)
+        return expression
+
+    def counts(self, search: Search, budget: Budget) -> dict[str, int]:
+        """How many documents of each kind match."""
+        with self.reading(budget) as connection:
+            rows = connection.execute(
+                "SELECT kind, count(*) FROM docs WHERE docs MATCH ? GROUP BY kind", (self.match(search),)
+            ).fetchall()
+        return {kind: int(n) for kind, n in rows}
+
+    def search(
+        self, search: Search, budget: Budget, kinds: Sequence[str] = KINDS, limit: int = 20, offset: int = 0
+    ) -> SearchPage:
+        """A page of results, best first, with the counts per kind."""
+        counts = self.counts(search, budget)
+        hits = self.hits(search, budget, kinds, limit, offset)
+        return SearchPage(search, tuple(kinds), counts, hits, offset, budget.rows(limit))
+
+    def hits(
+        self, search: Search, budget: Budget, kinds: Sequence[str] = KINDS, limit: int = 20, offset: int = 0
+    ) -> list[Hit]:
+        """Matching documents, best first (BM25 with the label weighted most), highlighted."""
+        query = f"""SELECT e.kind, e.iri, e.label, e.type_label, e.description, e.data, rank,
+                highlight(docs, 0, '{OPEN}', '{CLOSE}'),
+                snippet(docs, -1, '{OPEN}', '{CLOSE}', '…', {SNIPPET_TOKENS}),
+                highlight(docs, 2, '{OPEN}', '{CLOSE}')
+            FROM docs JOIN entity e ON e.id = docs.rowid
+            WHERE docs MATCH ? ORDER BY rank LIMIT ? OFFSET ?"""
+        with self.reading(budget) as connection:
+            rows = connection.execute(query, (self.match(search, kinds), budget.rows(limit), offset)).fetchall()
+        found = []
+        for kind, iri, label, type_label, description, data, rank, title, snippet, body in rows:
+            found.append(
+                Hit(
+                    kind,
+                    iri,
+                    label,
+                    type_label,
+                    description,
+                    -float(rank),
+                    marked_html(title) if title else html.escape(label),
+                    marked_html(snippet),
+                    marked_html(body),
+                    json.loads(data) if data else {},
+                )
+            )
+        return found
+
+    # -- type-ahead --------------------------------------------------------------------------
+
+    def suggest(self, text: str, budget: Budget, limit: int = 8) -> list[Suggestion]:
+        """Named entities whose label or alternative label has words starting with the typed words."""
+        expression = prefix_words(text)
+        if expression is None:
+            return []
+        starts = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = f"""SELECT e.kind, e.iri, e.label, e.type_label, e.description, highlight(names, 0, '{OPEN}', '{CLOSE}')
+            FROM names JOIN entity e ON e.id = names.rowid
+            WHERE names MATCH ?
+            ORDER BY lower(e.label) LIKE ? ESCAPE '\\' DESC, bm25(names, 10.0, 4.0), length(e.label), e.label
+            LIMIT ?"""
+        with self.reading(budget) as connection:
+            rows = connection.execute(query, (expression, starts, budget.rows(limit))).fetchall()
+        return [
+            Suggestion(kind, iri, label, type_label, short(description), marked_html(title))
+            for kind, iri, label, type_label, description, title in rows
+        ]
+
+    def entity_counts(self, budget: Budget) -> dict[str, int]:
+        with self.reading(budget) as connection:
+            return dict(connection.execute("SELECT kind, count(*) FROM entity GROUP BY kind").fetchall())
+
+
+def short(text: str | None, length: int = 140) -> str | None:
+    """A description cut at a word boundary for a one-line preview."""
+    if not text or len(text) <= length:
+        return text
+    cut = text[:length].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:. ") + "…"
+
+
+def open_index(build_dir: Path) -> SearchIndex:
+    """The index of the build at ``build_dir``; raises :class:`IndexUnavailable`."""
+    return SearchIndex(build_dir / INDEX_FILE)
+
+
+__all__ = [
+    "NAMED_KINDS",
+    "Budget",
+    "Hit",
+    "IndexUnavailable",
+    "SearchIndex",
+    "SearchPage",
+    "Suggestion",
+    "open_index",
+]
