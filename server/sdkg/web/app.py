@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from .. import __version__
-from . import canned, errors, pages, service_routes, sparql_routes, store_routes, ui
+from . import canned, errors, explore_routes, pages, search_routes, service_routes, sparql_routes, store_routes, ui
 from .finish import ROW_LIMIT, TRUNCATED
 from .limits import BodyLimit
 from .settings import Settings
@@ -31,6 +31,8 @@ ROUTERS: list[APIRouter] = [
     pages.router,  # /id/..., /ontology: linked-data pages
     ui.router,  # /, /static: the query page
     canned.router,  # /queries: the catalog as configuration
+    search_routes.router,  # /search, /search/suggest: full-text search and type-ahead
+    explore_routes.router,  # /explore, /cite: the claim explorer and citations
 ]
 
 __all__ = ["Settings", "create_app"]

@@ -18,6 +18,9 @@ from fastapi.responses import JSONResponse, Response
 from ..build.changes import ChangeError, ChangeRefused, InvalidChange, NoSuchGraph
 from ..catalog import CatalogError
 from ..project import ProjectError
+from ..search.explore import SelectionError
+from ..search.index import IndexUnavailable
+from ..search.syntax import SearchSyntaxError
 from ..sparql.dataset import DatasetError
 from ..sparql.errors import (
     EngineBusy,
@@ -68,7 +71,16 @@ class RequestTooLarge(HttpError):
     status = 413
 
 
-FAMILIES: tuple[type[Exception], ...] = (HttpError, QueryError, ChangeError, ProjectError, CatalogError)
+FAMILIES: tuple[type[Exception], ...] = (
+    HttpError,
+    QueryError,
+    ChangeError,
+    ProjectError,
+    CatalogError,
+    SearchSyntaxError,
+    SelectionError,
+    IndexUnavailable,
+)
 """The exception classes the handler answers; anything else is a bug (a 500 with no detail)."""
 
 
@@ -105,6 +117,12 @@ def as_http(error: Exception) -> HttpError:
             return HttpError(f"cannot read the project: {error}", 500)
         case CatalogError():
             return HttpError(f"the query catalog cannot be read: {error}", 500)
+        case SearchSyntaxError():
+            return BadRequest(f"cannot search for that: {error}")
+        case SelectionError():
+            return BadRequest(str(error))
+        case IndexUnavailable():
+            return HttpError(str(error), 503)
     return HttpError("internal error", 500)
 
 

@@ -2,7 +2,7 @@
 
 The engine (metered), the served build and its version, and what is cached per served
 build: the query catalog (read once, not per request), the statistics for the service
-description and VoID, the ontology's release files. When an admin change publishes a new
+description and VoID, the ontology's release files, the build's search index. When an admin change publishes a new
 build, :meth:`ServerState.switch` moves everything to it at once.
 """
 
@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from ..builds import data_version
 from ..catalog import CannedQuery, CatalogError, load_catalog
 from ..namespaces import PREFIXES
+from ..search.index import SearchIndex, open_index
 from ..sparql.engine import Engine, LocalEngine
 from ..sparql.remote import RemoteEngine
 from ..sparql.workers import WorkerEngine
@@ -49,6 +50,7 @@ class ServerState:
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _catalog: tuple[str, dict[str, CannedQuery] | CatalogError] | None = None
     _stats: tuple[str, Stats] | None = None
+    _search: tuple[Path, SearchIndex] | None = None
 
     @classmethod
     def serving(cls, settings: Settings) -> ServerState:
@@ -82,6 +84,13 @@ class ServerState:
             return self.catalog()
         except CatalogError:
             return {}
+
+    def search_index(self) -> SearchIndex:
+        """The search index of the served build (opened once per build; raises ``IndexUnavailable``)."""
+        build_dir = self.store_path.parent
+        if self._search is None or self._search[0] != build_dir:
+            self._search = (build_dir, open_index(build_dir))
+        return self._search[1]
 
     async def stats(self) -> Stats:
         """Counts for the service description and VoID, gathered once per served build."""
