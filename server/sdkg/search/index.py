@@ -242,6 +242,15 @@ class SearchIndex:
             )
         return found
 
+    def ranked(self, search: Search, budget: Budget, kinds: Sequence[str], limit: int) -> list[tuple[str, float]]:
+        """The IRIs of matching documents and their scores (higher is better), best first, without highlights."""
+        query = (
+            "SELECT e.iri, rank FROM docs JOIN entity e ON e.id = docs.rowid WHERE docs MATCH ? ORDER BY rank LIMIT ?"
+        )
+        with self.reading(budget) as connection:
+            rows = connection.execute(query, (self.match(search, kinds), limit)).fetchall()
+        return [(iri, -float(rank)) for iri, rank in rows]
+
     # -- type-ahead --------------------------------------------------------------------------
 
     def suggest(self, text: str, budget: Budget, limit: int = 8) -> list[Suggestion]:

@@ -26,7 +26,8 @@ from ..sparql.errors import QueryFailed, UpstreamFailed
 from ..sparql.job import QueryJob
 from ..sparql.negotiation import RESULT_FORMATS, Format
 from .errors import BadRequest, NotFound
-from .finish import respond
+from .finish import TRUNCATED, respond
+from .search_routes import searched
 from .state import state_of
 
 router = APIRouter()
@@ -58,7 +59,10 @@ def entry(query: CannedQuery) -> dict[str, object]:
         "title": query.title,
         "description": query.description,
         "question": query.question,
-        "parameters": [{"name": p.name, "default": p.default, "description": p.description} for p in query.parameters],
+        "parameters": [
+            {"name": p.name, "default": p.default, "description": p.description, "kind": p.kind}
+            for p in query.parameters
+        ],
         "federated": federation.is_federated(query.text),
         "links": {ext: f"/queries/{query.name}.{ext}" for ext in (*FORMATS, QUERY_TEXT)},
     }
@@ -81,8 +85,11 @@ async def run_canned(request: Request, file: str) -> Response:
     if extension == QUERY_TEXT:
         return PlainTextResponse(query.text, media_type="application/sparql-query; charset=utf-8")
     fmt = FORMATS[extension]
-    job = QueryJob(await prepared(request, query), fmt, substitutions=tuple(substitutions.items()))
+    text, cut = await searched(request, query, substitutions, await prepared(request, query))
+    job = QueryJob(text, fmt, substitutions=tuple(substitutions.items()))
     disposition = {"Content-Disposition": f'inline; filename="{query.name}.{fmt.name}"'}
+    if cut:  # the search matched more documents than the row cap lets through
+        disposition[TRUNCATED] = "true"
     try:
         return await respond(request, job, disposition, made_by_server=f"catalog query {query.name!r}")
     except QueryFailed as exc:

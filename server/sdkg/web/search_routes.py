@@ -24,9 +24,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ..search.index import Budget, SearchIndex, SearchPage
+from ..catalog import CannedQuery, CatalogError
+from ..search.index import Budget, IndexUnavailable, SearchIndex, SearchPage
 from ..search.schema import KIND_LABELS, KINDS
 from ..search.syntax import MAX_LENGTH, SearchSyntaxError, parse
+from ..search.values import MAX_HITS, search_values, with_search
 from .errors import BadRequest, as_http, prefers_html
 from .finish import finish, respond_page, validators
 from .render import local_href, render
@@ -229,3 +231,43 @@ async def suggest(request: Request) -> Response:
         }
 
     return await json_answer(request, answer)
+
+
+async def searched(
+    request: Request, query: CannedQuery, bound: dict[str, Any], text: str, most: int = MAX_HITS
+) -> tuple[str, bool]:
+    """A catalog query's text with its search parameter run on the index (a ``VALUES`` block of the
+    matching documents, :mod:`sdkg.search.values`), and whether the matches were cut; unchanged without one."""
+    parameter = next((p for p in query.parameters if p.kind == "search"), None)
+    if parameter is None:
+        return text, False
+    if parameter.scope and parameter.scope not in KINDS:
+        raise CatalogError(f"{query.path}: search scope {parameter.scope!r} is not one of {', '.join(KINDS)}")
+    words = str(bound[parameter.name].value)
+    block, cut = await index_call(
+        request,
+        f"search for {query.name}: {words}",
+        lambda index, budget: search_values(index, words, parameter.scope, parameter.hit_variable, budget, most),
+    )
+    return with_search(text, block), cut
+
+
+EXAMPLE_HITS = 50
+
+
+async def searched_example(request: Request, query: CannedQuery, text: str) -> str:
+    """An example for the query page: a search parameter's default searched (the first matches, marked so);
+    without an index, the query's own fallback stays."""
+    parameter = next((p for p in query.parameters if p.kind == "search"), None)
+    if parameter is None:
+        return text
+    try:
+        expanded, cut = await searched(request, query, {parameter.name: parameter.term()}, text, EXAMPLE_HITS)
+    except IndexUnavailable:
+        return text
+    note = f"first {EXAMPLE_HITS} " if cut else ""
+    comment = (
+        f"# ?{parameter.hit_variable} and ?score: the {note}matches of the search index for {parameter.default}"
+        f" (other words: /queries/{query.name}.json?{parameter.name}=...)\n"
+    )
+    return comment + expanded
