@@ -30,6 +30,7 @@ PREFIX_FROM = 3
 QUOTES = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201d", "\u00ab": "\u00bb"}
 """Opening quotation marks and the mark that closes each (a straight one closes any)."""
 _WORD = re.compile(r"\w", re.UNICODE)
+_BETWEEN_WORDS = re.compile(r"[^\w'\u2019-]+", re.UNICODE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -141,16 +142,20 @@ def parse(text: str, max_length: int = MAX_LENGTH, max_terms: int = MAX_TERMS) -
             continue
         negated = raw.startswith("-") or pending_not
         words = raw[1:] if raw.startswith("-") else raw
-        if not _WORD.search(words):
-            continue  # punctuation alone: nothing to look for
-        term = Term(" ".join(words.split()), quoted, prefix, negated)
-        if negated:
-            excluded.append(term)
-        elif pending_or:
-            groups[-1].append(term)
-        else:
-            groups.append([term])
-        pending_or = pending_not = False
+        # a quoted phrase stays whole; a bare word is split at punctuation (not at - or ', which join words)
+        pieces = [words] if quoted else [p for p in _BETWEEN_WORDS.split(words) if p]
+        pieces = [p for p in pieces if _WORD.search(p)]  # punctuation alone: nothing to look for
+        for index, piece in enumerate(pieces):
+            term = Term(" ".join(piece.split()), quoted, prefix and index == len(pieces) - 1, negated)
+            if negated:
+                excluded.append(term)
+            elif pending_or:
+                groups[-1].append(term)
+                pending_or = False
+            else:
+                groups.append([term])
+        if pieces:
+            pending_or = pending_not = False
     if pending_or:
         raise SearchSyntaxError("the search ends with OR: add a word after it")
     if len(excluded) + sum(len(g) for g in groups) > max_terms:
