@@ -455,3 +455,36 @@ def test_passage_search_with_the_index(store: ox.Store, store_path: Path) -> Non
     scores = [float(r["score"]) for r in rows]
     assert scores == sorted(scores, reverse=True)
     assert any("Rwandan genocide" in r.get("claims", "") for r in rows)
+
+
+def test_search_parameters_are_well_formed() -> None:
+    """Every search parameter's default is a search the index can run, over a kind it has."""
+    from sdkg.search.schema import KINDS
+    from sdkg.search.syntax import parse
+
+    searched = [(q.name, p) for q in CATALOG.values() for p in q.parameters if p.kind == "search"]
+    assert searched  # passage-search at least
+    for name, parameter in searched:
+        assert parse(parameter.default).groups, name
+        assert parameter.scope in ("", *KINDS), name
+        assert f"?{parameter.hit_variable}" in CATALOG[name].text and "?score" in CATALOG[name].text, name
+
+
+def test_a_catalog_header_refuses_what_it_cannot_mean(tmp_path: Path) -> None:
+    from sdkg.catalog import CatalogError, read_query
+
+    cases = {
+        "# param: text: lookup = x  (kind unknown)": "kind 'lookup' is not one of term, search",
+        "# param: text: term passage = x  (a scope without search)": "only a search parameter has a scope",
+    }
+    for line, message in cases.items():
+        path = tmp_path / "bad.rq"
+        path.write_text(f"# title: bad\n{line}\nSELECT * WHERE {{ ?s ?p ?o }}\n", encoding="utf-8")
+        with pytest.raises(CatalogError, match=message):
+            read_query(path)
+    path.write_text(
+        "# title: two\n# param: a: search = x (one)\n# param: b: search = y (two)\nSELECT * WHERE { ?s ?p ?o }\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogError, match="at most one search parameter"):
+        read_query(path)

@@ -70,7 +70,12 @@ def test_list(client: TestClient, root: Path) -> None:
         "rq": "/queries/test-typed-labels.rq",
     }
     assert typed["parameters"] == [
-        {"name": "type", "default": "<https://w3id.org/sdkg/ontology#Discourse>", "description": "a class IRI"}
+        {
+            "name": "type",
+            "default": "<https://w3id.org/sdkg/ontology#Discourse>",
+            "description": "a class IRI",
+            "kind": "term",
+        }
     ]
     assert typed["federated"] is False
     assert entries["wikidata-person-lives"]["federated"] is True

@@ -238,3 +238,21 @@ def test_a_build_without_an_index_answers_503_and_the_rest_works(without_index: 
         assert answer.status_code == 503 and "sdkg build" in answer.json()["error"], path
     assert without_index.get("/").status_code == 200
     assert without_index.get("/id/claim/fx-state-first").status_code == 200
+
+
+def test_the_urls_the_docs_give_answer(client: TestClient) -> None:
+    """The README and docs/querying.md show scholars these addresses: each answers 200 on the repository's data."""
+    import re
+
+    from tests.conftest import REPO
+
+    found: set[str] = set()
+    for doc in ("README.md", "docs/querying.md"):
+        text = (REPO / doc).read_text(encoding="utf-8")
+        found |= set(re.findall(r"http://127\.0\.0\.1:8000(/(?:search|explore|cite)[^\s>)`'\"]*)", text))
+        found |= set(re.findall(r"`(/(?:search|explore|cite)[^\s`]*)`", text))
+    paths = {p for p in found if "..." not in p and "{" not in p and p != "/search.json"}  # that one needs ?q=
+    assert len(paths) >= 8
+    for path in sorted(paths):
+        answer = client.get(path, headers=BROWSER)
+        assert answer.status_code == 200, (path, answer.text[:200])

@@ -23,7 +23,8 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from heapq import merge
+from itertools import chain, groupby
 from typing import Any
 
 from .index import Budget, SearchIndex
@@ -154,7 +155,8 @@ class Explorer:
         """The cards with any of ``values`` (one facet), sorted."""
         if len(values) == 1:
             return self.rows_of[values[0].id]
-        return sorted(set(chain.from_iterable(self.rows_of[v.id] for v in values)))
+        merged = merge(*(self.rows_of[v.id] for v in values))  # the lists are sorted: a merge, not a sort
+        return [row for row, _same in groupby(merged)]
 
     @staticmethod
     def intersect(lists: list[Sequence[int]]) -> Sequence[int] | None:

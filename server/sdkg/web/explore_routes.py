@@ -33,9 +33,9 @@ from ..search.index import Budget, SearchIndex
 from ..search.schema import FACET_NAMES, FACETS
 from ..search.syntax import SearchSyntaxError, parse
 from .errors import BadRequest, NotFound
-from .finish import ROW_LIMIT, TRUNCATED, finish, respond_page, validators
+from .finish import ROW_LIMIT, TRUNCATED, finish, get_and_head, respond_page, validators
 from .render import render
-from .search_routes import Params, index_call
+from .search_routes import Params, documented, index_call
 from .state import state_of
 
 router = APIRouter()
@@ -51,6 +51,13 @@ EXPLORE_PARAMETERS = {
     **{name: MAX_VALUES_PER_FACET for name in FACET_NAMES},
 }
 DOWNLOAD_PARAMETERS = {"q": 1, **{name: MAX_VALUES_PER_FACET for name in FACET_NAMES}}
+FACET_DOCS = [documented("q", maxLength=500)] + [documented(name, many=True, maxLength=300) for name in FACET_NAMES]
+EXPLORE_DOCS = FACET_DOCS + [
+    documented("after", "integer", minimum=0),
+    documented("before", "integer", minimum=1),
+    documented("size", "integer", minimum=1, maximum=MAX_PAGE),
+    documented("more", many=True, enum=list(FACET_NAMES)),
+]
 CSV_COLUMNS = (
     "claim",
     "label",
@@ -167,7 +174,7 @@ def with_citation(card: dict[str, Any], explorer: Explorer) -> dict[str, Any]:
     return {**card, "citation": cite.text(card, source), "cite": cite_links(card)}
 
 
-@router.api_route("/explore", methods=["GET", "HEAD"], summary="The claim explorer: facets, text search, cards")
+@get_and_head(router, "/explore", "The claim explorer: facets, text search, cards", EXPLORE_DOCS)
 async def explore(request: Request) -> Response:
     params = Params(request, EXPLORE_PARAMETERS)
     state = ExploreState.read(params)
@@ -229,7 +236,7 @@ def download_headers(request: Request, cut: bool, name: str) -> dict[str, str]:
     return headers
 
 
-@router.api_route("/explore.json", methods=["GET", "HEAD"], summary="The explorer's selection as JSON")
+@get_and_head(router, "/explore.json", "The explorer's selection as JSON", FACET_DOCS)
 async def explore_json(request: Request) -> Response:
     state = ExploreState.read(Params(request, DOWNLOAD_PARAMETERS), paging=False)
     cached, headers = validators(request, "explore.json", request.url.query)
@@ -274,7 +281,7 @@ def csv_row(card: dict[str, Any]) -> list[str]:
     ]
 
 
-@router.api_route("/explore.csv", methods=["GET", "HEAD"], summary="The explorer's selection as CSV")
+@get_and_head(router, "/explore.csv", "The explorer's selection as CSV", FACET_DOCS)
 async def explore_csv(request: Request) -> Response:
     state = ExploreState.read(Params(request, DOWNLOAD_PARAMETERS), paging=False)
     cached, headers = validators(request, "explore.csv", request.url.query)
@@ -296,9 +303,8 @@ CITE_FORMATS = {
 }
 
 
-@router.api_route(
-    "/cite/ascription/{file}", methods=["GET", "HEAD"], summary="Cite a claim card: text, BibTeX, CSL-JSON"
-)
+@router.get("/cite/ascription/{file}", summary="Cite a claim card: .txt, .bib (BibTeX), .json (CSL-JSON)")
+@router.head("/cite/ascription/{file}", include_in_schema=False)
 async def cite_card(request: Request, file: str) -> Response:
     name, _, extension = file.rpartition(".")
     if not name or extension not in CITE_FORMATS:

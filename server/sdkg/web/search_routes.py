@@ -30,7 +30,7 @@ from ..search.schema import KIND_LABELS, KINDS
 from ..search.syntax import MAX_LENGTH, SearchSyntaxError, parse
 from ..search.values import MAX_HITS, search_values, with_search
 from .errors import BadRequest, as_http, prefers_html
-from .finish import finish, respond_page, validators
+from .finish import finish, get_and_head, respond_page, validators
 from .render import local_href, render
 from .state import state_of
 
@@ -126,12 +126,29 @@ async def json_answer(request: Request, make: Callable[[], Any], *key: object) -
 SEARCH_PARAMETERS = {"q": 1, "kind": len(KINDS), "page": 1, "size": 1, "format": 1}
 
 
-@router.api_route("/search", methods=["GET", "HEAD"], summary="Full-text search (HTML, or JSON by Accept)")
+def documented(name: str, kind: str = "string", many: bool = False, **extra: Any) -> dict[str, Any]:
+    """An OpenAPI query parameter."""
+    schema: dict[str, Any] = {"type": kind, **extra}
+    if many:
+        schema = {"type": "array", "items": schema}
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+SEARCH_DOCS = [
+    documented("q", maxLength=MAX_LENGTH),
+    documented("kind", many=True, enum=list(KINDS)),
+    documented("page", "integer", minimum=1, maximum=MAX_PAGE),
+    documented("size", "integer", minimum=1, maximum=MAX_PAGE_SIZE),
+    documented("format", enum=["html", "json"]),
+]
+
+
+@get_and_head(router, "/search", "Full-text search (HTML, or JSON by Accept or format=json)", SEARCH_DOCS)
 async def search_page(request: Request) -> Response:
     return await search(request, False)
 
 
-@router.api_route("/search.json", methods=["GET", "HEAD"], summary="Full-text search as JSON")
+@get_and_head(router, "/search.json", "Full-text search as JSON", SEARCH_DOCS)
 async def search_json(request: Request) -> Response:
     return await search(request, True)
 
@@ -217,7 +234,12 @@ def search_href(text: str, current_kinds: Sequence[str], current_page: int, size
 SUGGEST_PARAMETERS = {"q": 1, "limit": 1}
 
 
-@router.api_route("/search/suggest", methods=["GET", "HEAD"], summary="Type-ahead: entities whose names start so")
+@get_and_head(
+    router,
+    "/search/suggest",
+    "Type-ahead: entities whose names start so",
+    [documented("q", maxLength=200), documented("limit", "integer", minimum=1, maximum=20)],
+)
 async def suggest(request: Request) -> Response:
     params = Params(request, SUGGEST_PARAMETERS)
     text = params.text("q", 200)
@@ -263,7 +285,7 @@ async def searched_example(request: Request, query: CannedQuery, text: str) -> s
         return text
     try:
         expanded, cut = await searched(request, query, {parameter.name: parameter.term()}, text, EXAMPLE_HITS)
-    except IndexUnavailable:
+    except (IndexUnavailable, SearchSyntaxError):  # no index, or a default that is no search: the fallback
         return text
     note = f"first {EXAMPLE_HITS} " if cut else ""
     comment = (
