@@ -47,15 +47,18 @@ CLASS_DEPTHS = (
     ?type rdfs:subClassOf* ?super .
 } GROUP BY ?type"""
 )
-PASSAGES = (
+QUOTES = (
     HEADER
-    + """SELECT ?p ?source ?exact ?prefix ?suffix ?start ?end WHERE {
+    + """SELECT ?p ?source ?exact ?prefix ?suffix WHERE {
     ?p a sdkg:Passage ; oa:hasSelector ?quote . ?quote oa:exact ?exact .
     OPTIONAL { ?p oa:hasSource ?source }
     OPTIONAL { ?quote oa:prefix ?prefix } OPTIONAL { ?quote oa:suffix ?suffix }
-    OPTIONAL { ?p oa:hasSelector ?position . ?position oa:start ?start ; oa:end ?end }
 }"""
 )
+POSITIONS = (
+    HEADER + "SELECT ?p ?start ?end WHERE { ?p a sdkg:Passage ; oa:hasSelector ?s . ?s oa:start ?start ; oa:end ?end }"
+)
+"""Apart from the quotes: one query with both selectors as OPTIONALs takes twice as long."""
 ASCRIPTIONS = (
     HEADER
     + """SELECT ?asc ?claim ?holder ?reporter ?stance ?source WHERE {
@@ -98,6 +101,7 @@ CREATE TABLE stage.text(s TEXT, field TEXT, text TEXT);
 CREATE TABLE stage.type(s TEXT, type TEXT);
 CREATE TABLE stage.depth(type TEXT PRIMARY KEY, depth INTEGER) WITHOUT ROWID;
 CREATE TABLE stage.passage(p TEXT, source TEXT, exact TEXT, prefix TEXT, suffix TEXT, start INTEGER, "end" INTEGER);
+CREATE TABLE stage.position(p TEXT, start INTEGER, "end" INTEGER);
 CREATE TABLE stage.asc(asc TEXT, claim TEXT, holder TEXT, reporter TEXT, stance TEXT, source TEXT);
 CREATE TABLE stage.rests(asc TEXT, passage TEXT);
 CREATE TABLE stage.claim_value(claim TEXT, facet TEXT, value TEXT);
@@ -110,6 +114,10 @@ CREATE INDEX stage.alt_s ON alt(s);
 CREATE INDEX stage.text_s ON text(s, field);
 CREATE INDEX stage.type_s ON type(s);
 CREATE INDEX stage.passage_p ON passage(p);
+CREATE INDEX stage.position_p ON position(p);
+UPDATE stage.passage SET (start, "end") = (
+    SELECT start, "end" FROM stage.position WHERE position.p = passage.p LIMIT 1
+);
 CREATE INDEX stage.asc_asc ON asc(asc);
 CREATE INDEX stage.asc_claim ON asc(claim);
 CREATE INDEX stage.rests_asc ON rests(asc);
@@ -177,7 +185,7 @@ UPDATE entity SET data = json_object('ascriptions', json((
 """
 
 DOCS = """
-INSERT INTO docs(rowid, title, alt, body, about, kind)
+INSERT INTO docs(rowid, title, alt, body, about)
 SELECT e.id,
     CASE e.kind WHEN 'passage' THEN '' ELSE e.label END,
     (SELECT group_concat(alt, ' · ') FROM stage.alt WHERE alt.s = e.iri),
@@ -194,8 +202,7 @@ SELECT e.id,
             )
         )
         ELSE e.type_label
-    END,
-    e.kind
+    END
 FROM entity e;
 """
 
@@ -353,11 +360,9 @@ def integer(value: str | None) -> int | None:
         return None
 
 
-def passages(store: ox.Store) -> Iterator[tuple[object, ...]]:
-    for p, source, exact, prefix, suffix, start, end in solutions(
-        store, PASSAGES, ("p", "source", "exact", "prefix", "suffix", "start", "end")
-    ):
-        yield p, source, exact, prefix, suffix, integer(start), integer(end)
+def positions(store: ox.Store) -> Iterator[tuple[object, ...]]:
+    for p, start, end in solutions(store, POSITIONS, ("p", "start", "end")):
+        yield p, integer(start), integer(end)
 
 
 def stage(connection: sqlite3.Connection, store: ox.Store, progress: Progress) -> None:
@@ -372,7 +377,12 @@ def stage(connection: sqlite3.Connection, store: ox.Store, progress: Progress) -
             "INSERT OR IGNORE INTO stage.depth VALUES (?, ?)",
             solutions(store, CLASS_DEPTHS, ("type", "depth")),
         ),
-        ("passages", "INSERT INTO stage.passage VALUES (?, ?, ?, ?, ?, ?, ?)", passages(store)),
+        (
+            "passages",
+            "INSERT INTO stage.passage VALUES (?, ?, ?, ?, ?, NULL, NULL)",
+            solutions(store, QUOTES, ("p", "source", "exact", "prefix", "suffix")),
+        ),
+        ("passages' positions", "INSERT INTO stage.position VALUES (?, ?, ?)", positions(store)),
         (
             "ascriptions",
             "INSERT INTO stage.asc VALUES (?, ?, ?, ?, ?, ?)",
@@ -508,10 +518,12 @@ def write_index(store: ox.Store, build_dir: Path, progress: Progress = SILENT) -
         facet_values = write_facets(connection)
         connection.executescript(DOC_ROWS)
         write_sources(connection, store)
-        connection.execute("INSERT INTO docs(docs, rank) VALUES ('rank', ?)", (RANK,))
+        connection.execute("INSERT INTO docs(docs, rank) VALUES ('rank', ?)", (RANK,))  # for ORDER BY rank in SQL
         connection.execute("INSERT INTO docs(docs) VALUES ('optimize')")
         connection.execute("INSERT INTO names(names) VALUES ('optimize')")
         documents = connection.execute("SELECT count(*) FROM entity").fetchone()[0]
+        ranges = connection.execute("SELECT kind, min(id), max(id), count(*) FROM entity GROUP BY kind").fetchall()
+        assert all(last - first + 1 == n for _kind, first, last, n in ranges), "documents are numbered kind by kind"
         cards = connection.execute("SELECT count(*) FROM row").fetchone()[0]
         meta = {
             "schema": SCHEMA_VERSION,
@@ -520,6 +532,7 @@ def write_index(store: ox.Store, build_dir: Path, progress: Progress = SILENT) -
             "documents": str(documents),
             "cards": str(cards),
             "facet_values": str(facet_values),
+            "kinds": json.dumps({kind: [first, last] for kind, first, last, _n in ranges}),
         }
         connection.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
         connection.commit()

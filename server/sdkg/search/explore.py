@@ -145,10 +145,11 @@ class Explorer:
 
     def text_rows(self, search: Search, budget: Budget) -> list[int]:
         """The cards whose claim or passages match the search (sorted)."""
-        query = """SELECT DISTINCT d.row FROM doc_row d
-            WHERE d.doc IN (SELECT rowid FROM docs WHERE docs MATCH ?) ORDER BY d.row"""
+        clause, values = self.index.where(search, ("claim", "passage"))
+        query = f"""SELECT DISTINCT d.row FROM doc_row d
+            WHERE d.doc IN (SELECT rowid FROM docs WHERE {clause}) ORDER BY d.row"""
         with self.index.reading(budget) as connection:
-            rows = connection.execute(query, (self.index.match(search, ("claim", "passage")),)).fetchall()
+            rows = connection.execute(query, values).fetchall()
         return [r for (r,) in rows]
 
     def facet_rows(self, values: Sequence[FacetValue]) -> Sequence[int]:

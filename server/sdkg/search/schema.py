@@ -9,7 +9,9 @@ move of ``current``, and a server reads the file of the build it serves.
   (the label), ``alt`` (alternative labels), ``body`` (paraphrase, quote or definition) and
   ``about`` (the labels of what it is about: a claim's cases and their places, the actors it
   mentions and the concepts it uses; a passage's claims and their cases), ranked by BM25 with
-  the weights in :data:`WEIGHTS`; ``kind`` is an indexed column searched only by the server.
+  the weights in :data:`WEIGHTS`. The rowid is the document's ``entity.id``; documents are
+  numbered kind by kind, so a kind is a range of rowids (``meta`` key ``kinds``), which FTS5
+  filters on without reading the documents.
 - ``entity``: the same documents for display (label, type, short description, a JSON ``data``).
 - ``names`` (FTS5, prefix indexes): labels and alternative labels of the named kinds, for type-ahead.
 - ``row``: the explorer's cards, one per ascription (a claim as one source ascribes it), numbered
@@ -25,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 INDEX_FILE = "search.sqlite"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 KINDS = ("claim", "passage", "actor", "case", "concept", "place", "discourse", "source")
 """The kinds of document, by the first segment of an entity's path (``/id/{kind}/{slug}``)."""
@@ -41,8 +43,8 @@ KIND_LABELS = {
     "discourse": "Discourses",
     "source": "Sources",
 }
-COLUMNS = ("title", "alt", "body", "about", "kind")
-WEIGHTS = (8.0, 5.0, 3.0, 1.0, 0.0)
+COLUMNS = ("title", "alt", "body", "about")
+WEIGHTS = (8.0, 5.0, 3.0, 1.0)
 """BM25 weights of :data:`COLUMNS`: a label counts most, what a document is about least."""
 
 
@@ -76,7 +78,7 @@ LINK_VALUES = {
 DDL = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE VIRTUAL TABLE docs USING fts5(
-    title, alt, body, about, kind, tokenize = "porter unicode61 remove_diacritics 2"
+    title, alt, body, about, tokenize = "porter unicode61 remove_diacritics 2"
 );
 CREATE TABLE entity(
     id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, label TEXT NOT NULL,

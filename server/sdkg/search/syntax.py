@@ -2,8 +2,8 @@
 
 The syntax is small and forgiving, like a library catalogue's:
 
-- words: ``humanitarian intervention`` finds documents with both words; every word also matches
-  longer words that start with it (``libya`` finds "Libyan"), exact words ranking higher;
+- words: ``humanitarian intervention`` finds documents with both words; every word of three or
+  more letters also matches longer words that start with it (``libya`` finds "Libyan");
 - ``"a phrase"`` (straight or curly quotation marks): the words next to each other, in order;
 - ``word*`` or ``"a phr"*``: an explicit prefix (also for short words, which are otherwise exact);
 - ``OR`` between two terms: either; ``-word`` or ``NOT word``: leave out documents with it.
@@ -18,6 +18,7 @@ be parsed (an unclosed quotation mark, only exclusions, no word at all) raises
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 MAX_LENGTH = 500
@@ -53,7 +54,7 @@ class Term:
         if self.prefix:
             return quoted + " *"
         if prefix_words and not self.phrase and len(self.text) >= PREFIX_FROM:
-            return f"({quoted} OR {quoted} *)"  # the exact word scores twice: it ranks first
+            return quoted + " *"
         return quoted
 
 
@@ -178,3 +179,75 @@ def prefix_words(text: str, max_length: int = MAX_LENGTH) -> str | None:
     if not words:
         return None
     return " AND ".join('"' + w.replace('"', '""') + '" *' for w in words)
+
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ies", "es", "ed", "ly", "s")
+
+
+def fold(text: str) -> str:
+    """Case and diacritics folded, as the index's tokenizer folds them (``unicode61 remove_diacritics 2``)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def stem(word: str) -> str:
+    """A light English suffix strip, to mark the forms the index's Porter stemmer matched (display only)."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+class Marker:
+    """Marks the words of a text that a search matched, for display: what FTS5's ``highlight()`` and
+    ``snippet()`` would show, computed only for the documents shown (not for every match)."""
+
+    def __init__(self, search: Search, open_mark: str, close_mark: str):
+        self.open, self.close = open_mark, close_mark
+        self.rules: list[tuple[str, bool]] = []
+        for group in search.groups:
+            for term in group:
+                words = [fold(w) for w in _TOKEN.findall(term.text)]
+                for index, word in enumerate(words):
+                    last = index == len(words) - 1
+                    if term.prefix and last:
+                        self.rules.append((word, True))
+                    elif not term.phrase and len(word) >= PREFIX_FROM:
+                        self.rules.append((stem(word), True))  # the index stems the word, then takes it as a prefix
+                    else:
+                        self.rules.append((stem(word), False))
+
+    def matches(self, token: str) -> bool:
+        folded = fold(token)
+        return any(folded.startswith(word) if prefix else stem(folded) == word for word, prefix in self.rules)
+
+    def mark(self, text: str) -> str:
+        """The text with every matching word between the marks."""
+        out, at = [], 0
+        for found in _TOKEN.finditer(text):
+            if self.matches(found.group()):
+                out += [text[at : found.start()], self.open, found.group(), self.close]
+                at = found.end()
+        return "".join(out) + text[at:]
+
+    def count(self, text: str) -> int:
+        return sum(1 for found in _TOKEN.finditer(text) if self.matches(found.group()))
+
+    def snippet(self, texts: list[str], size: int = 24) -> str:
+        """The window of ``size`` words with the most matches among ``texts``, marked, with ``…`` where cut."""
+        best: tuple[int, str, int, int] | None = None
+        for text in texts:
+            tokens = list(_TOKEN.finditer(text))
+            hits = [1 if self.matches(t.group()) else 0 for t in tokens]
+            for start in range(max(1, len(tokens) - size + 1)):
+                score = sum(hits[start : start + size])
+                if score and (best is None or score > best[0]):
+                    best = (score, text, start, min(len(tokens), start + size))
+        if best is None:
+            return ""
+        _score, text, start, end = best
+        tokens = list(_TOKEN.finditer(text))
+        begin = 0 if start == 0 else tokens[start].start()
+        finish = len(text) if end >= len(tokens) else tokens[end - 1].end()
+        return ("…" if begin else "") + self.mark(text[begin:finish]) + ("…" if finish < len(text) else "")
