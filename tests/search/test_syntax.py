@@ -113,3 +113,19 @@ def test_type_ahead_takes_every_typed_word_as_a_prefix() -> None:
     assert prefix_words("  ...  ") is None
     with pytest.raises(SearchSyntaxError):
         prefix_words("k" * (MAX_LENGTH + 1))
+
+
+def test_the_marker_marks_what_the_index_matched() -> None:
+    from sdkg.search.syntax import Marker
+
+    marker = Marker(parse('libya "human security" interventions interv* Kosovo'), "[", "]")
+    text = "Libyan gangs; the Libya question; human security; intervention(s); intervening; Kosova; KOSOVO; Kósovo"
+    assert marker.mark(text) == (
+        "[Libyan] gangs; the [Libya] question; [human] [security]; [intervention](s); [intervening]; Kosova; "
+        "[KOSOVO]; [Kósovo]"
+    )
+    assert marker.mark("<b>not html</b>") == "<b>not html</b>"  # marks only: escaping is the page's job
+    words = " ".join(f"w{i}" for i in range(60))
+    snippet = marker.snippet([words, f"{words} Kosovo {words}"], size=6)
+    assert snippet.startswith("…") and snippet.endswith("…") and "[Kosovo]" in snippet
+    assert marker.snippet(["nothing here"]) == ""

@@ -256,3 +256,20 @@ def test_the_urls_the_docs_give_answer(client: TestClient) -> None:
     for path in sorted(paths):
         answer = client.get(path, headers=BROWSER)
         assert answer.status_code == 200, (path, answer.text[:200])
+
+
+def test_after_an_admin_change_the_server_searches_the_new_build(tmp_path: Path) -> None:
+    """The index is the served build's: a change publishes a build with its own index, and the server reads that."""
+    from tests.search.test_build_index import NEW_CLAIM
+
+    root = make_web_project(tmp_path)
+    settings = Settings(store_path=store_of(root), admin_token="t0ken", workers=1)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/search.json?q=zanzibar").json()["total"] == 0
+        before = client.get("/explore.json").json()["total"]
+        changed = client.post("/sparql", data={"update": NEW_CLAIM}, headers={"Authorization": "Bearer t0ken"})
+        assert changed.status_code == 200, changed.text
+        found = client.get("/search.json?q=zanzibar").json()
+        assert [r["iri"] for r in found["results"]] == [ID + "claim/fx-added"]
+        assert client.get("/explore.json").json()["total"] == before + 1
+        assert "Zanzibar" in client.get("/explore?stance=endorses", headers=BROWSER).text

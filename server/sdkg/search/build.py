@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from ..namespaces import ID, PREFIXES, SDKG
 from ..progress import SILENT, Progress
 from .schema import DDL, INDEX_FILE, KINDS, LINK_VALUES, NAMED_KINDS, SCHEMA_VERSION, WEIGHTS
+from .syntax import fold
 
 STAGE_FILE = ".search-stage.sqlite"
 RANK = "bm25(" + ", ".join(str(w) for w in WEIGHTS) + ")"
@@ -210,6 +211,8 @@ NAMES = """
 INSERT INTO names(rowid, label, alt)
 SELECT e.id, e.label, (SELECT group_concat(alt, ' · ') FROM stage.alt WHERE alt.s = e.iri)
 FROM entity e WHERE e.kind IN ({kinds}) AND e.label != '';
+UPDATE entity SET name = fold(label) WHERE kind IN ({kinds}) AND label != '';
+CREATE INDEX entity_name ON entity(name) WHERE name IS NOT NULL;
 """
 
 ROWS = """
@@ -505,6 +508,7 @@ def write_index(store: ox.Store, build_dir: Path, progress: Progress = SILENT) -
     try:
         connection.create_function("kind_of", 1, kind_of, deterministic=True)
         connection.create_function("key_of", 1, key_of, deterministic=True)
+        connection.create_function("fold", 1, fold, deterministic=True)
         connection.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;")
         connection.execute("ATTACH DATABASE ? AS stage", (str(stage_file),))
         connection.executescript("PRAGMA stage.journal_mode = OFF; PRAGMA stage.synchronous = OFF;")
@@ -512,7 +516,7 @@ def write_index(store: ox.Store, build_dir: Path, progress: Progress = SILENT) -
         stage(connection, store, progress)
         progress.step("search index: documents")
         connection.executescript(STAGE_INDEXES + ENTITIES + PASSAGE_DATA + CLAIM_DATA + DOCS)
-        connection.execute(NAMES.format(kinds=", ".join(f"'{k}'" for k in NAMED_KINDS)))
+        connection.executescript(NAMES.format(kinds=", ".join(f"'{k}'" for k in NAMED_KINDS)))
         progress.step("search index: cards and facets")
         connection.executescript(ROWS + CARDS)
         facet_values = write_facets(connection)

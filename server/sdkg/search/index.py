@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -24,13 +25,15 @@ from urllib.parse import quote
 
 from ..sparql.errors import QueryTimeout
 from .schema import INDEX_FILE, KINDS, NAMED_KINDS, SCHEMA_VERSION, WEIGHTS
-from .syntax import Marker, Search, SearchSyntaxError, prefix_words
+from .syntax import Marker, Search, SearchSyntaxError, fold, prefix_words
 
 OPEN, CLOSE = "\ue000", "\ue001"
 """Markers of a match in highlighted text (private-use characters: they cannot occur in the data)."""
 RANK = "bm25(docs, " + ", ".join(str(w) for w in WEIGHTS) + ")"
 """The ranking, written out: FTS5 evaluates it faster than ``ORDER BY rank`` with the same weights."""
 SNIPPET_TOKENS = 24
+CANDIDATES = 50
+"""Names starting with what is typed that type-ahead considers (read in name order from an index)."""
 
 
 class IndexUnavailable(Exception):
@@ -264,26 +267,49 @@ class SearchIndex:
     # -- type-ahead --------------------------------------------------------------------------
 
     def suggest(self, text: str, budget: Budget, limit: int = 8) -> list[Suggestion]:
-        """Named entities whose label or alternative label has words starting with the typed words."""
+        """Named entities for what is typed: first those whose name starts with it (the first
+        :data:`CANDIDATES` in name order, from the index on ``entity.name``, shortest first), then those
+        with words that start with the typed words (BM25)."""
         expression = prefix_words(text)
         if expression is None:
             return []
-        starts = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = f"""SELECT e.kind, e.iri, e.label, e.type_label, e.description, highlight(names, 0, '{OPEN}', '{CLOSE}')
-            FROM names JOIN entity e ON e.id = names.rowid
-            WHERE names MATCH ?
-            ORDER BY lower(e.label) LIKE ? ESCAPE '\\' DESC, bm25(names, 10.0, 4.0), length(e.label), e.label
-            LIMIT ?"""
+        wanted = budget.rows(limit)
+        typed = fold(" ".join(text.split()))
+        columns = "e.id, e.kind, e.iri, e.label, e.type_label, e.description"
         with self.reading(budget) as connection:
-            rows = connection.execute(query, (expression, starts, budget.rows(limit))).fetchall()
+            starting = connection.execute(
+                f"SELECT {columns} FROM entity e WHERE e.name >= ? AND e.name < ? ORDER BY e.name LIMIT ?",
+                (typed, typed + "\U0010ffff", max(CANDIDATES, wanted)),
+            ).fetchall()
+            rows = sorted(starting, key=lambda row: (len(row[3]), row[3].lower()))[:wanted]  # the shortest first
+            if len(rows) < wanted:
+                seen = {row[0] for row in rows}
+                more = connection.execute(
+                    f"""SELECT {columns} FROM (SELECT rowid, bm25(names, 10.0, 4.0) AS score FROM names
+                        WHERE names MATCH ? ORDER BY score LIMIT ?) top
+                    JOIN entity e ON e.id = top.rowid ORDER BY top.score, length(e.label)""",
+                    (expression, wanted + len(rows)),
+                ).fetchall()
+                rows += [row for row in more if row[0] not in seen][: wanted - len(rows)]
+        words = [fold(w) for w in text.split() if w.strip()]
         return [
-            Suggestion(kind, iri, label, type_label, short(description), marked_html(title))
-            for kind, iri, label, type_label, description, title in rows
+            Suggestion(kind, iri, label, type_label, short(description), marked_html(mark_starts(label, words)))
+            for _id, kind, iri, label, type_label, description in rows
         ]
 
     def entity_counts(self, budget: Budget) -> dict[str, int]:
         with self.reading(budget) as connection:
             return dict(connection.execute("SELECT kind, count(*) FROM entity GROUP BY kind").fetchall())
+
+
+def mark_starts(label: str, words: list[str]) -> str:
+    """The label with the words that start with a typed word marked."""
+    out, at = [], 0
+    for found in re.finditer(r"\w+", label):
+        if any(fold(found.group()).startswith(w) for w in words if w):
+            out += [label[at : found.start()], OPEN, found.group(), CLOSE]
+            at = found.end()
+    return "".join(out) + label[at:]
 
 
 def short(text: str | None, length: int = 140) -> str | None:

@@ -13,7 +13,8 @@ move of ``current``, and a server reads the file of the build it serves.
   numbered kind by kind, so a kind is a range of rowids (``meta`` key ``kinds``), which FTS5
   filters on without reading the documents.
 - ``entity``: the same documents for display (label, type, short description, a JSON ``data``).
-- ``names`` (FTS5, prefix indexes): labels and alternative labels of the named kinds, for type-ahead.
+- ``names`` (FTS5, prefix indexes): labels and alternative labels of the named kinds, for type-ahead;
+  ``entity.name`` (the label folded, named kinds only, indexed) for names that start with what is typed.
 - ``row``: the explorer's cards, one per ascription (a claim as one source ascribes it), numbered
   in reading order (source, then position of the first passage), with the card as JSON and the
   ids of its facet values (``vals``, packed unsigned 32-bit integers).
@@ -27,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 INDEX_FILE = "search.sqlite"
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 KINDS = ("claim", "passage", "actor", "case", "concept", "place", "discourse", "source")
 """The kinds of document, by the first segment of an entity's path (``/id/{kind}/{slug}``)."""
@@ -82,7 +83,7 @@ CREATE VIRTUAL TABLE docs USING fts5(
 );
 CREATE TABLE entity(
     id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, label TEXT NOT NULL,
-    type_label TEXT, description TEXT, data TEXT
+    type_label TEXT, description TEXT, data TEXT, name TEXT
 );
 CREATE VIRTUAL TABLE names USING fts5(
     label, alt, tokenize = "unicode61 remove_diacritics 2", prefix = '1 2 3'
