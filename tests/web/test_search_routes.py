@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -242,8 +243,6 @@ def test_a_build_without_an_index_answers_503_and_the_rest_works(without_index: 
 
 def test_the_urls_the_docs_give_answer(client: TestClient) -> None:
     """The README and docs/querying.md show scholars these addresses: each answers 200 on the repository's data."""
-    import re
-
     from tests.conftest import REPO
 
     found: set[str] = set()
@@ -273,3 +272,15 @@ def test_after_an_admin_change_the_server_searches_the_new_build(tmp_path: Path)
         assert [r["iri"] for r in found["results"]] == [ID + "claim/fx-added"]
         assert client.get("/explore.json").json()["total"] == before + 1
         assert "Zanzibar" in client.get("/explore?stance=endorses", headers=BROWSER).text
+
+
+def test_a_facet_lists_all_its_values_when_asked(client: TestClient) -> None:
+    short = client.get("/explore", headers=BROWSER).text
+    holders = short.split('id="facet-holder"')[1].split("</section>")[0]
+    assert holders.count("<li>") == 12 and "more=holder" in holders
+    full = client.get("/explore?more=holder", headers=BROWSER).text
+    every = full.split('id="facet-holder"')[1].split("</section>")[0]
+    total = len(client.get("/explore.json").json()["claims"])
+    assert every.count("<li>") > 12 and ">Fewer<" in every
+    counts = [int(n) for n in re.findall(r'<span class="count">(\d+)</span>', every)]
+    assert counts == sorted(counts, reverse=True) and sum(counts) == total  # one holder per ascription here
