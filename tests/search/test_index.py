@@ -156,3 +156,39 @@ def test_a_build_without_an_index_or_with_another_format_says_so(tmp_path: Path,
     copy.write_bytes(b"not a database")
     with pytest.raises(IndexUnavailable, match="cannot be read"):
         open_index(tmp_path)
+
+
+def test_an_index_that_goes_away_or_is_damaged_is_unavailable_not_a_crash(tmp_path: Path, built: BuildResult) -> None:
+    """A thread that opens the index after its file was removed (a pruned build) or damaged gets IndexUnavailable."""
+    import threading
+
+    (tmp_path / INDEX_FILE).write_bytes((built.path / INDEX_FILE).read_bytes())
+    index = open_index(tmp_path)
+    assert index.hits(parse("libya"), budget())  # this thread's connection is open
+    (tmp_path / INDEX_FILE).unlink()
+    assert index.hits(parse("libya"), budget())  # an open file stays readable
+    errors: list[BaseException] = []
+
+    def other_thread() -> None:
+        try:
+            index.hits(parse("libya"), budget())
+        except BaseException as error:
+            errors.append(error)
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    worker.join()
+    assert len(errors) == 1 and isinstance(errors[0], IndexUnavailable), errors
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    data = bytearray((built.path / INDEX_FILE).read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 65536] = b"\xff" * 65536
+    (damaged / INDEX_FILE).write_bytes(bytes(data))
+    try:
+        broken = open_index(damaged)
+    except IndexUnavailable:
+        return  # the damage reached the meta table: refused at opening
+    with pytest.raises(IndexUnavailable):
+        for words in ("libya", "security", "human", "kosovo", "rwanda", "war", "state"):
+            broken.hits(parse(words), budget(), limit=100)
+            broken.counts(parse(words), budget())

@@ -17,6 +17,7 @@ value of each card (about 4 MB for 100,000 cards).
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
@@ -27,7 +28,7 @@ from heapq import merge
 from itertools import chain, groupby
 from typing import Any
 
-from .index import Budget, SearchIndex
+from .index import Budget, IndexUnavailable, SearchIndex
 from .schema import FACET_NAMES, FACETS, Facet
 from .syntax import Search
 
@@ -273,6 +274,9 @@ def explorer_of(index: SearchIndex) -> Explorer:
         with _LOCK:
             found = getattr(index, "_explorer", None)
             if found is None:
-                found = Explorer(index)
+                try:
+                    found = Explorer(index)
+                except sqlite3.Error as error:
+                    raise IndexUnavailable(f"the explorer's lists cannot be read ({error})") from None
                 index._explorer = found  # type: ignore[attr-defined]
     return found

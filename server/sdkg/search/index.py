@@ -176,7 +176,10 @@ class SearchIndex:
     @contextmanager
     def reading(self, budget: Budget) -> Iterator[sqlite3.Connection]:
         """The connection, with statements stopped at the budget's deadline (a :class:`QueryTimeout`)."""
-        connection = self.connection()
+        try:
+            connection = self.connection()
+        except sqlite3.Error as error:
+            raise IndexUnavailable(f"the search index of the served build cannot be opened ({error})") from None
         budget.check()
         connection.set_progress_handler(lambda: 1 if time.monotonic() > budget.deadline else 0, 2000)
         try:
@@ -186,7 +189,9 @@ class SearchIndex:
                 raise QueryTimeout(budget.seconds) from None
             if "fts5" in str(error):  # a search the parser let through and FTS5 refused: still the user's
                 raise SearchSyntaxError(f"this search cannot be run: {error}") from None
-            raise
+            raise IndexUnavailable(f"the search index of the served build cannot be read ({error})") from None
+        except sqlite3.DatabaseError as error:  # a damaged file: say so, as for a store that reports corruption
+            raise IndexUnavailable(f"the search index of the served build cannot be read ({error})") from None
         finally:
             connection.set_progress_handler(None, 0)
 
