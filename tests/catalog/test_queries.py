@@ -17,6 +17,8 @@ import pytest
 
 from sdkg.catalog import CannedQuery, load_catalog
 from sdkg.passages import read_normalised
+from sdkg.search.index import Budget, open_index
+from sdkg.search.values import search_values, with_search
 from sdkg.sparql import federation as wd
 from sdkg.sparql.bindings import substitute
 from sdkg.sparql.execute import mapped_items
@@ -461,9 +463,62 @@ def test_concepts(store: ox.Store) -> None:
 
 
 def test_passage_search(store: ox.Store) -> None:
+    """Without the search index (another store, the command line) the query falls back to a substring match."""
     rows = run(store, "passage-search")
     assert rows and all("human security" in r["exact"].lower() for r in rows)
     assert DW in {r["source"] for r in rows}
     rwanda = run(store, "passage-search", text="Rwanda")
     assert rwanda and all("rwanda" in r["exact"].lower() for r in rwanda)
     assert {r["text"] for r in rwanda} == {"Rwanda"}
+
+
+def test_passage_search_with_the_index(store: ox.Store, store_path: Path) -> None:
+    """As the server runs it: the search parameter's matches bound from the build's index, best first."""
+    query = CATALOG["passage-search"]
+    parameter = query.parameters[0]
+    assert (parameter.kind, parameter.scope, parameter.hit_variable) == ("search", "passage", "passage")
+    index = open_index(store_path.parent)
+    block, cut = search_values(index, "Rwanda", parameter.scope, "passage", Budget.of(10, None))
+    text = substitute(with_search(query.text, block), {"text": parameter.term("Rwanda")})
+    result = store.query(text, use_default_graph_as_union=True)
+    assert isinstance(result, ox.QuerySolutions)
+    rows = [{v.value: row[v.value].value for v in result.variables if row[v.value] is not None} for row in result]
+    substring = {r["passage"] for r in run(store, "passage-search", text="Rwanda")}
+    assert not cut and substring <= {r["passage"] for r in rows}  # every quote that says it, and what is about it
+    assert rows[0]["passage"] in substring
+    scores = [float(r["score"]) for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    assert any("Rwandan genocide" in r.get("claims", "") for r in rows)
+
+
+def test_search_parameters_are_well_formed() -> None:
+    """Every search parameter's default is a search the index can run, over a kind it has."""
+    from sdkg.search.schema import KINDS
+    from sdkg.search.syntax import parse
+
+    searched = [(q.name, p) for q in CATALOG.values() for p in q.parameters if p.kind == "search"]
+    assert searched  # passage-search at least
+    for name, parameter in searched:
+        assert parse(parameter.default).groups, name
+        assert parameter.scope in ("", *KINDS), name
+        assert f"?{parameter.hit_variable}" in CATALOG[name].text and "?score" in CATALOG[name].text, name
+
+
+def test_a_catalog_header_refuses_what_it_cannot_mean(tmp_path: Path) -> None:
+    from sdkg.catalog import CatalogError, read_query
+
+    cases = {
+        "# param: text: lookup = x  (kind unknown)": "kind 'lookup' is not one of term, search",
+        "# param: text: term passage = x  (a scope without search)": "only a search parameter has a scope",
+    }
+    for line, message in cases.items():
+        path = tmp_path / "bad.rq"
+        path.write_text(f"# title: bad\n{line}\nSELECT * WHERE {{ ?s ?p ?o }}\n", encoding="utf-8")
+        with pytest.raises(CatalogError, match=message):
+            read_query(path)
+    path.write_text(
+        "# title: two\n# param: a: search = x (one)\n# param: b: search = y (two)\nSELECT * WHERE { ?s ?p ?o }\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogError, match="at most one search parameter"):
+        read_query(path)

@@ -24,6 +24,7 @@ from ..checks import Report, validate_project
 from ..layout import ProjectLayout
 from ..namespaces import INFERRED_GRAPH
 from ..project import LoadedProject, ProjectError, ProjectFile, discover
+from ..search.build import write_index
 from . import publish as publication
 from .publish import building, seal, store_of
 from .rules import UnexplainedDerivation, infer
@@ -112,6 +113,7 @@ def commit(store_path: Path, change: Change, layout: ProjectLayout | None) -> Pa
     with building(layout.builds if layout is not None else source.parent) as build_dir:
         store = store_of(build_dir)
         store.bulk_extend(copy)
+        write_index(store, build_dir)  # the search index, published with the store
         seal(
             build_dir,
             store,

@@ -28,6 +28,7 @@ from ..layout import ProjectLayout
 from ..namespaces import CATALOG_GRAPH, INFERRED_GRAPH
 from ..progress import SILENT, Progress
 from ..project import LoadedProject, ProjectError, ProjectFile, discover, files_for_paths, load_files, require_project
+from ..search.build import write_index
 from . import publish as publication
 from .publish import building, seal, store_of
 from .rules import UnexplainedDerivation, infer
@@ -100,6 +101,7 @@ def build_in(
             [f.graph for f in files] + ([INFERRED_GRAPH] if inferred else []) + ([CATALOG_GRAPH] if catalog else [])
         )
         files_read = [str(f.path) for f in files]
+        write_index(store, build_dir, progress)  # the search index, published with the store
         info = seal(build_dir, store, inferred=inferred, validated=report is not None, graphs=graphs, files=files_read)
         del store
     progress.step(f"stored {info.triples:,} triples ({inferred:,} inferred) in {build_dir}")

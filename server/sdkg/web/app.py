@@ -25,8 +25,10 @@ from . import (
     compare,
     curation,
     errors,
+    explore_routes,
     pages,
     reconcile_routes,
+    search_routes,
     service_routes,
     sparql_routes,
     store_routes,
@@ -46,6 +48,8 @@ ROUTERS: list[APIRouter] = [
     canned.router,  # /queries: the catalog as configuration
     curation.router,  # /curation: Wikidata link coverage, unlinked linkable entities, weak links
     reconcile_routes.router,  # /reconcile: the Reconciliation Service API 0.2
+    search_routes.router,  # /search, /search/suggest: full-text search and type-ahead
+    explore_routes.router,  # /explore, /cite: the claim explorer and citations
 ]
 
 __all__ = ["Settings", "create_app"]

@@ -32,7 +32,8 @@ from ..sparql.job import QueryJob
 from ..sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format
 from ..sparql.tokens import operation
 from .errors import BadRequest, NotFound
-from .finish import respond, server_made
+from .finish import TRUNCATED, respond, server_made
+from .search_routes import searched
 from .state import state_of
 
 router = APIRouter()
@@ -64,7 +65,7 @@ def entry(query: CannedQuery) -> dict[str, object]:
                 "name": p.name,
                 "default": p.default,
                 "description": p.description,
-                "kind": kind_of(p).name,
+                "kind": "search" if p.kind == "search" else kind_of(p).name,
                 "noun": kind_of(p).noun,
                 "options": f"/queries/{query.name}/parameters/{p.name}" if kind_of(p).name == "entity" else None,
             }
@@ -101,13 +102,16 @@ async def run_canned(request: Request, file: str) -> Response:
         return PlainTextResponse(query.text, media_type="application/sparql-query; charset=utf-8")
     with server_made(f"the parameter look-up of {query.name!r}"):
         substitutions = await resolve(state_of(request).engine, query, params)
+    text, cut = await searched(request, query, substitutions, query.text)
     if extension in GRAPH_EXTENSIONS:
         fmt = GRAPH_EXTENSIONS[extension]
-        job = QueryJob(query.text, graph_format=fmt, substitutions=tuple(substitutions.items()))
+        job = QueryJob(text, graph_format=fmt, substitutions=tuple(substitutions.items()))
     else:
         fmt = FORMATS[extension]
-        job = QueryJob(query.text, fmt, substitutions=tuple(substitutions.items()))
+        job = QueryJob(text, fmt, substitutions=tuple(substitutions.items()))
     disposition = {"Content-Disposition": f'inline; filename="{query.name}.{extension}"'}
+    if cut:  # the search matched more documents than the row cap lets through
+        disposition[TRUNCATED] = "true"
     return await respond(request, job, disposition, made_by_server=f"catalog query {query.name!r}")
 
 

@@ -22,6 +22,9 @@ from ..catalog import CatalogError
 from ..catalog.parameters import ParameterError
 from ..project import ProjectError
 from ..reconcile import InvalidRequest
+from ..search.explore import SelectionError
+from ..search.index import IndexUnavailable
+from ..search.syntax import SearchSyntaxError
 from ..sparql.dataset import DatasetError
 from ..sparql.errors import (
     AnswerTooLarge,
@@ -89,6 +92,9 @@ FAMILIES: tuple[type[Exception], ...] = (
     CatalogError,
     ParameterError,
     InvalidRequest,
+    SearchSyntaxError,
+    SelectionError,
+    IndexUnavailable,
 )
 """The exception classes the handler answers; anything else is a bug (a 500 with no detail)."""
 
@@ -132,6 +138,12 @@ def as_http(error: Exception) -> HttpError:
             return HttpError(f"cannot read the project: {error}", 500)
         case CatalogError():
             return HttpError(f"the query catalog cannot be read: {error}", 500)
+        case SearchSyntaxError():
+            return BadRequest(f"cannot search for that: {error}")
+        case SelectionError():
+            return BadRequest(str(error))
+        case IndexUnavailable():
+            return HttpError(str(error), 503)
     return HttpError("internal error", 500)
 
 

@@ -3,8 +3,8 @@
 The engine (metered, with its answer cache), the served build and its version, and what is
 cached per served build: the query catalog (read once, not per request), the statistics for
 the service description and VoID, the ontology's release files, and what routes keep with
-:meth:`ServerState.per_build` (the reconciliation index). When an admin change or
-``sdkg build`` publishes a new build, :meth:`ServerState.switch` moves everything to it at
+:meth:`ServerState.per_build` (the reconciliation index), the build's search index. When an
+admin change or ``sdkg build`` publishes a new build, :meth:`ServerState.switch` moves everything to it at
 once (:meth:`ServerState.follow_builds` watches ``var/current``); queries under way finish
 on the build they started on. The served build is pinned (:func:`sdkg.build.publish.pin`),
 so no build run prunes it while it is served.
@@ -28,6 +28,7 @@ from ..build.publish import pin, unpin
 from ..builds import BuildInfo, data_version
 from ..catalog import CannedQuery, CatalogError, load_catalog
 from ..namespaces import PREFIXES
+from ..search.index import SearchIndex, open_index
 from ..sparql.cache import CachingEngine
 from ..sparql.engine import Engine, LocalEngine
 from ..sparql.remote import RemoteEngine
@@ -85,6 +86,7 @@ class ServerState:
     _stats: tuple[str, Stats] | None = None
     _per_build: dict[str, tuple[str, Any]] = field(default_factory=dict)
     _making: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _search: tuple[Path, SearchIndex] | None = None
 
     @classmethod
     def serving(cls, settings: Settings) -> ServerState:
@@ -194,6 +196,12 @@ class ServerState:
                 kept = (version, await make())
                 self._per_build[name] = kept
             return kept[1]  # type: ignore[no-any-return]
+    def search_index(self) -> SearchIndex:
+        """The search index of the served build (opened once per build; raises ``IndexUnavailable``)."""
+        build_dir = self.store_path.parent
+        if self._search is None or self._search[0] != build_dir:
+            self._search = (build_dir, open_index(build_dir))
+        return self._search[1]
 
     async def stats(self) -> Stats:
         """Counts for the service description and VoID, gathered once per served build."""

@@ -21,6 +21,7 @@ from ..sparql.bindings import insert_values
 from .errors import NotFound
 from .finish import respond_page
 from .render import STATIC, render
+from .search_routes import searched_example
 from .state import state_of
 
 router = APIRouter()
@@ -83,9 +84,13 @@ def script_json(data: object) -> str:
 async def home(request: Request) -> Response:
     async def page() -> Response:
         try:
-            examples, catalog_error = catalog_examples(state_of(request).catalog().values()), None
+            catalog = state_of(request).catalog()
+            examples, catalog_error = catalog_examples(catalog.values()), None
         except CatalogError as error:
             examples, catalog_error = [], str(error)
+        for example in examples:  # a search parameter's default, searched: the example runs as is
+            query = catalog[str(example["name"])]
+            example["query"] = await searched_example(request, query, str(example["query"]))
         config = {"examples": examples, "prefixes": PREFIXES}
         return render(
             request,
