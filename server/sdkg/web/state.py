@@ -196,6 +196,7 @@ class ServerState:
                 kept = (version, await make())
                 self._per_build[name] = kept
             return kept[1]  # type: ignore[no-any-return]
+
     def search_index(self) -> SearchIndex:
         """The search index of the served build (opened once per build; raises ``IndexUnavailable``)."""
         build_dir = self.store_path.parent
