@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import os
 import pickle
+import signal
 import sys
 from pathlib import Path
 
@@ -64,6 +66,7 @@ async def committed(
         "from sdkg.build.changes import main; main()",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "MALLOC_ARENA_MAX": "2"},  # as the workers: glibc reserves 64 MB of address space per arena
     )
     work = asyncio.ensure_future(child.communicate(pickle.dumps((store_path, change, layout, memory_mb))))
     gone = asyncio.ensure_future(client_gone(request))
@@ -80,6 +83,8 @@ async def committed(
                 child.kill()
             await child.wait()
         work.cancel()
+    if not output and child.returncode == -signal.SIGABRT:  # the store's allocator met the memory cap
+        raise HttpError(f"the change needed more than the {memory_mb} MB a change may use; nothing was changed", 507)
     if not output:
         raise HttpError(f"the change failed (its process ended with {child.returncode}); nothing was changed", 500)
     tag, payload = pickle.loads(output)
