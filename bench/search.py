@@ -2,7 +2,8 @@
 
 For each corpus (the repository's data, and a synthetic corpus of ``--claims`` claims built by the
 same pipeline), one ``sdkg serve`` with its default guards (10 s time limit, 10,000-row cap, worker
-engine) answers, one request at a time over a keep-alive connection:
+engine) and its answer cache off (``--result-cache 0``: a repeated SPARQL peer would otherwise be
+answered from the cache while search is not) answers, one request at a time over a keep-alive connection:
 
 - a point lookup (``/health``) and a one-triple SPARQL ASK: the per-request floor;
 - search (``/search.json``), a mix of rare and common words, a phrase, a prefix and an OR;
@@ -276,6 +277,7 @@ def serve(root: Path, logs: Path) -> Server:
     port = next(PORTS)
     env = {k: v for k, v in os.environ.items() if k != "SDKG_STATE"}
     command = [tool("sdkg"), "--root", str(root), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--result-cache", "0"]  # the peers are SPARQL queries repeated: measured, not cached
     process, log_path = spawn(f"sdkg-{port}", command, logs, env)
     server = Server("sdkg", f"http://127.0.0.1:{port}/sparql", process, log=log_path)
     return wait_ready(server, f"http://127.0.0.1:{port}/health", 300)
@@ -332,6 +334,11 @@ def built(root: Path, validated: bool = True) -> dict[str, Any]:
     return meta
 
 
+def thousands(count: int | None) -> str:
+    """A count with thousands separators, or '?' when the run did not build the corpus (``--no-build``)."""
+    return f"{count:,}" if isinstance(count, int) else "?"
+
+
 def markdown(report: dict[str, Any]) -> str:
     lines = [f"# Search, type-ahead and the explorer: {report['date']}", "", report["machine"], ""]
     for corpus in report["corpora"]:
@@ -339,7 +346,7 @@ def markdown(report: dict[str, Any]) -> str:
         lines += [
             f"## {corpus['corpus']}",
             "",
-            f"{build_meta.get('triples', '?'):,} triples"
+            f"{thousands(build_meta.get('triples'))} triples"
             f"{'' if build_meta.get('validated', True) else ' (files only: not validated, no rules)'}; "
             f"build {build_meta.get('build_s', '?')} s; "
             f"index {build_meta.get('index_mb', '?')} MB, store {build_meta.get('store_mb', '?')} MB; "
