@@ -72,7 +72,10 @@ class WorkerSetup:
 def main() -> None:
     """Worker process entry: ``python -c 'from sdkg.sparql.workers import main; main()' FD SETUP``."""
     fd, setup = int(sys.argv[1]), WorkerSetup(**json.loads(sys.argv[2]))
-    worker_main(setup, socket.socket(fileno=fd))
+    try:
+        worker_main(setup, socket.socket(fileno=fd))
+    except (BrokenPipeError, ConnectionResetError):  # the server closed its end (it stopped, or replaced us)
+        pass
 
 
 def receive(reader: Any) -> Any:

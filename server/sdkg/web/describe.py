@@ -33,6 +33,8 @@ SHOWN_APART = {
 """Properties the page shows in its heading or quote block rather than in the table."""
 
 _SEGMENT = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+SLUG = re.compile(_SEGMENT)
+"""What follows ``/id/{kind}/`` in an entity's IRI."""
 ENTITY_PATH = re.compile(rf"(?P<kind>[a-z]+)/(?P<slug>{_SEGMENT})")
 PREFIX_HEADER = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
 
@@ -107,15 +109,25 @@ INVERSE = (
 }} LIMIT 2000"""
 )
 
-LISTING = (
-    PREFIX_HEADER
-    + """SELECT ?namespace ?s (SAMPLE(?l) AS ?label) (SAMPLE(?t) AS ?type) (SAMPLE(?tl) AS ?typeLabel) WHERE {
+LISTING_PAGE = 200
+"""Entities on one page of a ``/id/{kind}/`` listing."""
+
+
+def listing_query(backwards: bool) -> str:
+    """One page of a kind's entities in IRI order, after ``?from`` (or before it, going back): keyset paging,
+    so a page never sorts or skips what comes before it; one more row than a page says whether more follow."""
+    compare, order = ("<", "DESC(?s)") if backwards else (">", "?s")
+    return (
+        PREFIX_HEADER
+        + f"""SELECT ?s (SAMPLE(?l) AS ?label) (SAMPLE(?t) AS ?type) (SAMPLE(?tl) AS ?typeLabel) WHERE {{
     ?s a ?t .
-    FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(?namespace)) && ?t != sdkg:NotLinkableToWikidata)
-    OPTIONAL { ?s rdfs:label ?l }
-    OPTIONAL { ?t rdfs:label ?tl }
-} GROUP BY ?namespace ?s ORDER BY LCASE(STR(?label)) LIMIT 5000"""
-)
+    FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(?namespace)) && STR(?s) {compare} STR(?from))
+    FILTER(?t != sdkg:NotLinkableToWikidata)
+    OPTIONAL {{ ?s rdfs:label ?l }}
+    OPTIONAL {{ ?t rdfs:label ?tl }}
+}} GROUP BY ?s ORDER BY {order} LIMIT {LISTING_PAGE + 1}"""
+    )
+
 
 KINDS = (
     PREFIX_HEADER
@@ -381,19 +393,42 @@ def read_inverse(rows: list[Bindings]) -> list[Property]:
 
 @dataclass
 class Listing:
+    """One page of a kind's entities, in IRI order, with the slugs that open the pages beside it."""
+
     namespace: str
     entries: list[tuple[Term, Term | None]]
+    total: int = 0
+    next_after: str | None = None
+    """The last slug of this page, when entities follow it."""
+    previous_before: str | None = None
+    """The first slug of this page, when entities come before it."""
 
 
-async def list_namespace(engine: Engine, namespace: str) -> Listing:
-    """The typed entities whose IRIs start with ``namespace`` (one ``/id/{kind}/``)."""
-    rows = await select(engine, LISTING, {"namespace": ox.Literal(namespace)})
+async def list_namespace(
+    engine: Engine, namespace: str, after: str | None = None, before: str | None = None
+) -> Listing:
+    """A page of the typed entities whose IRIs start with ``namespace`` (one ``/id/{kind}/``): the first, the
+    one after the slug ``after``, or the one before the slug ``before``."""
+    backwards = before is not None
+    start = namespace + (before if before is not None else after or "")
+    rows = await select(
+        engine, listing_query(backwards), {"namespace": ox.Literal(namespace), "from": ox.Literal(start)}
+    )
+    more = len(rows) > LISTING_PAGE
+    rows = rows[:LISTING_PAGE]
+    if backwards:
+        rows.reverse()
     entries: list[tuple[Term, Term | None]] = []
     for row in rows:
         entity = shown_term(row, "s", "label")
         if entity is not None:
             entries.append((entity, shown_term(row, "type", "typeLabel")))
-    return Listing(namespace, entries)
+    slugs = [row["s"]["value"][len(namespace) :] for row in rows]
+    listing = Listing(namespace, entries)
+    if slugs:
+        listing.next_after = slugs[-1] if (more and not backwards) or (backwards and before is not None) else None
+        listing.previous_before = slugs[0] if (more and backwards) or (not backwards and after) else None
+    return listing
 
 
 async def count_kinds(engine: Engine, kinds: list[str]) -> dict[str, int]:
