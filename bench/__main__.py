@@ -1,5 +1,9 @@
 """``make bench``: SDKG's server against Oxigraph server and rdflib-endpoint, and the build at scale.
 
+0. The request path (:mod:`bench.requestpath`): per-request overhead and throughput ratios,
+   light queries and the catalog, with wrk, against ``oxigraph serve``, rdflib-endpoint, the
+   naive app of :mod:`bench.naive` and (``--before DIR``) the code before a change; then the
+   reliability run (:mod:`bench.reliability`): hostile clients and builds while serving.
 1. Compare: one synthetic corpus is built with our pipeline and served by ``sdkg serve``,
    ``oxigraph serve`` and ``rdflib-endpoint``. Each query of the catalog (``queries/*.rq``
    without SERVICE, plus ``bench/queries/*.rq``) must return the same number of rows from all
@@ -264,7 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rdflib-load-limit", type=float, default=300.0)
     parser.add_argument("--skip-rdflib", action="store_true")
     parser.add_argument("--skip-compare", action="store_true", help="only the scale runs (no three-server comparison)")
-    parser.add_argument("--budget", type=float, default=14 * 60, help="seconds for the whole run")
+    parser.add_argument("--skip-request-path", action="store_true", help="no wrk request-path comparison")
+    parser.add_argument("--skip-reliability", action="store_true", help="no hostile-load and builds-while-serving run")
+    parser.add_argument("--before", type=Path, help="a checkout of the code before a change, with its own .venv")
+    parser.add_argument("--budget", type=float, default=50 * 60, help="seconds for the whole run")
     parser.add_argument("--work", type=Path, default=REPO / "var" / "bench")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args(argv)
@@ -277,10 +284,21 @@ def main(argv: list[str] | None = None) -> int:
     comparison: dict[str, Any] = {"servers": {}}
     reuse: dict[int, tuple[Path, dict[str, Any]]] = {}
     built: dict[str, Any] = {}
-    if not args.skip_compare:
+    if not (args.skip_request_path and args.skip_reliability and args.skip_compare):
         root, built = corpus(args.work, args.claims, args.build_memory)
-        comparison = compare(args, args.work, root, queries)
         reuse[args.claims] = (root, built)
+        from . import reliability, requestpath
+
+        if not args.skip_request_path:
+            requestpath.main(
+                ["--corpus", str(root), "--out", str(args.out)]
+                + (["--before", str(args.before)] if args.before else [])
+            )
+        if not args.skip_reliability:
+            reliability.main(["--corpus", str(root), "--out", str(args.out)])
+    if not args.skip_compare:
+        root, built = reuse[args.claims]
+        comparison = compare(args, args.work, root, queries)
     scales = scale(args, args.work, sizes, reuse)
     machine["load_average_at_end"] = os.getloadavg()[0]
     results = {

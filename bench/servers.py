@@ -119,21 +119,44 @@ def spawn(
     return process, log
 
 
-def start_sdkg(root: Path, logs: Path, timeout: float) -> Server:
-    """``sdkg serve`` on the published build of ``root``: no row cap, the same time limit as the others."""
+def start_sdkg(
+    root: Path,
+    logs: Path,
+    timeout: float,
+    options: list[str] | None = None,
+    sdkg: str | None = None,
+    name: str = "sdkg",
+) -> Server:
+    """``sdkg serve`` on the published build of ``root``: by default no row cap and the same time limit as the
+    others; ``options`` replace those (``[]``: the server's defaults, every guard on). ``sdkg`` is another
+    installation's command (the code before a change, with its own dependencies)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "SDKG_STATE"}
-    command = [tool("sdkg"), "--root", str(root), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--max-rows", "0", "--timeout", str(timeout)]
-    process, log = spawn("sdkg", command, logs, env)
-    server = Server("sdkg", f"http://127.0.0.1:{port}/sparql", process, log=log)
+    command = [sdkg or tool("sdkg"), "--root", str(root), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--max-rows", "0", "--timeout", str(timeout)] if options is None else options
+    process, log = spawn(name.replace(" ", "-").replace(",", ""), command, logs, env)
+    server = Server(name, f"http://127.0.0.1:{port}/sparql", process, log=log)
     return wait_ready(server, f"http://127.0.0.1:{port}/health", 120)
 
 
-def start_oxigraph(location: Path, logs: Path, timeout: float) -> Server:
+def start_naive(where: Path, logs: Path, memory: bool) -> Server:
+    """The naive reference app (:mod:`bench.naive`): ``where`` is an N-Quads file (in memory) or a store directory."""
+    port = free_port()
+    command = [sys.executable, "-m", "bench.naive", "--port", str(port)]
+    command += ["--memory", str(where)] if memory else ["--location", str(where)]
+    name = "naive-memory" if memory else "naive-disk"
+    process, log = spawn(name, command, logs, {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    server = Server(name, f"http://127.0.0.1:{port}/sparql", process, log=log)
+    return wait_ready(server, f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", 300)
+
+
+def start_oxigraph(location: Path, logs: Path, timeout: float | None) -> Server:
+    """``oxigraph serve``; ``timeout=None`` runs it without ``--timeout-s``, which starts a thread per query that
+    sleeps until the time limit: at thousands of light queries per second those threads exhaust the memory maps
+    and the server panics ("failed to set up alternative stack guard page")."""
     port = free_port()
     command = [tool("oxigraph"), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
-    command += ["--union-default-graph", "--timeout-s", str(int(timeout))]
+    command += ["--union-default-graph"] + ([] if timeout is None else ["--timeout-s", str(int(timeout))])
     process, log = spawn("oxigraph", command, logs)
     server = Server("oxigraph", f"http://127.0.0.1:{port}/query", process, log=log)
     return wait_ready(server, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", 120)

@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -57,11 +58,23 @@ def free_port() -> int:
 @contextmanager
 def sdkg_serving(root: Path, *options: str) -> Iterator[str]:
     """A real ``sdkg serve`` process on a free port (with ``options``); yields its base URL once healthy."""
+    with sdkg_server(root, *options) as (base, _):
+        yield base
+
+
+@contextmanager
+def sdkg_server(
+    root: Path, *options: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real ``sdkg serve`` process on a free port (with ``options``); yields its base URL once it answers
+    ``/health`` (healthy or not) and the process. Stopped with SIGTERM at the end (killed if it lingers)."""
     port = free_port()
+    log = tempfile.TemporaryFile()  # not a pipe: a pipe nobody reads fills up and stops the server's writes
     server = subprocess.Popen(
         [sys.executable, "-m", "sdkg.cli", "--root", str(root), "serve", "--port", str(port), *options],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -72,9 +85,44 @@ def sdkg_serving(root: Path, *options: str) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(server.stderr.read().decode() if server.stderr else "no server") from None
+                    log.seek(0)
+                    raise AssertionError(log.read().decode(errors="replace")[-5000:] or "no server") from None
                 time.sleep(0.2)
-        yield base
+        yield base, server
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+        log.close()
+
+
+def published_project(directory: Path, quads: Iterable[ox.Quad], version: str = "test-build-1") -> Path:
+    """A project directory whose ``var/current`` is a build of ``quads`` (what ``sdkg serve`` serves)."""
+    root = directory / "project"
+    store = make_store(root / "var", quads, version)
+    (root / "var" / "current").symlink_to(store.parent, target_is_directory=True)
+    return root
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (the server's query workers)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0

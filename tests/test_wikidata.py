@@ -7,7 +7,6 @@ SDKG_WIKIDATA_ENDPOINT / SDKG_WIKIDATA_SCHOLARLY_ENDPOINT or --endpoint.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import socket
@@ -29,6 +28,7 @@ from sdkg.namespaces import WIKIDATA_MAIN, WIKIDATA_SCHOLARLY
 from sdkg.project import ProjectError, ProjectFile, parse_sssom_file
 from sdkg.sparql import federation
 from sdkg.sparql.engine import LocalEngine
+from sdkg.sparql.execute import mapped_items
 from tests.conftest import REPO
 
 FIXTURES = REPO / "tests" / "fixtures" / "wikidata"
@@ -147,8 +147,8 @@ def engine(graph: ox.Store, tmp_path_factory: pytest.TempPathFactory) -> LocalEn
 
 
 def prepared(engine: LocalEngine, name: str) -> str:
-    """A catalog query as the server prepares it before running it (:func:`sdkg.sparql.federation.prepare`)."""
-    return asyncio.run(federation.prepare(engine, catalog_query(name)))
+    """A catalog query as every engine prepares it before evaluating it (:func:`sdkg.sparql.federation.prepare`)."""
+    return federation.prepare(catalog_query(name), lambda: mapped_items(engine.store))
 
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -24,7 +24,7 @@ FLOORS: list[tuple[str, list[str]]] = [
     ("compiling authoring files", ["authoring"]),
     ("reading the project's files", ["project"]),
     ("querying a store", ["sparql"]),
-    ("the catalog and the checks", ["catalog", "checks"]),
+    ("the catalog, the checks, reconciliation and the search index", ["catalog", "checks", "reconcile", "search"]),
     (
         "building and publishing",
         ["build", "release", "stats", "push", "wikidata", "shapes_doc", "architecture", "texts"],

@@ -12,6 +12,7 @@ store), 3 Wikidata unreachable.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -22,17 +23,24 @@ import pyoxigraph as ox
 from . import __version__
 from .build import BuildFailed, build
 from .builds import open_store as open_build
+from .catalog import CATALOG_NAME, CannedQuery, CatalogError, load_catalog, read_query
+from .catalog.parameters import ParameterError, resolve
 from .checks import ENGINES, validate_project
 from .layout import ProjectLayout
 from .output import format_table
 from .progress import Progress
 from .project import ProjectError, load_project
+from .sparql.bindings import substitute
+from .sparql.engine import LocalEngine
+from .sparql.syntax import explain
 from .stats import coverage, coverage_markdown
 from .texts.commands import add_commands as add_authoring_commands
 
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+"""Wikidata (or another SERVICE endpoint) could not be reached: ``sdkg query`` and the ``wikidata`` commands."""
 
 
 def log(message: str) -> None:
@@ -50,8 +58,13 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(failure.report.text())
         log(f"build failed: {failure}; the published store is unchanged")
         return EXIT_INVALID
-    if result.report is not None and result.report.warnings and args.verbose:
-        print(result.report.text())
+    if result.report is not None and result.report.warnings:
+        if args.verbose:
+            print(result.report.text())
+        for line in result.report.summary():
+            log(line)
+        if not args.verbose:
+            log("(sdkg build --verbose lists each of them with its file, line and node)")
     log(
         f"built {result.triples} triples from {len(result.files)} files in {result.seconds:.1f} s"
         f" ({len(result.report.warnings) if result.report else 0} warning(s)); published {result.path}"
@@ -96,43 +109,129 @@ def published_store(layout: ProjectLayout) -> ox.Store | None:
     return open_build(path)
 
 
-def cmd_query(args: argparse.Namespace) -> int:
-    text = args.query
-    if text == "-":
-        text = sys.stdin.read()
-    elif Path(text).is_file():
-        text = Path(text).read_text(encoding="utf-8")
-    store = published_store(args.layout)
-    if store is None:
-        return EXIT_USAGE
+QUERY_FILE_SUFFIXES = (".rq", ".sparql", ".ru", ".txt")
+
+
+class QueryArgumentError(Exception):
+    """The query argument names no file, no catalog query, or its parameters cannot be used."""
+
+
+def is_file(path: Path) -> bool:
+    """Whether ``path`` names a file; a text too long to be a file name is not one (no ``OSError``)."""
     try:
-        result = store.query(text, use_default_graph_as_union=True)
-    except SyntaxError as error:
-        log(f"malformed query: {error}")
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def query_argument(layout: ProjectLayout, argument: str) -> CannedQuery:
+    """What ``sdkg query`` was given: stdin (``-``), a file, a catalog query by name, or query text.
+
+    A file or a catalog query keeps its ``# param:`` header, so ``--param`` can bind its parameters.
+    """
+    if argument == "-":
+        return CannedQuery("stdin", Path("-"), "", "", "", sys.stdin.read())
+    words = argument.split()
+    single = len(words) == 1 and "{" not in argument
+    path = Path(argument)
+    if single and is_file(path):
+        try:
+            return read_query(path)
+        except CatalogError:  # a file without the catalog's header: no parameters
+            return CannedQuery(path.stem, path, "", "", "", path.read_text(encoding="utf-8"))
+    if single and (path.suffix in QUERY_FILE_SUFFIXES or "/" in argument or "\\" in argument):
+        raise QueryArgumentError(f"no such file: {argument} (the file does not exist)")
+    if single and CATALOG_NAME.fullmatch(argument):
+        try:
+            catalog = load_catalog(layout.queries)
+        except (CatalogError, OSError) as error:
+            raise QueryArgumentError(f"the query catalog in {layout.queries} cannot be read: {error}") from None
+        if argument in catalog:
+            return catalog[argument]
+        names = ", ".join(catalog) or f"none in {layout.queries}"
+        raise QueryArgumentError(f"no catalog query named {argument!r} and no such file (catalog queries: {names})")
+    return CannedQuery("text", Path("-"), "", "", "", argument)
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Run a query on the published store through the engine every path uses (federation included).
+
+    The query is text, a file, stdin or a catalog query by name; ``--param`` binds the parameters a
+    file or catalog query declares (by IRI, prefixed name or exact label). Exit 2 for a malformed or
+    refused query or a parameter that names nothing, 3 when a Wikidata SERVICE cannot be reached
+    (the message the endpoint gives with its 502).
+    """
+    from .sparql.errors import MalformedQuery, QueryError, Refused, UpstreamFailed
+    from .sparql.guard import WIKIDATA_SERVICES
+    from .sparql.job import EngineConfig, Limits, QueryJob
+    from .sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
+
+    try:
+        query = query_argument(args.layout, args.query)
+        params = [parse_param(p) for p in args.param or []]
+        if params and not query.parameters:
+            raise QueryArgumentError(f"--param given, but {describe_query_argument(query)} declares no parameters")
+    except QueryArgumentError as error:
+        log(f"cannot run the query: {error}")
         return EXIT_USAGE
-    if isinstance(result, ox.QueryBoolean):
-        print(json.dumps({"boolean": bool(result)}) if args.format == "json" else str(bool(result)).lower())
-        return EXIT_OK
-    if isinstance(result, ox.QueryTriples):
-        sys.stdout.buffer.write(ox.serialize(list(result), format=ox.RdfFormat.TURTLE) or b"")
-        return EXIT_OK
-    if args.format == "table":
-        names = [v.value for v in result.variables]
-        rows = [[term_text(row[n]) for n in names] for row in result]
+    path = args.layout.current_build()
+    if path is None:
+        log(f"no store built yet under {args.layout.state}; run `sdkg build` first")
+        return EXIT_USAGE
+    allowed = {**WIKIDATA_SERVICES, **{iri: WIKIDATA_SERVICES.get(iri, 10.0) for iri in args.allow_service or []}}
+    engine = LocalEngine(path / "store", EngineConfig(Limits(max_rows=None, allowed_services=allowed)))
+    text = query.text
+    if query.parameters:
+        try:
+            bound = asyncio.run(resolve(engine, query, params))
+        except ParameterError as error:
+            log(f"cannot run {describe_query_argument(query)}: {error}")
+            return EXIT_USAGE
+        text = substitute(text, bound)
+    results = {f.name: f for f in RESULT_FORMATS}["csv" if args.format == "csv" else "json"]
+    turtle = {f.name: f for f in GRAPH_FORMATS}["turtle"]
+    try:
+        output = asyncio.run(engine.run(QueryJob(text, results, turtle)))
+    except MalformedQuery as error:
+        log(f"malformed query ({describe_query_argument(query)}):\n{explain(text, str(error)).text()}")
+        return EXIT_USAGE
+    except UpstreamFailed as error:
+        log(str(error))
+        return EXIT_UNREACHABLE
+    except Refused as error:
+        log(f"refused: {error}")
+        return EXIT_USAGE
+    except QueryError as error:
+        log(f"the query failed: {error}")
+        return EXIT_USAGE
+    if output.kind == "boolean":
+        answer = bool(json.loads(output.body)["boolean"])
+        print(json.dumps({"boolean": answer}) if args.format == "json" else str(answer).lower())
+    elif output.kind == "graph" or args.format != "table":
+        sys.stdout.buffer.write(output.body)
+        sys.stdout.write("\n" if args.format == "json" and output.kind != "graph" else "")
+    else:
+        data = json.loads(output.body)
+        names = data["head"]["vars"]
+        rows = [[b.get(n, {}).get("value", "") for n in names] for b in data["results"]["bindings"]]
         print(format_table(names, rows))
         print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
-    else:
-        fmt = ox.QueryResultsFormat.JSON if args.format == "json" else ox.QueryResultsFormat.CSV
-        sys.stdout.buffer.write(result.serialize(format=fmt) or b"")
-        sys.stdout.write("\n" if args.format == "json" else "")
     return EXIT_OK
 
 
-def term_text(term: object) -> str:
-    if term is None:
-        return ""
-    value = getattr(term, "value", str(term))
-    return str(value)
+def parse_param(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise QueryArgumentError(f"--param {text!r}: write --param name=value")
+    return name.strip(), value
+
+
+def describe_query_argument(query: CannedQuery) -> str:
+    if query.name in ("text", "stdin") and str(query.path) == "-":
+        return "the query text" if query.name == "text" else "the query on stdin"
+    if query.title:
+        return f"catalog query {query.name!r}" if query.path.parent.name == "queries" else f"{query.path}"
+    return str(query.path)
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -157,13 +256,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import logging
+    import logging.handlers
     import os
+    import queue
 
     import uvicorn
 
     from .project import declared_prefixes
     from .sparql.guard import WIKIDATA_SERVICES
     from .web.app import Settings, create_app
+    from .web.http import protocol_with_url_limit
+    from .web.metrics import stderr_log
+    from .web.settings import default_worker_memory_mb
 
     layout: ProjectLayout = args.layout
     prefixes = None
@@ -203,24 +307,64 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         prefixes=prefixes,
         store_url=args.store_url,
-        public_url=f"http://{args.host}:{args.port}/",
+        public_url=public_url(args),
+        max_answer_bytes=args.max_answer_bytes or None,
+        result_cache_mb=args.result_cache,
+        grace_seconds=args.grace,
+        write_timeout=args.write_timeout,
+        worker_memory_mb=args.worker_memory
+        if args.worker_memory is not None
+        else default_worker_memory_mb(args.workers),
     )
-    query_log = logging.getLogger("sdkg.query")  # one JSON line per query on stderr
-    query_log.setLevel(logging.INFO)
-    query_log.addHandler(logging.StreamHandler(sys.stderr))
+    # the server's warnings on stderr, written by a thread of their own (never in a request's path)
+    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    for name, level in (("sdkg.server", logging.INFO), ("sdkg.workers", logging.INFO), ("uvicorn", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.setLevel(level)
+        logger.addHandler(logging.handlers.QueueHandler(lines))  # type: ignore[arg-type]
+    listener = logging.handlers.QueueListener(lines, logging.StreamHandler(sys.stderr))  # type: ignore[arg-type]
+    listener.start()
     app = create_app(settings)
+    query_log = stderr_log()  # one JSON line per query on stderr, in batches
+    app.state.server.metrics.log = query_log
+    query_log.start()
     mode = "read-write (admin token set)" if settings.admin_token else "read-only"
     served = args.store_url or store_path
     log(f"serving {served} on http://{args.host}:{args.port}/ (SPARQL endpoint /sparql, {mode})")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    try:
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            log_config=None,  # uvicorn's messages go through the queue above, as the server's own do
+            http=protocol_with_url_limit(settings.max_url_bytes),
+            loop="uvloop",
+            proxy_headers=False,  # X-Forwarded-* are not trusted: the public URL is configured
+            server_header=False,
+            timeout_graceful_shutdown=int(max(1, args.grace)),
+        )
+    finally:
+        query_log.close()
+        listener.stop()
     return EXIT_OK
+
+
+def public_url(args: argparse.Namespace) -> str:
+    """Where clients reach the server: ``--public-url``, else the address it listens on."""
+    if args.public_url:
+        return args.public_url.rstrip("/") + "/"
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    return f"http://{host}:{args.port}/"
 
 
 def cmd_release(args: argparse.Namespace) -> int:
     from .release import write_release
+    from .wikidata import write_exports
 
     try:
         written = write_release(args.root, args.out)
+        written += write_exports(args.layout, args.out)
     except ProjectError as error:
         log(f"cannot release: {error}")
         return EXIT_USAGE
@@ -230,11 +374,21 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_wikidata(args: argparse.Namespace) -> int:
-    """Check the mapped QIDs against Wikidata, or propose candidates for unmapped entities."""
+    """Check the mapped QIDs against Wikidata, propose candidates for unmapped entities, or export the
+    Mix'n'match catalogue and the QuickStatements batch (offline)."""
     from . import wikidata as wd
     from .namespaces import WIKIDATA_MAIN
     from .sparql.federation import configured_endpoints
 
+    if args.action == "export":
+        try:
+            written = wd.write_exports(args.layout, args.out)
+        except (ProjectError, OSError) as error:
+            log(f"cannot export: {error}")
+            return EXIT_USAGE
+        for path in written:
+            print(path)
+        return EXIT_OK
     try:
         endpoint = args.endpoint or configured_endpoints()[WIKIDATA_MAIN]
         rows = wd.read_mappings(args.layout)
@@ -278,7 +432,9 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 def add_build(commands: Commands) -> None:
     p = commands.add_parser("build", help="parse, validate and load the project into a new store, then publish it")
-    p.add_argument("-v", "--verbose", action="store_true", help="also print warnings")
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="list every warning (without it: one line per rule, with counts)"
+    )
     p.set_defaults(func=cmd_build)
 
 
@@ -326,7 +482,27 @@ def add_serve(commands: Commands) -> None:
     )
     p.add_argument("--no-default-services", action="store_true", help="do not allow Wikidata's endpoints by default")
     p.add_argument("--max-request-bytes", type=int, default=1_000_000, help="request size limit (default: 1 MB)")
-    p.add_argument("--workers", type=int, help="query worker processes (default: 2-4 by CPU count)")
+    p.add_argument(
+        "--max-answer-bytes", type=int, default=50_000_000, help="most bytes per answer, 0 for no cap (default: 50 MB)"
+    )
+    p.add_argument("--workers", type=int, help="query worker processes (default: two per core and six more)")
+    p.add_argument(
+        "--worker-memory",
+        type=int,
+        metavar="MB",
+        help="memory a query worker may add for a query, 0 for no cap (default: half the RAM shared by the workers, "
+        "256 MB-4 GB each)",
+    )
+    p.add_argument(
+        "--result-cache", type=int, default=64, metavar="MB", help="answers kept for repeated queries (default: 64)"
+    )
+    p.add_argument("--grace", type=float, default=15.0, help="seconds in-flight requests get on SIGTERM (default: 15)")
+    p.add_argument("--write-timeout", type=float, default=120.0, help="seconds an admin change may take (default: 120)")
+    p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL clients use to reach the server (default: http://HOST:PORT/); never taken from Host headers",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
 
@@ -348,20 +524,45 @@ def add_push(commands: Commands) -> None:
 
 
 def add_query(commands: Commands) -> None:
-    p = commands.add_parser("query", help="run a SPARQL query (text, file or - for stdin) against the local store")
-    p.add_argument("query", help="query text, a .rq file, or - to read stdin")
+    p = commands.add_parser(
+        "query",
+        help="run a SPARQL query (text, a file, a catalog query by name, or - for stdin) against the local store"
+        " (exit 3: Wikidata unreachable)",
+        epilog="examples:\n  sdkg query case-claims --param case=case:rwandan-genocide\n"
+        "  sdkg query case-claims --param 'case=Rwandan genocide' --format csv\n"
+        "  sdkg query queries/statistics.rq\n"
+        "An entity parameter takes an IRI, a prefixed name (case:rwandan-genocide) or an exact label;\n"
+        "a value that names nothing is refused (exit 2) with the names that come close.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("query", help="query text, a .rq file, a catalog query name (queries/NAME.rq), or - for stdin")
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="bind a parameter the query declares (# param: lines), repeatable",
+    )
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument(
+        "--allow-service",
+        action="append",
+        metavar="IRI",
+        help="also allow SERVICE to this endpoint (repeatable; Wikidata's are allowed, as on the server)",
+    )
     p.set_defaults(func=cmd_query)
 
 
 def add_stats(commands: Commands) -> None:
-    p = commands.add_parser("stats", help="counts per class and per source")
+    p = commands.add_parser("stats", help="counts per class and per source, and Wikidata link coverage per kind")
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text", help="markdown: the README table")
     p.set_defaults(func=cmd_stats)
 
 
 def add_release(commands: Commands) -> None:
-    p = commands.add_parser("release", help="write the ontology release files (Turtle, RDF/XML, JSON-LD, merged, docs)")
+    p = commands.add_parser(
+        "release",
+        help="write the release files (ontology in Turtle, RDF/XML, JSON-LD, merged, docs; the Wikidata exports)",
+    )
     p.add_argument("--out", type=Path, default=Path("release"), help="output directory (default: release/)")
     p.set_defaults(func=cmd_release)
 
@@ -369,15 +570,19 @@ def add_release(commands: Commands) -> None:
 def add_wikidata(commands: Commands) -> None:
     p = commands.add_parser(
         "wikidata",
-        help="check mapped QIDs against Wikidata, or suggest QIDs for unmapped entities (exit 3: Wikidata unreachable)",
+        help="check mapped QIDs against Wikidata, suggest QIDs for unmapped entities (exit 3: Wikidata unreachable), "
+        "or export a Mix'n'match catalogue and a QuickStatements batch",
     )
-    p.add_argument("action", choices=["check", "suggest"])
+    p.add_argument("action", choices=["check", "suggest", "export"])
     p.add_argument("--endpoint", help="SPARQL endpoint (default: $SDKG_WIKIDATA_ENDPOINT or query.wikidata.org)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default: 30)")
     p.add_argument("--format", choices=["text", "json"], default="text", help="check: report format")
     p.add_argument("--include-suggestions", action="store_true", help="check: also check unreviewed suggestions")
     p.add_argument("--per-entity", type=int, default=3, help="suggest: candidates per entity (default: 3)")
     p.add_argument("--dry-run", action="store_true", help="suggest: print candidates, write nothing")
+    p.add_argument(
+        "--out", type=Path, default=Path("release"), help="export: output directory (default: release/, as release)"
+    )
     p.set_defaults(func=cmd_wikidata)
 
 
@@ -407,6 +612,10 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in COMMANDS:
         add(commands)
+    for command in commands.choices.values():  # `sdkg validate --root DIR` as well as `sdkg --root DIR validate`
+        command.add_argument(
+            "--root", type=Path, default=argparse.SUPPRESS, help="project directory (default: current directory)"
+        )
     return top
 
 

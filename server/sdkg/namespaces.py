@@ -12,6 +12,9 @@ EDITORIAL_GRAPH = GRAPH + "editorial"
 EDITORIAL_DIR = "data/editorial/"
 CATALOG_GRAPH = GRAPH + "catalog"
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
+NOT_LINKABLE = SDKG + "NotLinkableToWikidata"
+"""The class of entities no Wikidata item could match (generated from the ``not linkable:`` rows of the
+SSSOM tables); every other actor, case, concept and place is linkable."""
 WIKIDATA_MAIN = "https://query.wikidata.org/sparql"
 WIKIDATA_SCHOLARLY = "https://query-scholarly.wikidata.org/sparql"
 """Wikidata's two SPARQL endpoints since the 2025 graph split: the main graph and the scholarly

@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from .authoring.format import AUTHORING_SUFFIX
 from .errors import ProjectError
 from .layout import ProjectLayout
-from .namespaces import EDITORIAL_DIR, EDITORIAL_GRAPH, GRAPH, WIKIDATA_ENTITY
+from .namespaces import EDITORIAL_DIR, EDITORIAL_GRAPH, GRAPH, NOT_LINKABLE, RDF, WIKIDATA_ENTITY
 
 LOAD_THREADS = max(1, min(8, os.cpu_count() or 1))
 """Files loaded at once: one per core (``bulk_load`` is CPU-bound and releases the GIL)."""
@@ -49,6 +49,8 @@ WIKIDATA_LINK_PREDICATES = (
     "http://www.w3.org/2004/02/skos/core#broadMatch",
 )
 NO_TERM_FOUND = "sssom:NoTermFound"
+VERDICTS = ("verified", "unverified", "not linkable", "unreviewed")
+"""The fixed prefixes of an SSSOM row's ``comment``, up to the first colon (data/mappings/README.md)."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ def expand_curie(curie: str, curie_map: dict[str, str], path: Path, line: int) -
 
 def parse_sssom_file(file: ProjectFile) -> list[ox.Quad]:
     """Generate ``skos:exactMatch``, ``closeMatch`` or ``broadMatch`` triples from the accepted
-    Wikidata rows of an SSSOM table.
+    Wikidata rows of an SSSOM table, and the linkability statements (:func:`linkability_quads`).
 
     Rows whose object is ``sssom:NoTermFound`` list unmapped entities; rows with a
     ``confidence`` below 0.5 or a ``comment`` starting with "unreviewed" are suggestions
@@ -234,6 +236,8 @@ def parse_sssom_file(file: ProjectFile) -> list[ox.Quad]:
         missing = [c for c in ("subject_id", "predicate_id", "object_id") if not (row.get(c) or "").strip()]
         if missing:
             raise ProjectError(file.path, f"row without {', '.join(missing)}", line)
+        check_verdict(row, file.path, line)
+        quads += linkability_quads(row, curie_map, graph, file.path, line)
         if row["object_id"].strip() == NO_TERM_FOUND or is_suggestion(row):
             continue
         predicate = expand_curie(row["predicate_id"].strip(), curie_map, file.path, line)
@@ -252,6 +256,41 @@ def parse_sssom_file(file: ProjectFile) -> list[ox.Quad]:
         except ValueError as error:
             raise ProjectError(file.path, str(error), line) from None
     return quads
+
+
+def verdict_of(row: dict[str, str]) -> str:
+    """The curator's verdict on a row: the comment's fixed prefix (:data:`VERDICTS`), or ``""`` without one."""
+    comment = (row.get("comment") or "").strip().lower()
+    return next((v for v in VERDICTS if comment.startswith(v + ":") or comment.startswith(v + " ")), "")
+
+
+def check_verdict(row: dict[str, str], path: Path, line: int) -> None:
+    """A row whose comment says there is no link (``unverified:``, ``not linkable:``) names no item."""
+    verdict = verdict_of(row)
+    if verdict in ("unverified", "not linkable") and row["object_id"].strip() != NO_TERM_FOUND:
+        raise ProjectError(
+            path,
+            f"the comment says {verdict!r} but the row names {row['object_id'].strip()}: "
+            f"set object_id to {NO_TERM_FOUND}, or verify the item and start the comment with 'verified:'",
+            line,
+        )
+
+
+def linkability_quads(
+    row: dict[str, str], curie_map: dict[str, str], graph: ox.NamedNode, path: Path, line: int
+) -> list[ox.Quad]:
+    """``<entity> rdf:type sdkg:NotLinkableToWikidata`` for a ``not linkable:`` row, nothing for any other.
+
+    The model statement of linkability: the shapes warn about missing links and ``sdkg stats``
+    counts coverage only for entities without it.
+    """
+    if verdict_of(row) != "not linkable":
+        return []
+    subject = expand_curie(row["subject_id"].strip(), curie_map, path, line)
+    try:
+        return [ox.Quad(ox.NamedNode(subject), ox.NamedNode(RDF + "type"), ox.NamedNode(NOT_LINKABLE), graph)]
+    except ValueError as error:
+        raise ProjectError(path, str(error), line) from None
 
 
 def is_suggestion(row: dict[str, str]) -> bool:

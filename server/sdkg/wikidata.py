@@ -1,8 +1,13 @@
-"""Wikidata mappings: check the SSSOM tables' QIDs against Wikidata, and suggest QIDs for unmapped entities.
+"""Wikidata mappings: check the SSSOM tables' QIDs against Wikidata, suggest QIDs for unmapped entities,
+and export what Wikidata's editors need.
 
 ``sdkg wikidata check|suggest``. Both ask a Wikidata SPARQL endpoint (the configured one, see
 :func:`sdkg.sparql.federation.configured_endpoints`) and never write a QID that a person has
 not reviewed: suggestions are appended as unreviewed rows, which the build does not publish.
+
+``sdkg wikidata export`` (also run by ``sdkg release``) writes, offline, a Mix'n'match catalogue of
+every linkable entity (:func:`mixnmatch_rows`) and a QuickStatements batch of the verified exact
+matches (:func:`quickstatements_lines`), in the formats data/mappings/README.md cites.
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ import csv
 import io
 import json
 import re
-import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,9 +28,10 @@ import pyoxigraph as ox
 
 from . import __version__
 from .layout import ProjectLayout
-from .namespaces import WIKIDATA_ENTITY
+from .namespaces import ID, SDKG, WIKIDATA_ENTITY
 from .output import format_table
-from .project import NO_TERM_FOUND, SSSOM_SUFFIX, is_suggestion, read_sssom
+from .project import NO_TERM_FOUND, SSSOM_SUFFIX, is_suggestion, load_project, read_sssom, verdict_of
+from .reconcile import QUERIES, Entity, Index, build_index, normalise
 from .sparql.federation import QID
 
 USER_AGENT = f"sdkg/{__version__} (Security Discourse Knowledge Graph; mapping checks)"
@@ -84,9 +89,14 @@ def remote_select(endpoint: str, query: str, timeout: float = DEFAULT_TIMEOUT) -
 # ---------------------------------------------------------------- the mapping tables
 
 
+CANDIDATE = re.compile(r"\bwikidata:(Q[1-9][0-9]*)\b")
+EVIDENCE = re.compile(r"\[(\d+)\]")
+
+
 @dataclass(frozen=True)
 class MappingRow:
-    """One row of an SSSOM table, with the entity IRI expanded."""
+    """One row of an SSSOM table, with the entity IRI expanded, and what its comment says
+    (the vocabulary of data/mappings/README.md: ``verified:``, ``unverified:``, ``not linkable:``)."""
 
     table: Path
     subject_id: str
@@ -95,11 +105,73 @@ class MappingRow:
     object_id: str
     object_label: str
     status: str  # "accepted", "suggestion" or "unmapped"
+    predicate_id: str = "skos:exactMatch"
+    confidence: str = ""
+    comment: str = ""
+    line: int = 0
+    mapping_date: str = ""
 
     @property
     def qid(self) -> str | None:
         local = self.object_id.partition(":")[2]
         return local if self.object_id.startswith("wikidata:") and QID.match(local) else None
+
+    @property
+    def verdict(self) -> str:
+        """``verified``, ``unverified``, ``not linkable``, ``unreviewed`` or ``""`` (the comment's prefix)."""
+        return verdict_of({"comment": self.comment})
+
+    @property
+    def candidates(self) -> list[str]:
+        """The candidate QIDs an ``unverified:`` row names (one document each, so not yet a link)."""
+        if self.verdict != "unverified":
+            return []
+        return list(dict.fromkeys(CANDIDATE.findall(self.comment)))
+
+    @property
+    def documents(self) -> int:
+        """How many documents the comment cites as evidence (``[1] …; [2] …``)."""
+        return len(set(EVIDENCE.findall(self.comment.split("note:", 1)[0])))
+
+    @property
+    def reason(self) -> str:
+        """The comment after its prefix: the evidence, the candidate, or why no item could match."""
+        return self.comment.split(":", 1)[1].strip() if self.verdict and ":" in self.comment else self.comment
+
+    def weakness(self, documents: int | None = None) -> str:
+        """Why a published link's evidence is weak, or ``""``: not ``verified:``, fewer than two documents
+        (``documents`` when the QID's evidence is on another row), an exact match whose confidence is below
+        0.95 (the README's mark of documents that misuse the QID), or a ``note:`` about such documents."""
+        if self.status != "accepted":
+            return ""
+        cited = self.documents if documents is None else documents
+        problems = []
+        if self.verdict != "verified":
+            problems.append("its comment does not start with 'verified:'")
+        if cited < 2:
+            problems.append(f"{cited} document(s) cited, the rule asks for two")
+        if self.predicate_id == "skos:exactMatch" and self.confidence and float(self.confidence) < 0.95:
+            problems.append(f"confidence {self.confidence}")
+        if "note:" in self.comment:
+            problems.append("note: " + self.comment.split("note:", 1)[1].strip())
+        return "; ".join(problems)
+
+
+def weak_links(rows: Iterable[MappingRow]) -> list[tuple[MappingRow, str]]:
+    """The published links whose evidence is weak, with why. A broad match to the item another row
+    verifies (an article of the Charter, the Charter) has that row's documents."""
+    rows = list(rows)
+    best: dict[str, int] = {}
+    for row in rows:
+        if row.qid and row.status == "accepted" and row.verdict == "verified":
+            best[row.qid] = max(best.get(row.qid, 0), row.documents)
+    found = []
+    for row in rows:
+        documents = max(row.documents, best.get(row.qid or "", 0)) if row.predicate_id == "skos:broadMatch" else None
+        why = row.weakness(documents)
+        if why:
+            found.append((row, why))
+    return found
 
 
 def mapping_tables(layout: ProjectLayout) -> list[Path]:
@@ -111,7 +183,8 @@ def read_mappings(layout: ProjectLayout) -> list[MappingRow]:
     rows: list[MappingRow] = []
     for table in mapping_tables(layout):
         curie_map, records = read_sssom(table)
-        for record in records:
+        first = 2 + sum(1 for line in table.read_text(encoding="utf-8").splitlines() if line.startswith("#"))
+        for index, record in enumerate(records):
             subject_id = (record.get("subject_id") or "").strip()
             object_id = (record.get("object_id") or "").strip()
             prefix, _, local = subject_id.partition(":")
@@ -125,6 +198,11 @@ def read_mappings(layout: ProjectLayout) -> list[MappingRow]:
                     object_id=object_id,
                     object_label=(record.get("object_label") or "").strip(),
                     status=status,
+                    predicate_id=(record.get("predicate_id") or "").strip(),
+                    confidence=(record.get("confidence") or "").strip(),
+                    comment=(record.get("comment") or "").strip(),
+                    line=first + index,
+                    mapping_date=(record.get("mapping_date") or "").strip(),
                 )
             )
     return rows
@@ -142,10 +220,8 @@ class ItemCheck:
 
 
 def normalise_label(label: str) -> str:
-    """Compare labels without case, accents, punctuation or a leading article."""
-    text = "".join(c for c in unicodedata.normalize("NFKD", label) if not unicodedata.combining(c)).casefold()
-    text = " ".join(re.sub(r"[\W_]+", " ", text).split())
-    return text[4:] if text.startswith("the ") else text
+    """Compare labels without case, accents, punctuation or a leading article (as reconciliation does)."""
+    return normalise(label)
 
 
 def labels_match(ours: Iterable[str], theirs: Iterable[str]) -> bool:
@@ -328,3 +404,114 @@ def format_checks(checks: Iterable[ItemCheck], fmt: str = "text") -> str:
         )
     rows = [[c.status, c.row.qid or "", c.row.subject_label, c.wikidata_label, c.detail] for c in checks]
     return format_table(["status", "qid", "our label", "Wikidata label", "detail"], rows)
+
+
+# ---------------------------------------------------------------- export
+
+MIXNMATCH_FILE = "sdkg-mixnmatch.tsv"
+QUICKSTATEMENTS_FILE = "sdkg-quickstatements.txt"
+MIXNMATCH_COLUMNS = ["id", "name", "desc", "type", "url"]
+"""The header of the catalogue: Mix'n'match's import reads these labels (``id`` and ``name`` required,
+``desc``, ``type`` a QID, ``url``), one entry per row, tab-separated."""
+QUICKSTATEMENTS_PROPERTIES = {"P973": "described at URL", "P854": "reference URL", "P813": "retrieved"}
+"""The Wikidata properties the batch uses, each verified in data/mappings/README.md."""
+EXPORTED_TOPS = ("Actor", "Case", "Concept", "Place", "Source")
+"""The entities the catalogue lists: actors, cases, concepts, places and works (when linkable)."""
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CLASS_ITEMS = f"""SELECT ?class ?item WHERE {{
+  VALUES ?link {{ <http://www.w3.org/2004/02/skos/core#exactMatch> <http://www.w3.org/2004/02/skos/core#closeMatch> }}
+  ?class ?link ?item FILTER(STRSTARTS(STR(?class), "{SDKG}") && STRSTARTS(STR(?item), "{WIKIDATA_ENTITY}Q"))
+}}"""
+"""The Wikidata item of each ontology class (exact or close match): a catalogue entry's ``type``."""
+
+
+def solutions(store: ox.Store, query: str) -> list[dict[str, str]]:
+    found = store.query(query, use_default_graph_as_union=True)
+    assert isinstance(found, ox.QuerySolutions)
+    names = [v.value for v in found.variables]
+    return [{n: s[n].value for n in names if s[n] is not None} for s in found]  # type: ignore[union-attr]
+
+
+def cell(text: str, limit: int = 0) -> str:
+    """A value as one TSV cell: no tab or line break; cut to ``limit`` characters (0: no cut)."""
+    text = " ".join(text.split())
+    return text if not limit or len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def mixnmatch_rows(store: ox.Store) -> list[list[str]]:
+    """One catalogue entry per linkable actor, case, concept, place and work of ``store``: its SDKG id,
+    name, a description (kind, definition, sources) to tell namesakes apart, the Wikidata item of its
+    class (from the ontology's mappings; empty when the class has none) and the URL of its page."""
+    index = build_index({name: solutions(store, query) for name, query in QUERIES.items()})
+    class_item: dict[str, str] = {}
+    for row in solutions(store, CLASS_ITEMS):
+        qid = row["item"][len(WIKIDATA_ENTITY) :]
+        if QID.match(qid):
+            class_item.setdefault(row["class"][len(SDKG) :], qid)
+    rows = []
+    for entity in index.entities.values():
+        kinds = index.kinds_of(entity)
+        if not entity.linkable or not kinds & set(EXPORTED_TOPS):
+            continue
+        rows.append(
+            [entity.id, cell(entity.name), description(index, entity), type_item(index, entity, class_item), entity.iri]
+        )
+    return rows
+
+
+def description(index: Index, entity: Entity) -> str:
+    """What tells namesakes apart: the kind, the definition, the sources that name the entity."""
+    kind = ", ".join(index.types[t].name for t in entity.types if t in index.types)
+    parts = [kind[:1].upper() + kind[1:]] if kind else []
+    if entity.description:
+        parts.append(entity.description)
+    sources = [v.name for v in entity.values.get("mentionedIn", [])]
+    if sources:
+        parts.append("Named in " + "; ".join(sources))
+    return cell(". ".join(p.rstrip(".") for p in parts) + ".", 400) if parts else ""
+
+
+def type_item(index: Index, entity: Entity, class_item: dict[str, str]) -> str:
+    """The Wikidata item of the entity's most specific class that has one (walking up its superclasses)."""
+    todo = list(entity.types)
+    seen: set[str] = set()
+    while todo:
+        current = todo.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        if current in class_item:
+            return class_item[current]
+        todo.extend(index.types[current].parents if current in index.types else ())
+    return ""
+
+
+def quickstatements_lines(rows: Iterable[MappingRow]) -> list[str]:
+    """One QuickStatements (V1) command per verified exact match: the item is ``described at URL`` (P973)
+    the entity's SDKG IRI, referenced by that URL (S854) and the date the link was verified (S813)."""
+    lines = []
+    for row in sorted(rows, key=lambda r: (r.subject_iri, r.qid or "")):
+        if row.status != "accepted" or row.verdict != "verified" or row.predicate_id != "skos:exactMatch":
+            continue
+        if not row.qid or not row.subject_iri.startswith(ID) or '"' in row.subject_iri:
+            continue
+        when = row.mapping_date if _DATE.match(row.mapping_date) else date.today().isoformat()
+        url = f'"{row.subject_iri}"'
+        lines.append("\t".join([row.qid, "P973", url, "S854", url, "S813", f"+{when}T00:00:00Z/11"]))
+    return lines
+
+
+def write_exports(layout: ProjectLayout, out_dir: Path) -> list[Path]:
+    """Write the Mix'n'match catalogue and the QuickStatements batch into ``out_dir``; return their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    project = load_project(layout)
+    catalogue = io.StringIO()
+    writer = csv.writer(catalogue, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(MIXNMATCH_COLUMNS)
+    writer.writerows(mixnmatch_rows(project.store))
+    mixnmatch = out_dir / MIXNMATCH_FILE
+    mixnmatch.write_text(catalogue.getvalue(), encoding="utf-8")
+    batch = out_dir / QUICKSTATEMENTS_FILE
+    lines = quickstatements_lines(read_mappings(layout))
+    batch.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return [mixnmatch, batch]

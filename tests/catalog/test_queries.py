@@ -8,7 +8,6 @@ elsewhere the test asks for rows that must be there, so the data may grow.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -18,9 +17,11 @@ import pytest
 
 from sdkg.catalog import CannedQuery, load_catalog
 from sdkg.passages import read_normalised
+from sdkg.search.index import Budget, open_index
+from sdkg.search.values import search_values, with_search
 from sdkg.sparql import federation as wd
 from sdkg.sparql.bindings import substitute
-from sdkg.sparql.engine import LocalEngine
+from sdkg.sparql.execute import mapped_items
 from tests.conftest import REPO
 
 CATALOG = load_catalog(REPO / "queries")
@@ -48,6 +49,15 @@ def run(store: ox.Store, name: str, **params: str) -> list[Row]:
     return [{n: row[n].value for n in names if row[n] is not None} for row in result]  # type: ignore[union-attr]
 
 
+def construct(store: ox.Store, name: str, **params: str) -> set[tuple[str, str, str]]:
+    """Run a CONSTRUCT of the catalog; its triples as (subject, predicate, object) values, IRIs shortened."""
+    query = CATALOG[name]
+    terms = {p.name: p.term(params.get(p.name)) for p in query.parameters}
+    result = store.query(substitute(query.text, terms) if terms else query.text, use_default_graph_as_union=True)
+    assert isinstance(result, ox.QueryTriples)
+    return {(local(t.subject.value), local(t.predicate.value), local(t.object.value)) for t in result}
+
+
 def local(iri: str) -> str:
     return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
@@ -68,16 +78,19 @@ def test_catalog_has_thirty_documented_queries() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(CATALOG))
-def test_every_query_runs(store: ox.Store, store_path: Path, name: str) -> None:
+def test_every_query_runs(store: ox.Store, name: str) -> None:
     """Every catalog query runs on the data with its defaults (federated ones against a closed port, SILENT)."""
     query: CannedQuery = CATALOG[name]
     if wd.is_federated(query.text):
         closed = {canonical: "http://127.0.0.1:9/sparql" for canonical in wd.ENDPOINT_SETTINGS}
-        prepared = asyncio.run(wd.prepare(LocalEngine(store_path), query.text, closed))
+        prepared = wd.federate(query.text, mapped_items(store), closed)
         text = prepared.replace("SERVICE <", "SERVICE SILENT <")
         result = store.query(text, use_default_graph_as_union=True)
         assert isinstance(result, ox.QuerySolutions)
         list(result)
+        return
+    if "CONSTRUCT" in query.text.split("WHERE")[0]:
+        assert construct(store, name), f"{name} answers nothing on the repository's data"
         return
     rows = run(store, name)
     assert rows, f"{name} answers nothing on the repository's data"
@@ -125,6 +138,29 @@ def test_discourse_profile_parameter(store: ox.Store) -> None:
         "place of human rights",
     }
     assert {local(r["discourse"]) for r in pluralist} == {"pluralist"}
+
+
+def test_argument_map_of_a_discourse(store: ox.Store) -> None:
+    """The map of pluralism: who argues against it and with what (critical security theorists and Dunne and
+    Wheeler), the Rwandan genocide and the arms trade as its failures, the Helsinki process as its success; only
+    links a source makes (the derived supports and attacks), every node labelled."""
+    triples = construct(store, "argument-map")
+    edges = {(s, p, o) for s, p, o in triples if p != "label"}
+    assert ("rwandan-genocide", "evidenceOfFailureOf", "pluralist") in edges
+    assert ("arms-trade", "evidenceOfFailureOf", "pluralist") in edges
+    assert ("helsinki-process", "evidenceOfSuccessOf", "pluralist") in edges
+    assert ("dw-pluralism-ignores-most-deaths", "criticisesDiscourse", "pluralist") in edges
+    assert ("dunne-and-wheeler", "holdsClaim", "dw-pluralism-ignores-most-deaths") in edges
+    assert ("critical-security-theorists", "holdsClaim", "dw-states-obey-when-prudent") in edges
+    assert ("dw-pluralism-ignores-most-deaths", "claimedIn", "dunne-wheeler-we-the-peoples") in edges
+    assert any(p == "supports" for _, p, _ in edges) and any(p == "attacks" for _, p, _ in edges)
+    assert "realist" not in {o for _, _, o in edges}
+    nodes = {s for s, _, _ in edges} | {o for _, _, o in edges}
+    labelled = {s for s, p, _ in triples if p == "label"}
+    assert nodes <= labelled, nodes - labelled
+    realist = construct(store, "argument-map", discourse="<https://w3id.org/sdkg/id/discourse/realist>")
+    assert ("dw-realists-got-it-wrong", "criticisesDiscourse", "realist") in realist
+    assert "pluralist" not in {o for _, p, o in realist if p != "label"}
 
 
 def test_cases_as_success_or_failure(store: ox.Store) -> None:
@@ -427,9 +463,62 @@ def test_concepts(store: ox.Store) -> None:
 
 
 def test_passage_search(store: ox.Store) -> None:
+    """Without the search index (another store, the command line) the query falls back to a substring match."""
     rows = run(store, "passage-search")
     assert rows and all("human security" in r["exact"].lower() for r in rows)
     assert DW in {r["source"] for r in rows}
     rwanda = run(store, "passage-search", text="Rwanda")
     assert rwanda and all("rwanda" in r["exact"].lower() for r in rwanda)
     assert {r["text"] for r in rwanda} == {"Rwanda"}
+
+
+def test_passage_search_with_the_index(store: ox.Store, store_path: Path) -> None:
+    """As the server runs it: the search parameter's matches bound from the build's index, best first."""
+    query = CATALOG["passage-search"]
+    parameter = query.parameters[0]
+    assert (parameter.kind, parameter.scope, parameter.hit_variable) == ("search", "passage", "passage")
+    index = open_index(store_path.parent)
+    block, cut = search_values(index, "Rwanda", parameter.scope, "passage", Budget.of(10, None))
+    text = substitute(with_search(query.text, block), {"text": parameter.term("Rwanda")})
+    result = store.query(text, use_default_graph_as_union=True)
+    assert isinstance(result, ox.QuerySolutions)
+    rows = [{v.value: row[v.value].value for v in result.variables if row[v.value] is not None} for row in result]
+    substring = {r["passage"] for r in run(store, "passage-search", text="Rwanda")}
+    assert not cut and substring <= {r["passage"] for r in rows}  # every quote that says it, and what is about it
+    assert rows[0]["passage"] in substring
+    scores = [float(r["score"]) for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    assert any("Rwandan genocide" in r.get("claims", "") for r in rows)
+
+
+def test_search_parameters_are_well_formed() -> None:
+    """Every search parameter's default is a search the index can run, over a kind it has."""
+    from sdkg.search.schema import KINDS
+    from sdkg.search.syntax import parse
+
+    searched = [(q.name, p) for q in CATALOG.values() for p in q.parameters if p.kind == "search"]
+    assert searched  # passage-search at least
+    for name, parameter in searched:
+        assert parse(parameter.default).groups, name
+        assert parameter.scope in ("", *KINDS), name
+        assert f"?{parameter.hit_variable}" in CATALOG[name].text and "?score" in CATALOG[name].text, name
+
+
+def test_a_catalog_header_refuses_what_it_cannot_mean(tmp_path: Path) -> None:
+    from sdkg.catalog import CatalogError, read_query
+
+    cases = {
+        "# param: text: lookup = x  (kind unknown)": "kind 'lookup' is not one of term, search",
+        "# param: text: term passage = x  (a scope without search)": "only a search parameter has a scope",
+    }
+    for line, message in cases.items():
+        path = tmp_path / "bad.rq"
+        path.write_text(f"# title: bad\n{line}\nSELECT * WHERE {{ ?s ?p ?o }}\n", encoding="utf-8")
+        with pytest.raises(CatalogError, match=message):
+            read_query(path)
+    path.write_text(
+        "# title: two\n# param: a: search = x (one)\n# param: b: search = y (two)\nSELECT * WHERE { ?s ?p ?o }\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CatalogError, match="at most one search parameter"):
+        read_query(path)

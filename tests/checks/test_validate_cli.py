@@ -33,7 +33,7 @@ def test_conforming_project_exits_0_and_reports_warnings(project: Path, capsys: 
     code, out, _ = run(project, capsys)
     assert code == 0
     assert out.splitlines()[-1].startswith("0 violation(s), ")
-    assert "warning: This actor has no Wikidata link" in out
+    assert "warning: This entity has no Wikidata link" in out
 
 
 def test_text_result_says_file_line_node_path_and_message(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,13 +1,16 @@
 """The SERVICE/LOAD guard (sdkg.sparql.guard) on its own: what it lets through, what it refuses, what it
-cannot check. The end-to-end suite (tests/web/test_safety.py) shows that a refused endpoint is never
-contacted; here each rule is pinned on the text alone."""
+cannot check, and that it reads any text in time linear in its size. The end-to-end suite
+(tests/web/test_safety.py) shows that a refused endpoint is never contacted; here each rule is pinned
+on the text alone."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from sdkg.sparql.errors import QueryError, Refused, Unverifiable
-from sdkg.sparql.guard import WIKIDATA_SERVICES, admit, mentions_remote
+from sdkg.sparql.errors import MalformedQuery, QueryError, Refused, Unverifiable
+from sdkg.sparql.guard import MAX_DEPTH, WIKIDATA_SERVICES, Reach, admit, mentions_remote
 
 ALLOWED = {"http://allowed.example/sparql": 3.0}
 
@@ -32,7 +35,8 @@ def test_keywords_inside_strings_iris_comments_and_variables_do_not_count(text: 
         "SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }",
         "SELECT * WHERE { \\u0053ERVICE <http://x/> { ?s ?p ?o } }",  # escapes apply before parsing
         "SELECT * WHERE { ?s ex:p\\' SERVICE <http://x/> { ?s ?p ?o } ' }",  # an escaped quote opens no string
-        'SELECT * WHERE { ?s ?p "unpaired }',  # unsure: parse
+        "SELECT * WHERE { SERVICEx:q { ?s ?p ?o } }",  # pyoxigraph reads SERVICE x:q
+        "SELECT * WHERE { ?s ?p ?o FILTER(?o<1)SERVICE?x#>\n{ ?a ?b ?c } }",  # '<' compares: not an IRI
     ],
 )
 def test_a_possible_keyword_is_a_mention(text: str) -> None:
@@ -41,9 +45,11 @@ def test_a_possible_keyword_is_a_mention(text: str) -> None:
 
 def test_an_allowed_endpoint_gives_its_time_limit() -> None:
     query = "SELECT * WHERE { SERVICE <http://allowed.example/sparql> { ?s ?p ?o } }"
-    assert admit(query, ALLOWED) == 3.0
+    assert admit(query, ALLOWED) == Reach(("http://allowed.example/sparql",), 3.0)
+    named = "PREFIX a: <http://allowed.example/> SELECT * WHERE { SERVICE SILENT a:sparql { ?s ?p ?o } }"
+    assert admit(named, ALLOWED) == Reach(("http://allowed.example/sparql",), 3.0)
     wikidata = "SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }"
-    assert admit(wikidata, WIKIDATA_SERVICES) == 10.0
+    assert admit(wikidata, WIKIDATA_SERVICES) == Reach(("https://query.wikidata.org/sparql",), 10.0)
 
 
 def test_other_endpoints_variables_and_loads_are_refused() -> None:
@@ -53,10 +59,50 @@ def test_other_endpoints_variables_and_loads_are_refused() -> None:
         admit("SELECT * WHERE { SERVICE ?where { ?s ?p ?o } }", ALLOWED)
     with pytest.raises(Refused, match="LOAD <http://evil.example/x> is not allowed"):
         admit("LOAD <http://evil.example/x>", ALLOWED, update=True)
-    assert admit("LOAD <http://allowed.example/sparql>", ALLOWED, update=True) == 3.0
+    assert admit("LOAD <http://allowed.example/sparql>", ALLOWED, update=True) == Reach(
+        ("http://allowed.example/sparql",), 3.0
+    )
 
 
 def test_what_cannot_be_checked_is_refused_as_unverifiable() -> None:
     with pytest.raises(Unverifiable, match="could not be checked") as caught:
-        admit("SELECT * WHERE { SERVICE <http://x/> { ?s ?p ", ALLOWED)
+        admit("SELECT * WHERE { SERVICE ", ALLOWED)
     assert isinstance(caught.value, Refused) and isinstance(caught.value, QueryError)
+    for hidden in (
+        "PREFIX x: <http://127.0.0.1:9/> SELECT * WHERE { ?s ?p ?o FILTER(?o<1)SERVICEx:q#>\n{ ?a ?b ?c } }",
+        "SELECT * WHERE { SERVICEx:q { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE undeclared:q { ?s ?p ?o } }",
+    ):
+        with pytest.raises(Unverifiable):
+            admit(hidden, ALLOWED)
+
+
+def test_comparisons_and_iris_that_look_alike_are_told_apart() -> None:
+    assert admit("SELECT * WHERE { ?s ?p ?o FILTER(?o < 3 && ?o != <http://a/load>) }", ALLOWED) is None
+    assert admit("SELECT * WHERE { ?s ?p ?o FILTER(?o IN (<http://a/service>, <http://b/>)) }", ALLOWED) is None
+    with pytest.raises(Refused, match="evil"):  # the string after a '<' that compares hides nothing
+        admit("SELECT * WHERE { <http://x#> ?p ?o FILTER(?a<'x>') SERVICE <http://evil/> {} }", ALLOWED)
+
+
+@pytest.mark.parametrize("opening", ["(", "{", "["])
+def test_nesting_deeper_than_the_limit_is_malformed(opening: str) -> None:
+    closing = {"(": ")", "{": "}", "[": "]"}[opening]
+    deep = f"SELECT * WHERE {{ FILTER({opening * 5000}1{closing * 5000}) }}"
+    with pytest.raises(MalformedQuery, match=f"deeper than {MAX_DEPTH}"):
+        admit(deep, ALLOWED)
+    with pytest.raises(MalformedQuery):
+        admit(f"INSERT DATA {{ {'(' * 5000} }}", ALLOWED, update=True)
+    assert admit(f"SELECT * WHERE {{ FILTER({'(' * 50}1{')' * 50}) }}", ALLOWED) is None
+
+
+def test_the_scan_is_linear_in_the_text() -> None:
+    """989 kB of VALUES with a stray quote froze the server for 38 s when the guard parsed it with rdflib."""
+    values = " ".join(f'"v{i}"' for i in range(110_000))
+    for tail in ("'", " ?x <http://e/service> ?y", " ?x ex:service ?y"):
+        text = f"SELECT * WHERE {{ VALUES ?x {{ {values} }} {tail} }}"
+        started = time.perf_counter()
+        try:
+            admit(text, ALLOWED)
+        except QueryError:
+            pass
+        assert time.perf_counter() - started < 1.0, tail

@@ -30,11 +30,13 @@ from sdkg.sparql.errors import QueryTimeout
 from sdkg.sparql.job import Dataset, EngineConfig, Limits, QueryJob, QueryOutput
 from sdkg.sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from sdkg.sparql.remote import RemoteEngine, RemoteStoreError
+from tests.conftest import REPO
 from tests.endpoint_support import free_port, sdkg_serving
 
 JSON = RESULT_FORMATS[0]
 TURTLE = GRAPH_FORMATS[0]
 SDKG = "https://w3id.org/sdkg/ontology#"
+REPO_QUERIES = REPO / "queries"
 PREFIX = f"PREFIX sdkg: <{SDKG}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
 
 
@@ -261,3 +263,36 @@ def test_the_whole_server_runs_over_a_remote_store(oxigraph: str, built_root: Pa
             base + "/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"}
         )
         assert refused.status_code == 403
+
+
+@pytest.mark.slow
+def test_a_federated_query_is_prepared_and_fails_as_locally(
+    oxigraph: str, store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the remote engine, ``?item`` is bound to the store's mapped items and an unreachable Wikidata
+    (here a local port where nothing listens, which the remote store then fails to reach) is the same 502
+    error as on the local engine."""
+    from sdkg.sparql import federation
+    from sdkg.sparql.errors import UpstreamFailed
+
+    monkeypatch.setenv("SDKG_WIKIDATA_ENDPOINT", f"http://127.0.0.1:{free_port()}/sparql")
+    query = (REPO_QUERIES / "wikidata-person-lives.rq").read_text(encoding="utf-8")
+    for engine in (RemoteEngine(oxigraph + "/query"), LocalEngine(store_path)):
+        with pytest.raises(UpstreamFailed, match=r"^Wikidata could not be queried \(offline or unavailable\): "):
+            asyncio.run(one_job(engine, QueryJob(query, JSON)))
+    items = asyncio.run(mapped_items_of(RemoteEngine(oxigraph + "/query")))
+    assert items and items == sorted(items) and all(federation.QID.match(i.rsplit("/", 1)[1]) for i in items)
+
+
+async def one_job(engine: RemoteEngine | LocalEngine, job: QueryJob) -> QueryOutput:
+    try:
+        return await engine.run(job)
+    finally:
+        await engine.stop()
+
+
+async def mapped_items_of(engine: RemoteEngine) -> list[str]:
+    try:
+        return await engine.mapped_items(10.0)
+    finally:
+        await engine.stop()

@@ -32,13 +32,14 @@ from sdkg.push import ChallengeAuth, credentials, push
 from sdkg.sparql import federation
 from sdkg.sparql.engine import LocalEngine
 from sdkg.sparql.job import EngineConfig, Limits, QueryJob
-from sdkg.sparql.negotiation import RESULT_FORMATS
+from sdkg.sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS
 from sdkg.sparql.remote import STORE_GRAPHS, RemoteEngine
 from sdkg.web.app import Settings, create_app
 from tests.conftest import REPO
 from tests.endpoint_support import free_port, sdkg_serving
 
 JSON = RESULT_FORMATS[0]
+NTRIPLES = next(f for f in GRAPH_FORMATS if f.name == "ntriples")
 QUERIES = REPO / "queries"
 SDKG = "PREFIX sdkg: <https://w3id.org/sdkg/ontology#>\n"
 DBA = ("dba", "dba")  # a fresh database's administrator; the server listens on 127.0.0.1 only, and lives for the test
@@ -71,9 +72,13 @@ MaxQueryExecutionTime = 60
 
 VIRTUOSO_BUGS = {
     "case-timeline": "SAMPLE() over a group joined with a transitive path (rdfs:subClassOf*) collapses the groups",
-    "discourse-cases": "a property bound by VALUES joined with a transitive path (a/rdfs:subClassOf*) loses solutions",
 }
 """Catalog queries Virtuoso 7.2.5 answers wrongly (checked by hand against the local store)."""
+VIRTUOSO_LOSES_ROWS = {
+    "discourse-cases": "a property bound by VALUES joined with a transitive path (a/rdfs:subClassOf*) loses solutions",
+}
+"""Catalog queries for which Virtuoso 7.2.5 sometimes (not on every run: it depends on how the pushed graphs
+were stored) drops solutions; it must never add one."""
 
 
 def virtuoso_binary() -> str:
@@ -180,24 +185,43 @@ def test_push_copies_every_graph_and_the_count_leaves_out_virtuosos_own(virtuoso
     assert asyncio.run(graphs()) - set(STORE_GRAPHS) == {g.value for g in local.named_graphs()}
 
 
+def triples(body: bytes) -> set[tuple[str, str, str]]:
+    """A graph answer (N-Triples) as its statements, literals by their lexical form (Virtuoso drops tags)."""
+    found = set()
+    for triple in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
+        obj = triple.object
+        found.add((str(triple.subject), str(triple.predicate), obj.value if isinstance(obj, ox.Literal) else str(obj)))
+    return found
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", catalog_cases())
 def test_catalog_answers_match_the_local_store(virtuoso: str, store_path: Path, name: str) -> None:
     query = load_catalog(QUERIES)[name]
     substitutions = {p.name: p.term() for p in query.parameters}
+    graph = "CONSTRUCT" in query.text.split("WHERE")[0]
+
+    def job() -> QueryJob:
+        if graph:
+            return QueryJob(query.text, graph_format=NTRIPLES, substitutions=tuple(substitutions.items()))
+        return QueryJob(query.text, JSON, substitutions=tuple(substitutions.items()))
 
     async def both() -> tuple[bytes, bytes]:
         remote = RemoteEngine(virtuoso + "/sparql", EngineConfig(Limits(timeout=60)))
         try:
-            mine = await LocalEngine(store_path).run(
-                QueryJob(query.text, JSON, substitutions=tuple(substitutions.items()))
-            )
-            theirs = await remote.run(QueryJob(query.text, JSON, substitutions=tuple(substitutions.items())))
+            mine = await LocalEngine(store_path).run(job())
+            theirs = await remote.run(job())
         finally:
             await remote.stop()
         return mine.body, theirs.body
 
     mine, theirs = asyncio.run(both())
+    if graph:
+        assert triples(theirs) == triples(mine)
+        return
+    if name in VIRTUOSO_LOSES_ROWS:
+        assert set(normalised(theirs)) <= set(normalised(mine)), VIRTUOSO_LOSES_ROWS[name]
+        return
     assert len(normalised(theirs)) == len(normalised(mine))
     assert normalised(theirs) == normalised(mine)
 
@@ -259,7 +283,8 @@ def test_pages_over_virtuoso(virtuoso: str, store_path: Path, built_root: Path) 
     remote = create_app(Settings(store_path=store_path, root=built_root, store_url=virtuoso + "/sparql"))
     html = {"Accept": "text/html"}
     with TestClient(local) as mine, TestClient(remote, raise_server_exceptions=False) as theirs:
-        same = ["/id/", "/id/passage/kr-8363-8526", "/id/source/kaldor-cosmopolitan-rejoinder", "/id/place/syria"]
+        same = ["/id/", "/id/actor/", "/id/passage/", "/id/passage/kr-8363-8526", "/id/place/syria"]
+        same.append("/id/source/kaldor-cosmopolitan-rejoinder")
         for path in same:
             a, b = mine.get(path, headers=html), theirs.get(path, headers=html)
             assert (b.status_code, links(b.text)) == (a.status_code, links(a.text)), path
@@ -270,11 +295,11 @@ def test_pages_over_virtuoso(virtuoso: str, store_path: Path, built_root: Path) 
         ]
         assert len(graphs[0]) == len(graphs[1]) > 0
         # Virtuoso 7.2.5 loses the ascriptions of the claims a page shows (describe.CLAIMS: UNION + BIND joined
-        # with a/rdfs:subClassOf*) and refuses the kind lists' ORDER BY on an aggregate (SP031).
+        # with a/rdfs:subClassOf*). (The kind lists, once a 500 for an ORDER BY on an aggregate, SP031, now page
+        # by IRI and are among the pages above.)
         a, b = mine.get("/id/actor/mary-kaldor", headers=html), theirs.get("/id/actor/mary-kaldor", headers=html)
         assert b.status_code == 200 and "Mary Kaldor" in b.text
         assert links(b.text) < links(a.text), "the ascription links are back: update the report and this test"
-        assert theirs.get("/id/actor/", headers=html).status_code == 500
 
 
 @pytest.mark.slow

@@ -70,7 +70,14 @@ def test_list(client: TestClient, root: Path) -> None:
         "rq": "/queries/test-typed-labels.rq",
     }
     assert typed["parameters"] == [
-        {"name": "type", "default": "<https://w3id.org/sdkg/ontology#Discourse>", "description": "a class IRI"}
+        {
+            "name": "type",
+            "default": "<https://w3id.org/sdkg/ontology#Discourse>",
+            "description": "a class IRI",
+            "kind": "entity",
+            "noun": "sdkg term",
+            "options": "/queries/test-typed-labels/parameters/type",
+        }
     ]
     assert typed["federated"] is False
     assert entries["wikidata-person-lives"]["federated"] is True
@@ -108,9 +115,26 @@ def test_literal_parameter_is_bound_not_interpolated(client: TestClient) -> None
     assert response.status_code == 200
     assert labels(response.content) == []  # the text is a value: nothing has that label
     response = client.get("/queries/test-typed-labels.json", params={"type": "<https://x/> } ?a ?b ?c {"})
-    assert response.status_code == 200 and labels(response.content) == []  # a literal, bound as a value
+    assert response.status_code == 400  # read as a name, bound as a value in the look-up: it names nothing
+    assert "type=<https://x/> } ?a ?b ?c { matched nothing" in response.json()["error"]
     response = client.get("/queries/test-typed-labels.json", params={"type": "<https://x/ ?a ?b>"})
     assert response.status_code == 400  # not a valid IRI: refused
+
+
+def test_a_value_that_names_nothing_is_400_saying_which(client: TestClient) -> None:
+    response = client.get("/queries/test-typed-labels.json", params={"type": "sdkg:Nothing"})
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("type=sdkg:Nothing matched nothing: the graph says nothing about")
+    by_label = client.get("/queries/test-typed-labels.json", params={"type": "stance"})
+    assert by_label.status_code == 200
+    assert by_label.json()["results"]["bindings"][0]["type"]["value"] == "https://w3id.org/sdkg/ontology#Stance"
+    options = client.get("/queries/test-typed-labels/parameters/type").json()
+    assert options["kind"] == "entity"
+    assert {"value": "https://w3id.org/sdkg/ontology#Stance", "curie": "sdkg:Stance", "label": "stance"} in options[
+        "options"
+    ]
+    assert client.get("/queries/test-typed-labels/parameters/nope").status_code == 404
+    assert client.get("/queries/nope/parameters/type").status_code == 404
 
 
 def test_errors(client: TestClient) -> None:
@@ -133,15 +157,29 @@ def test_every_catalog_query_answers(store_path: Path, root: Path, monkeypatch: 
     closed = "http://127.0.0.1:9/sparql"  # nothing listens on the discard port: no request leaves the machine
     for setting in wd.ENDPOINT_SETTINGS.values():
         monkeypatch.setenv(setting, closed)
-    settings = Settings(store_path=store_path, root=root, engine="local", allowed_services={closed: 5.0})
+    settings = Settings(store_path=store_path, root=root, engine="local")  # Wikidata's endpoints allowed, as served
     with TestClient(create_app(settings)) as offline:
         for name, query in load_catalog(REPO / "queries").items():
-            for ext in ("json", "csv"):
+            graph = "CONSTRUCT" in query.text.split("WHERE")[0]
+            for ext in ("ttl", "jsonld") if graph else ("json", "csv"):
                 response = offline.get(f"/queries/{name}.{ext}")
                 expected = 502 if wd.is_federated(query.text) else 200
                 assert response.status_code == expected, (name, response.text)
                 if expected == 502:
-                    assert "Wikidata could not be queried" in response.json()["error"]
+                    assert response.json()["error"].startswith(wd.UNREACHABLE)
+
+
+def test_a_construct_query_answers_with_triples(client: TestClient) -> None:
+    """argument-map is a CONSTRUCT: Turtle or JSON-LD, its parameter bound like any other; .json says what to ask."""
+    turtle = client.get("/queries/argument-map.ttl", params={"discourse": "discourse:realist"})
+    assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle")
+    assert "holdsClaim" in turtle.text and "discourse/pluralist" not in turtle.text
+    assert client.get("/queries/argument-map.jsonld").headers["content-type"].startswith("application/ld+json")
+    wrong = client.get("/queries/argument-map.json")
+    assert wrong.status_code == 404 and "answers with triples (a CONSTRUCT)" in wrong.json()["error"]
+    assert "/queries/argument-map.ttl" in wrong.json()["error"]
+    entries = {q["name"]: q for q in client.get("/queries").json()["queries"]}
+    assert set(entries["argument-map"]["links"]) == {"ttl", "jsonld", "rq"}
 
 
 def test_no_catalog_without_root(store_path: Path) -> None:
@@ -160,7 +198,7 @@ def test_federated_against_local_wikidata(
     process, endpoint = serve_fixture(tmp_path, FIXTURES / "main.ttl")
     try:
         monkeypatch.setenv("SDKG_WIKIDATA_ENDPOINT", endpoint)
-        settings = Settings(store_path=store_path, root=root, engine="local", allowed_services={endpoint: 10.0})
+        settings = Settings(store_path=store_path, root=root, engine="local")  # the allow-list names Wikidata's IRIs
         with TestClient(create_app(settings)) as local:
             response = local.get("/queries/wikidata-place-coordinates.json")
             assert response.status_code == 200, response.text
@@ -200,5 +238,10 @@ def test_entity_page_leaves_explanations_to_the_why_query(client: TestClient) ->
     """The rules' explanation nodes point at the actors they explain; the actor's page does not list
     them among what references it (the D&W page would list hundreds), the why query reads them."""
     html = client.get("/id/actor/dunne-and-wheeler", headers={"Accept": "text/html"}).text
-    assert "Referenced by" in html and "id/explanation/" not in html
+    referenced_by = html[html.index('id="inverse-heading"') :]
+    referenced_by = referenced_by[: referenced_by.index("</section>")]
+    assert "Referenced by" in referenced_by and "id/explanation/" not in referenced_by
     assert ">critic of<" in html
+    # the page gives the reason next to the derived relation, from the explanation the why query reads
+    discourses = html[html.index('id="discourses-heading"') : html.index('id="positions-heading"')]
+    assert "critic of:" in discourses and "because" in discourses and "/id/explanation/" in discourses

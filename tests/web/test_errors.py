@@ -33,7 +33,21 @@ YASGUI = "application/sparql-results+json,*/*;q=0.9"
         (query.QueryTimeout(2.0), 504, "query timed out: the query was stopped after 2 s (the time limit)"),
         (query.EngineBusy("all busy"), 503, "all busy"),
         (query.WorkerFailed("died"), 503, "died"),
-        (query.UpstreamFailed("Wikidata could not be queried"), 502, "Wikidata could not be queried"),
+        (
+            query.UpstreamFailed("OSError: failed to lookup address wikidata.internal:443 (/etc/resolv.conf)"),
+            502,
+            "a federated endpoint could not be queried (offline, refused or unavailable)",
+        ),
+        (
+            query.StoreCorrupted("OSError: Corruption: block checksum mismatch in /srv/var/builds/x/store/000123.sst"),
+            500,
+            "the store failed an integrity check; the server's operator has been told",
+        ),
+        (
+            query.MemoryCapExceeded(512),
+            507,
+            "the query needed more than the 512 MB a query worker may use; it was stopped",
+        ),
         (DatasetError("bad using-graph-uri"), 400, "bad using-graph-uri"),
         (InvalidChange("malformed update: x"), 400, "malformed update: x"),
         (NoSuchGraph("no graph <g>"), 404, "no graph <g>"),

@@ -34,7 +34,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
 
 def test_openapi_is_published(app: FastAPI) -> None:
     client = TestClient(app)  # no second lifespan: the fixture's is running
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
+    assert "cdn." not in docs.text and client.get("/static/vendor/swagger-ui/swagger-ui.css").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/sparql", "/store", "/health", "/metrics", "/.well-known/void"} <= set(paths)
 

@@ -247,3 +247,40 @@ def test_ontology_release_files_are_served_once_made(client: TestClient) -> None
     assert owl.content == made["application/rdf+xml"].read_bytes()
     graph = graph_of(owl.content, "xml")
     assert (rdflib.URIRef(ONTOLOGY), rdflib.RDF.type, rdflib.OWL.Ontology) in graph
+
+
+def listed(html: str, kind: str) -> list[str]:
+    """The entity paths a listing page links to, in the order shown."""
+    return re.findall(rf'<td><a href="(/id/{kind}/[a-z0-9-]+)"', html)
+
+
+def pager(html: str, rel: str) -> str | None:
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_listings_page_by_keys_through_every_entity_and_back(store_path: Path, built_root: Path) -> None:
+    """/id/passage/ (382 passages, more than a page): Next from page to page lists each passage once, in IRI
+    order, as many as the heading counts; Previous from the last page comes back to the same pages."""
+    with TestClient(create_app(Settings(store_path=store_path, root=built_root))) as repo:
+        first = repo.get("/id/passage/", headers={"Accept": BROWSER_ACCEPT})
+        assert first.status_code == 200
+        total = int(re.search(r'<span class="count">\((\d+)\)</span>', first.text).group(1))  # type: ignore[union-attr]
+        pages = [listed(first.text, "passage")]
+        assert pager(first.text, "prev") is None and len(pages[0]) == 200
+        html = first.text
+        while (after := pager(html, "next")) is not None:
+            html = repo.get(after).text
+            pages.append(listed(html, "passage"))
+        assert len(pages) == -(-total // 200) >= 2
+        every = [path for page in pages for path in page]
+        assert len(every) == len(set(every)) == total and every == sorted(every)
+        back = [pages[-1]]
+        while (before := pager(html, "prev")) is not None:
+            html = repo.get(before).text
+            back.insert(0, listed(html, "passage"))
+        assert [path for page in back for path in page] == every
+        for bad in ["?after=a&before=b", "?after=A%20B", "?page=2", "?after=x&after=y"]:
+            response = repo.get("/id/passage/" + bad, headers={"Accept": "application/json"})
+            assert response.status_code == 400, bad
+            assert "after=SLUG" in response.json()["error"] or "slug" in response.json()["error"]

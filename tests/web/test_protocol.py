@@ -25,7 +25,12 @@ def test_get_decodes_each_parameter_once_and_reads_the_dataset() -> None:
         ("update=A&update=B", "more than one update"),
         ("query=A&update=B", "both a query and an update"),
         ("query=A&timeout=soon", "timeout must be a number"),
-        ("query=A&timeout=0", "timeout must be positive"),
+        ("query=A&timeout=0", "timeout must be a positive, finite number"),
+        ("query=A&timeout=nan", "timeout must be a positive, finite number"),
+        ("query=A&timeout=inf", "timeout must be a positive, finite number"),
+        ("query=A&timeout=-1", "timeout must be a positive, finite number"),
+        ("default-graph-uri=http://example.org/g", "given without a query"),
+        ("query=ASK%7B%7D%20%23%FF", "not UTF-8"),
     ],
 )
 def test_requests_the_protocol_does_not_allow_are_400(query_string: str, message: str) -> None:

@@ -32,7 +32,9 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     (root / "queries").mkdir(parents=True)
     (root / "queries" / "who-is-there.rq").write_text(WHO, encoding="utf-8")
     (root / "queries" / "people-graph.rq").write_text(GRAPH, encoding="utf-8")
-    settings = Settings(store_path=make_store(directory, people(5)), root=root, workers=1)
+    settings = Settings(
+        store_path=make_store(directory, people(5)), root=root, workers=1, public_url="http://testserver/"
+    )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -105,3 +107,17 @@ def test_catalog_as_shacl_executables(client: TestClient) -> None:
     assert client.get("/catalog/nothing-here").status_code == 404
     description = load(client.get("/sparql", headers={"Accept": "text/turtle"}))
     assert ask(description, f"ASK {{ {who} a sh:SPARQLSelectExecutable }}")
+
+
+def test_the_host_header_is_never_reflected(client: TestClient) -> None:
+    """The base of every self-description is the configured public URL, whatever Host a client sends."""
+    evil = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    for path in ("/sparql", "/.well-known/void", "/catalog"):
+        response = client.get(path, headers={**evil, "Accept": "text/turtle"})
+        assert response.status_code == 200 and "evil.example" not in response.text, path
+    context = client.get(
+        "/sparql",
+        params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1"},
+        headers={**evil, "Accept": "application/ld+json"},
+    )
+    assert context.json()["@context"] == "http://testserver/context.jsonld"

@@ -63,6 +63,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = make_web_project(tmp_path_factory.mktemp("ui"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "SDKG_STATE"}
+    offline = f"http://127.0.0.1:{free_port()}/sparql"  # Wikidata stands in as a port where nothing listens
+    env.update({"SDKG_WIKIDATA_ENDPOINT": offline, "SDKG_WIKIDATA_SCHOLARLY_ENDPOINT": offline})
     log = (root / "server.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "sdkg.cli", "--root", str(root), "serve", "--port", str(port)],
@@ -193,3 +195,25 @@ def test_screenshots_render(page: Any, server: str, tmp_path: Path) -> None:
         target = tmp_path / (path.strip("/").replace("/", "-") or "home")
         image = page.screenshot(path=str(target.with_suffix(".png")))
         assert len(image) > 10_000, path
+
+
+FEDERATED = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX wdt: <http://www.wikidata.org/prop/direct/>
+SELECT ?entity ?item ?born WHERE {
+  ?entity skos:exactMatch ?item .
+  SERVICE <https://query.wikidata.org/sparql> { ?item wdt:P569 ?born }
+}"""
+
+
+def test_a_federated_query_without_wikidata_says_why(page: Any, server: str) -> None:
+    """The query page sends to /sparql: Wikidata out of reach shows the endpoint's 502 and its plain message."""
+    page.goto(server + "/")
+    page.wait_for_selector("#yasgui .CodeMirror")
+    page.evaluate("q => window.sdkgYasgui.getTab().setQuery(q)", FEDERATED)
+    page.click(".yasqe_queryButton")  # as a user runs it
+    error = page.locator(".yasr .errorResult")
+    error.wait_for()
+    text = error.inner_text()
+    assert "502" in text and "Wikidata could not be queried (offline or unavailable)" in text
+    assert "Traceback" not in text
+    assert page.errors == [] and page.foreign == []

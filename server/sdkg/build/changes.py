@@ -10,7 +10,11 @@ was and raises with the report.
 
 from __future__ import annotations
 
+import pickle
+import signal
+import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -19,7 +23,8 @@ from ..builds import BuildInfo
 from ..checks import Report, validate_project
 from ..layout import ProjectLayout
 from ..namespaces import INFERRED_GRAPH
-from ..project import LoadedProject, ProjectFile, discover
+from ..project import LoadedProject, ProjectError, ProjectFile, discover
+from ..search.build import write_index
 from . import publish as publication
 from .publish import building, seal, store_of
 from .rules import UnexplainedDerivation, infer
@@ -45,6 +50,9 @@ class ChangeRefused(ChangeError):
     def __init__(self, report: Report):
         super().__init__(f"the change violates the shapes ({len(report.violations)} violation(s))")
         self.report = report
+
+    def __reduce__(self) -> tuple[type[ChangeRefused], tuple[Report]]:
+        return (ChangeRefused, (Report(self.report.results),))  # the results cross processes, not the graph maker
 
 
 def load_copy(store_path: Path) -> ox.Store:
@@ -105,6 +113,7 @@ def commit(store_path: Path, change: Change, layout: ProjectLayout | None) -> Pa
     with building(layout.builds if layout is not None else source.parent) as build_dir:
         store = store_of(build_dir)
         store.bulk_extend(copy)
+        write_index(store, build_dir)  # the search index, published with the store
         seal(
             build_dir,
             store,
@@ -120,35 +129,79 @@ def commit(store_path: Path, change: Change, layout: ProjectLayout | None) -> Pa
     return build_dir / "store"
 
 
-def sparql_update(text: str, base_iri: str | None = None) -> Change:
-    def apply_update(store: ox.Store) -> None:
-        store.update(text, base_iri=base_iri)
+# The changes are values (picklable), so that a change can be made in a process of its own: the server
+# runs :func:`main` in a child it can stop at the deadline, cap in memory and kill when the client leaves.
 
-    return apply_update
+
+@dataclass(frozen=True)
+class SparqlUpdate:
+    text: str
+    base_iri: str | None = None
+
+    def __call__(self, store: ox.Store) -> None:
+        store.update(self.text, base_iri=self.base_iri)
+
+
+@dataclass(frozen=True)
+class ReplaceGraph:
+    """Graph Store PUT (``keep=False``) or POST (``keep=True``); ``graph=None`` is the default graph."""
+
+    graph: ox.NamedNode | None
+    triples: tuple[ox.Triple, ...]
+    keep: bool
+
+    def __call__(self, store: ox.Store) -> None:
+        target: ox.NamedNode | ox.DefaultGraph = self.graph if self.graph is not None else ox.DefaultGraph()
+        if not self.keep and self.graph is None:
+            store.clear_graph(ox.DefaultGraph())
+        elif not self.keep and self.graph in set(store.named_graphs()):
+            store.remove_graph(self.graph)
+        for triple in self.triples:
+            store.add(ox.Quad(triple.subject, triple.predicate, triple.object, target))
+
+
+@dataclass(frozen=True)
+class DropGraph:
+    graph: ox.NamedNode | None
+
+    def __call__(self, store: ox.Store) -> None:
+        if self.graph is None:
+            store.clear_graph(ox.DefaultGraph())
+        elif self.graph in set(store.named_graphs()):
+            store.remove_graph(self.graph)
+        else:
+            raise NoSuchGraph(f"no graph <{self.graph.value}>")
+
+
+def sparql_update(text: str, base_iri: str | None = None) -> Change:
+    return SparqlUpdate(text, base_iri)
 
 
 def replace_graph(graph: ox.NamedNode | None, triples: list[ox.Triple], keep: bool) -> Change:
-    """Graph Store PUT (``keep=False``) or POST (``keep=True``); ``graph=None`` is the default graph."""
-
-    def apply_replace(store: ox.Store) -> None:
-        target: ox.NamedNode | ox.DefaultGraph = graph if graph is not None else ox.DefaultGraph()
-        if not keep and graph is None:
-            store.clear_graph(ox.DefaultGraph())
-        elif not keep and graph in set(store.named_graphs()):
-            store.remove_graph(graph)
-        for triple in triples:
-            store.add(ox.Quad(triple.subject, triple.predicate, triple.object, target))
-
-    return apply_replace
+    return ReplaceGraph(graph, tuple(triples), keep)
 
 
 def drop_graph(graph: ox.NamedNode | None) -> Change:
-    def apply_drop(store: ox.Store) -> None:
-        if graph is None:
-            store.clear_graph(ox.DefaultGraph())
-        elif graph in set(store.named_graphs()):
-            store.remove_graph(graph)
-        else:
-            raise NoSuchGraph(f"no graph <{graph.value}>")
+    return DropGraph(graph)
 
-    return apply_drop
+
+def main() -> None:
+    """A change made in a process of its own: ``(store_path, change, layout, memory_mb)`` pickled on stdin,
+    ``("ok", new store path)`` or ``("error", exception)`` pickled on stdout."""
+    from ..sparql.sandbox import cap_memory, no_network
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    store_path, change, layout, memory_mb = pickle.load(sys.stdin.buffer)
+    if not (isinstance(change, SparqlUpdate) and "load" in change.text.lower()):
+        no_network()  # an update that LOADs an allowed endpoint needs the network; every other change does not
+    cap_memory(memory_mb * 2**20)
+    try:
+        result: tuple[str, object] = ("ok", commit(store_path, change, layout))
+    except (ChangeError, ProjectError) as error:
+        result = ("error", error)
+    except MemoryError:
+        result = ("error", InvalidChange(f"the change needed more than the {memory_mb} MB a change may use"))
+    except Exception as error:  # a bug: say what it was, without a traceback
+        result = ("error", InvalidChange(f"the change failed: {type(error).__name__}: {error}"))
+    sys.stdout.buffer.write(pickle.dumps(result))
+    sys.stdout.buffer.flush()

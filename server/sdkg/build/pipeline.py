@@ -30,6 +30,7 @@ from ..layout import ProjectLayout
 from ..namespaces import CATALOG_GRAPH, INFERRED_GRAPH
 from ..progress import SILENT, Progress
 from ..project import LoadedProject, ProjectError, ProjectFile, discover, files_for_paths, load_files, require_project
+from ..search.build import write_index
 from . import publish as publication
 from .publish import building, seal, store_of
 from .rules import UnexplainedDerivation, infer
@@ -89,6 +90,15 @@ def build(
     publish: bool = True,
 ) -> BuildResult:
     """Build the store from the project (or only ``data_paths``, unvalidated and with nothing added)."""
+    try:
+        return build_in(layout, data_paths, progress, publish)
+    except publication.StateNotWritable as error:
+        raise BuildFailed(str(error)) from None
+
+
+def build_in(
+    layout: ProjectLayout, data_paths: Sequence[Path] | None, progress: Progress, publish: bool
+) -> BuildResult:
     started = time.monotonic()
     phase = Phases()
     files = find_files(layout, data_paths)
@@ -118,6 +128,8 @@ def build(
             [f.graph for f in files] + ([INFERRED_GRAPH] if inferred else []) + ([CATALOG_GRAPH] if catalog else [])
         )
         files_read = [str(f.path) for f in files]
+        with phase("index"):
+            write_index(store, build_dir, progress)  # the search index, published with the store
         with phase("seal"):
             info = seal(
                 build_dir, store, inferred=inferred, validated=report is not None, graphs=graphs, files=files_read

@@ -1,9 +1,13 @@
 """The one publish step, shared by the build and by admin changes: a new build directory, sealed, then published.
 
-Each build goes into a fresh directory under the layout's ``builds/``; :func:`seal` makes
-its store final and writes its :class:`~sdkg.builds.BuildInfo`; only then does
-:func:`publish` move the ``current`` link to it, in one atomic rename, and prune old
-builds. A failed build is :func:`discard`-ed and never touches the store being served.
+Each build goes into a fresh directory under the layout's ``builds/``, marked as under way by
+the building process (``building.pid``); :func:`seal` makes its store final and writes its
+:class:`~sdkg.builds.BuildInfo`; only then does :func:`publish` move the ``current`` link to
+it, in one atomic rename, and prune old builds. A failed build is :func:`discard`-ed and
+never touches the store being served. Pruning keeps the newest complete builds, never the
+published one nor one a running server has pinned (:func:`pin`: ``<state>/pins/<pid>``),
+and removes the partial builds whose building process is gone (a killed build), which never
+count among those kept.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..builds import STORE, BuildInfo
+from ..builds import BUILD_INFO, STORE, BuildInfo
 from ..layout import ProjectLayout
 from ..progress import SILENT, Progress
 
@@ -26,12 +30,24 @@ KEEP = 3
 """Builds kept after a publication (the published one is never removed)."""
 
 
+BUILDING = "building.pid"
+PINS = "pins"
+
+
+class StateNotWritable(OSError):
+    """The state directory (``var/``) cannot be written: no build can be made there."""
+
+
 def new_build_dir(builds: Path) -> Path:
-    """A fresh, private directory for one build under ``builds``."""
-    builds.mkdir(parents=True, exist_ok=True)
+    """A fresh, private directory for one build under ``builds``, marked as under way by this process."""
     stamp = time.strftime("%Y%m%dT%H%M%S")
     path = builds / f"{stamp}-{os.getpid()}-{time.monotonic_ns() % 1_000_000}"
-    path.mkdir()
+    try:
+        builds.mkdir(parents=True, exist_ok=True)
+        path.mkdir()
+        (path / BUILDING).write_text(str(os.getpid()), encoding="ascii")
+    except OSError as error:
+        raise StateNotWritable(f"cannot write a build under {builds}: {error.strerror or error}") from None
     return path
 
 
@@ -89,6 +105,7 @@ def seal(
         changed_from=changed_from,
     )
     info.write(build_dir)
+    (build_dir / BUILDING).unlink(missing_ok=True)
     return info
 
 
@@ -96,10 +113,13 @@ def publish(layout: ProjectLayout, build_dir: Path, keep: int = KEEP) -> None:
     """Point ``current`` at ``build_dir`` atomically, then prune old builds not in use."""
     link = layout.current
     temporary = link.with_name(f".{link.name}.{os.getpid()}")
-    if temporary.is_symlink() or temporary.exists():
-        temporary.unlink()
-    temporary.symlink_to(build_dir.resolve(), target_is_directory=True)
-    os.replace(temporary, link)
+    try:
+        if temporary.is_symlink() or temporary.exists():
+            temporary.unlink()
+        temporary.symlink_to(build_dir.resolve(), target_is_directory=True)
+        os.replace(temporary, link)
+    except OSError as error:
+        raise StateNotWritable(f"cannot publish the build in {layout.state}: {error.strerror or error}") from None
     prune(layout, keep)
 
 
@@ -107,10 +127,73 @@ def discard(build_dir: Path) -> None:
     shutil.rmtree(build_dir, ignore_errors=True)
 
 
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text(encoding="ascii").split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def pin(layout: ProjectLayout, build_dir: Path) -> Path:
+    """Mark ``build_dir`` as served by this process: :func:`prune` leaves it while the process lives."""
+    pins = layout.state / PINS
+    pins.mkdir(parents=True, exist_ok=True)
+    mark = pins / str(os.getpid())
+    temporary = mark.with_suffix(".new")
+    temporary.write_text(f"{os.getpid()} {build_dir.resolve().name}\n", encoding="utf-8")
+    os.replace(temporary, mark)
+    return mark
+
+
+def unpin(layout: ProjectLayout) -> None:
+    (layout.state / PINS / str(os.getpid())).unlink(missing_ok=True)
+
+
+def pinned(layout: ProjectLayout) -> set[str]:
+    """The builds that running servers serve (pins of processes that are gone are removed)."""
+    names: set[str] = set()
+    pins = layout.state / PINS
+    if not pins.is_dir():
+        return names
+    for mark in pins.iterdir():
+        try:
+            pid, name = mark.read_text(encoding="utf-8").split()
+        except (OSError, ValueError):
+            continue
+        if pid.isdigit() and alive(int(pid)):
+            names.add(name)
+        elif not mark.name.endswith(".new"):
+            mark.unlink(missing_ok=True)
+    return names
+
+
+def complete(build_dir: Path) -> bool:
+    return (build_dir / BUILD_INFO).is_file() and not (build_dir / BUILDING).exists()
+
+
 def prune(layout: ProjectLayout, keep: int) -> None:
-    """Remove all but the newest ``keep`` builds; never the published one."""
+    """Keep the newest ``keep`` complete builds and every build in use (published, pinned, under way);
+    remove the rest, and partial builds whose building process is gone."""
     current = layout.current_build()
-    builds = sorted(layout.builds.iterdir(), key=lambda p: p.name, reverse=True)
-    for old in builds[keep:]:
-        if old.resolve() != current:
-            discard(old)
+    in_use = pinned(layout)
+    builds = sorted((p for p in layout.builds.iterdir() if p.is_dir()), key=lambda p: p.name, reverse=True)
+    kept = 0
+    for build_dir in builds:
+        if not complete(build_dir):
+            pid = read_pid(build_dir / BUILDING)
+            if pid is None or not alive(pid):
+                discard(build_dir)
+            continue
+        kept += 1
+        if kept > keep and build_dir.resolve() != current and build_dir.name not in in_use:
+            discard(build_dir)

@@ -11,6 +11,12 @@ Header lines are comments at the top of the file::
 Parameters are SPARQL variables bound by a ``VALUES`` block of pyoxigraph-serialised terms
 (``sdkg.sparql.bindings.substitute``), never by pasting request text into the query; a default is
 an IRI in angle brackets or a literal.
+
+A parameter of kind ``search`` (``# param: text: search passage = Libya (words to look for)``) is
+words for the build's search index: the server binds ``?text`` to the words as typed and, in
+another ``VALUES`` block, the variable named by the scope (``?passage``; ``?hit`` without a
+scope) and ``?score`` to the matching documents of that kind, best first
+(:func:`sdkg.search.values.search_values`). A query has at most one such parameter.
 """
 
 from __future__ import annotations
@@ -22,8 +28,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 _HEADER = re.compile(r"^#\s*(title|description|question|param)\s*:\s*(.*)$")
-_PARAM = re.compile(r"^(\w+)\s*=\s*(\S.*?)\s*(?:\((.*)\))?$")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_PARAM = re.compile(r"^(\w+)\s*(?::\s*([a-z]+)(?:\s+([a-z]+))?\s*)?=\s*(\S.*?)\s*(?:\((.*)\))?$")
+KINDS = ("term", "search")
+"""What a parameter's value is: an RDF term (the default), or words for the search index."""
+CATALOG_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+"""How a catalog query is named: its file name without ``.rq``."""
 
 
 class CatalogError(ValueError):
@@ -35,9 +44,19 @@ class Parameter:
     name: str
     default: str
     description: str = ""
+    kind: str = "term"
+    scope: str = ""
+    """For a ``search`` parameter: the kind of document searched (``passage``, ``claim``, …; empty: all)."""
 
     def term(self, value: str | None = None) -> ox.NamedNode | ox.Literal:
+        if self.kind == "search":
+            return ox.Literal((value if value is not None else self.default).strip())
         return parse_term(value if value is not None else self.default)
+
+    @property
+    def hit_variable(self) -> str:
+        """The variable a search parameter binds to the matching documents."""
+        return self.scope or "hit"
 
 
 @dataclass(frozen=True)
@@ -80,11 +99,18 @@ def read_query(path: Path) -> CannedQuery:
             param = _PARAM.match(value)
             if not param:
                 raise CatalogError(f"{path}:{number}: expected 'param: name = default (description)'")
-            parameters.append(Parameter(param.group(1), param.group(2), param.group(3) or ""))
+            name, kind, scope, default, description = param.groups()
+            if (kind or "term") not in KINDS:
+                raise CatalogError(f"{path}:{number}: parameter kind {kind!r} is not one of {', '.join(KINDS)}")
+            if scope and kind != "search":
+                raise CatalogError(f"{path}:{number}: only a search parameter has a scope")
+            if kind == "search" and any(p.kind == "search" for p in parameters):
+                raise CatalogError(f"{path}:{number}: a query has at most one search parameter")
+            parameters.append(Parameter(name, default, description or "", kind or "term", scope or ""))
         else:
             fields[key] = value.strip()
     name = path.stem
-    if not _NAME.match(name):
+    if not CATALOG_NAME.match(name):
         raise CatalogError(f"{path}: query file names are lowercase words joined by '-'")
     if "title" not in fields:
         raise CatalogError(f"{path}:1: missing '# title:' header")

@@ -255,6 +255,9 @@ class FindingReader:
         inverse = self.paths.value(path, SH.inversePath)
         if inverse is not None:
             return "^" + self.path_text(inverse)
+        alternatives = self.paths.value(path, SH.alternativePath)
+        if alternatives is not None:
+            return "|".join(self.path_text(step) for step in rdflib.collection.Collection(self.paths, alternatives))
         if self.paths.value(path, RDF.first) is not None:
             return "/".join(self.path_text(step) for step in rdflib.collection.Collection(self.paths, path))
         return str(path)

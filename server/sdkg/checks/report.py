@@ -87,6 +87,15 @@ class Report:
     def conforms(self) -> bool:
         return not self.violations
 
+    def summary(self) -> list[str]:
+        """One line per rule: how many results it gave, their severity and its message (violations first,
+        then the most frequent). What a build prints; :meth:`text` lists every result."""
+        groups: dict[tuple[str, str], list[Result]] = {}
+        for result in self.results:
+            groups.setdefault((result.severity, result.rule or result.shape), []).append(result)
+        ordered = sorted(groups.items(), key=lambda item: (item[0][0] != "Violation", -len(item[1]), item[0][1]))
+        return [f"{len(found)} {severity.lower()}(s) {rule}: {found[0].message}" for (severity, rule), found in ordered]
+
     def text(self) -> str:
         lines = [r.text() for r in self.results]
         lines.append(f"{len(self.violations)} violation(s), {len(self.warnings)} warning(s)")

@@ -30,8 +30,9 @@ Bindings = dict[str, dict[str, str]]
 
 
 class Engine(Protocol):
-    async def run(self, job: QueryJob) -> QueryOutput:
-        """Answer the job within the engine's limits (the one call that owns time limit and row cap)."""
+    async def run(self, job: QueryJob, arrived: float | None = None) -> QueryOutput:
+        """Answer the job within the engine's limits (the one call that owns time limit and row cap); the time
+        limit counts from ``arrived`` (the request's ``time.monotonic()`` arrival, so waiting counts) when given."""
         ...
 
     def triple_count(self) -> int:
@@ -46,8 +47,9 @@ class Engine(Protocol):
         """Release processes, connections and files."""
         ...
 
-    def swap(self, store_path: Path) -> None:
-        """Answer from another published build's store from now on."""
+    def swap(self, store_path: Path, expected_triples: int | None = None) -> None:
+        """Answer from another published build's store from now on (which its build says holds
+        ``expected_triples`` quads, when it says)."""
         ...
 
     def close(self) -> None:
@@ -63,10 +65,17 @@ async def select(engine: Engine, query: str, substitutions: Mapping[str, Term] |
 
 
 async def ask(
-    engine: Engine, query: str, substitutions: Mapping[str, Term] | None = None, dataset: Dataset = NO_DATASET
+    engine: Engine,
+    query: str,
+    substitutions: Mapping[str, Term] | None = None,
+    dataset: Dataset = NO_DATASET,
+    timeout: float | None = None,
 ) -> bool:
     """Run an ASK and return its answer."""
-    output = await engine.run(QueryJob.select(query, substitutions, dataset))
+    job = QueryJob.select(query, substitutions, dataset)
+    if timeout is not None:
+        job = QueryJob(job.query, job.results_format, dataset=dataset, substitutions=job.substitutions, timeout=timeout)
+    output = await engine.run(job)
     return bool(json.loads(output.body).get("boolean"))
 
 
@@ -80,9 +89,17 @@ class LocalEngine:
         self.config = config or EngineConfig()
         self.store = ox.Store.read_only(str(store_path))
 
-    async def run(self, job: QueryJob) -> QueryOutput:
-        _seconds, rows = self.config.limits.admit(job)
-        return await run_in_threadpool(execute, self.store, job, rows, self.config.prefixes, self.config.base_iri)
+    async def run(self, job: QueryJob, arrived: float | None = None) -> QueryOutput:
+        admission = self.config.limits.admit(job)
+        return await run_in_threadpool(
+            execute,
+            self.store,
+            job,
+            admission.max_rows,
+            self.config.prefixes,
+            self.config.base_iri,
+            admission.max_bytes,
+        )
 
     def triple_count(self) -> int:
         return len(self.store)
@@ -93,7 +110,7 @@ class LocalEngine:
     async def stop(self) -> None:
         pass
 
-    def swap(self, store_path: Path) -> None:
+    def swap(self, store_path: Path, expected_triples: int | None = None) -> None:
         self.store = ox.Store.read_only(str(store_path))
 
     def close(self) -> None:

@@ -61,4 +61,31 @@ class WorkerFailed(QueryError):
 
 
 class UpstreamFailed(QueryError):
-    """A federated endpoint (Wikidata) could not be queried."""
+    """A federated endpoint (Wikidata) could not be queried; ``str()`` has the detail (logged), ``public`` what a
+    client is told."""
+
+    public = "a federated endpoint could not be queried (offline, refused or unavailable)"
+
+    def __init__(self, detail: str, public: str | None = None) -> None:
+        super().__init__(detail)
+        if public is not None:
+            self.public = public
+
+
+class StoreCorrupted(QueryFailed):
+    """The store reported corruption: the server answers 500 and stops answering from it (its detail is logged)."""
+
+
+class MemoryCapExceeded(QueryError):
+    """The query needed more memory than a worker may take; the worker was replaced."""
+
+    def __init__(self, megabytes: int):
+        self.megabytes = megabytes
+        super().__init__(megabytes)
+
+    def __str__(self) -> str:
+        return f"the query needed more than the {self.megabytes} MB a query worker may use; it was stopped"
+
+
+class AnswerTooLarge(QueryError):
+    """An answer that must be whole (a Graph Store read) is larger than the answer cap."""

@@ -3,11 +3,14 @@
 pyoxigraph result iterators are bound to the thread that created them (iterating
 from another thread aborts the process), so evaluation and serialisation always
 happen together inside :func:`execute`. It is also where pyoxigraph's errors become
-the engine-neutral ones of :mod:`.errors`, for every engine that evaluates locally.
+the engine-neutral ones of :mod:`.errors`, and where a federated query is prepared
+(:func:`.federation.prepare`), for every engine that evaluates locally: whoever sent the
+query, a Wikidata SERVICE behaves and fails the same way.
 """
 
 from __future__ import annotations
 
+import gzip
 import itertools
 from collections.abc import Iterator
 from typing import TypeVar
@@ -15,10 +18,10 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from ..namespaces import PREFIXES
-from . import jsonld
+from . import federation, jsonld
 from .bindings import substitute
 from .dataset import query_options
-from .errors import MalformedQuery, NotAcceptable, QueryFailed
+from .errors import AnswerTooLarge, MalformedQuery, NotAcceptable, QueryFailed, Refused, StoreCorrupted, UpstreamFailed
 from .job import QueryJob, QueryOutput
 from .negotiation import GRAPH_FORMATS, RDF_FORMAT_OF, RESULT_FORMATS, RESULTS_FORMAT_OF, Format, media_types
 from .results import write_solutions
@@ -43,12 +46,46 @@ def serialise_graph(triples: list[ox.Triple], fmt: Format, prefixes: dict[str, s
     return ox.serialize(triples, format=rdf_format) or b""
 
 
-def take(iterator: Iterator[T], limit: int | None) -> tuple[list[T], bool]:
-    """At most ``limit`` items, and whether there were more (one extra item is read to know)."""
-    if limit is None:
-        return list(iterator), False
-    items = list(itertools.islice(iterator, limit + 1))
-    return items[:limit], len(items) > limit
+GZIP_FROM = 1024
+"""Answers shorter than this are sent as they are: compressing them costs more than it saves."""
+
+
+def size_of(item: object) -> int:
+    """About the bytes an answer item takes written out: its terms as N-Triples."""
+    if isinstance(item, list):
+        return sum(len(str(term)) + 2 for term in item)
+    return len(str(item)) + 2
+
+
+def take(iterator: Iterator[T], limit: int | None, max_bytes: int | None = None) -> tuple[list[T], bool]:
+    """At most ``limit`` items and about ``max_bytes`` (:func:`size_of`), and whether there were more (one
+    extra item is read to know)."""
+    if max_bytes is None:
+        if limit is None:
+            return list(iterator), False
+        items = list(itertools.islice(iterator, limit + 1))
+        return items[:limit], len(items) > limit
+    kept: list[T] = []
+    size = 0
+    for item in iterator:
+        if limit is not None and len(kept) >= limit:
+            return kept, True
+        size += size_of(item)
+        if size > max_bytes:
+            return kept, True
+        kept.append(item)
+    return kept, False
+
+
+def compressed(output: QueryOutput, wanted: bool) -> QueryOutput:
+    """The answer gzip-compressed when the client accepts it and it is long enough to gain."""
+    if wanted and len(output.body) >= GZIP_FROM:
+        output.body = gzip.compress(output.body, compresslevel=5, mtime=0)
+        output.encoding = "gzip"
+    return output
+
+
+STORE_TROUBLE = ("corrupt", "checksum", "io error", "no such file", "rocksdb")
 
 
 def execute(
@@ -57,30 +94,68 @@ def execute(
     max_rows: int | None,
     prefixes: dict[str, str] | None = None,
     base_iri: str | None = None,
+    max_bytes: int | None = None,
 ) -> QueryOutput:
-    """Evaluate ``job`` on ``store`` and serialise at most ``max_rows`` solutions or triples.
+    """Evaluate ``job`` on ``store`` and serialise at most ``max_rows`` solutions or triples, about ``max_bytes``.
 
     ``truncated`` says when there were more. Raises :class:`~.errors.MalformedQuery`,
-    :class:`~.errors.NotAcceptable` or :class:`~.errors.QueryFailed`.
+    :class:`~.errors.NotAcceptable`, :class:`~.errors.QueryFailed`, :class:`~.errors.StoreCorrupted` or, when
+    a SERVICE endpoint fails, :class:`~.errors.UpstreamFailed`.
     """
     options = query_options(job.dataset)
     if base_iri:
         options["base_iri"] = base_iri
     try:
         query = substitute(job.query, dict(job.substitutions)) if job.substitutions else job.query
+        query = federation.prepare(query, lambda: mapped_items(store))
         result = store.query(query, **options)  # type: ignore[arg-type]
     except SyntaxError as error:
         raise MalformedQuery(str(error)) from None
-    except (ValueError, OSError) as error:
-        raise QueryFailed(f"{type(error).__name__}: {error}") from None
+    except (ValueError, OSError, RuntimeError) as error:
+        raise evaluation_error(job.query, error).with_traceback(None) from None
     try:
-        return serialise_result(result, job.results_format, job.graph_format, max_rows, prefixes)
+        output = serialise_result(result, job.results_format, job.graph_format, max_rows, prefixes, max_bytes)
     except BaseException as error:
         del result  # the traceback holds it too: drop both here, pyoxigraph results must be freed on this thread
         error = error.with_traceback(None)
-        if isinstance(error, ValueError | OSError):  # evaluation is lazy: a SERVICE fails while rows are read
-            raise QueryFailed(f"{type(error).__name__}: {error}") from None
+        if isinstance(error, ValueError | OSError | RuntimeError):  # lazy: a SERVICE fails while rows are read
+            raise evaluation_error(job.query, error) from None
         raise error from None
+    if job.whole and output.truncated:
+        raise AnswerTooLarge(
+            f"the answer is larger than the server's answer cap ({max_bytes} bytes); "
+            "ask for less, or read the build with `sdkg push` or a dump"
+        )
+    return compressed(output, job.gzip)
+
+
+def evaluation_error(query: str, error: Exception) -> Exception:
+    """What a failed evaluation raises: the store's own trouble (:class:`~.errors.StoreCorrupted`), the network
+    refused to a sandboxed worker (:class:`~.errors.Refused`), the remote endpoint's failure
+    (:class:`~.errors.UpstreamFailed`) when the query has a SERVICE clause or pyoxigraph reports an input or
+    output error (its only other one), else :class:`~.errors.QueryFailed` (a bad IRI); any other
+    ``RuntimeError`` stays what it is (the server's fault, not the query's)."""
+    message = f"{type(error).__name__}: {error}"
+    if any(word in message.lower() for word in STORE_TROUBLE):
+        return StoreCorrupted(message)
+    if isinstance(error, PermissionError):
+        return Refused("the query tried to reach the network, which is not allowed here")
+    if isinstance(error, OSError | RuntimeError):
+        upstream = federation.upstream_failure(query, error)
+        if upstream is not None:
+            return upstream
+    if isinstance(error, OSError):
+        return UpstreamFailed(message)
+    if isinstance(error, RuntimeError):
+        return error
+    return QueryFailed(message)
+
+
+def mapped_items(store: ox.Store) -> list[str]:
+    """The Wikidata items the store's graph maps (:data:`.federation.MAPPED_ITEMS`), over all its graphs."""
+    solutions = store.query(federation.MAPPED_ITEMS, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return [solution["item"].value for solution in solutions]  # type: ignore[union-attr]
 
 
 def serialise_result(
@@ -89,6 +164,7 @@ def serialise_result(
     graph_format: Format | None,
     max_rows: int | None,
     prefixes: dict[str, str] | None,
+    max_bytes: int | None = None,
 ) -> QueryOutput:
     if isinstance(result, ox.QueryBoolean):
         if results_format is None:
@@ -99,12 +175,11 @@ def serialise_result(
         if results_format is None:
             raise NotAcceptable(media_types(RESULT_FORMATS))
         variables = [v.value for v in result.variables]
-        solutions, truncated = take(iter(result), max_rows)
-        rows = [[solution[v] for v in variables] for solution in solutions]
+        rows, truncated = take(([solution[v] for v in variables] for solution in result), max_rows, max_bytes)
         body = write_solutions(results_format.media_type, variables, rows, truncated)
         return QueryOutput(body, results_format.media_type, "solutions", rows=len(rows), truncated=truncated)
     if graph_format is None:
         raise NotAcceptable(media_types(GRAPH_FORMATS))
-    triples, truncated = take(iter(result), max_rows)
+    triples, truncated = take(iter(result), max_rows, max_bytes)
     body = serialise_graph(triples, graph_format, prefixes)
     return QueryOutput(body, graph_format.media_type, "graph", rows=len(triples), truncated=truncated)

@@ -41,6 +41,25 @@ class QueryJob:
     """Seconds the client allows; only lowers the engine's time limit."""
     max_rows: int | None = None
     """Rows the client wants at most; only lowers the engine's row cap."""
+    whole: bool = False
+    """All or nothing (a Graph Store read): no row cap, and an answer over the byte cap is an error
+    (:class:`~.errors.AnswerTooLarge`), never cut."""
+    gzip: bool = False
+    """The client accepts a gzip-compressed answer: a large one is compressed where it is made, within the
+    deadline (never in the server's event loop)."""
+
+    def key(self) -> str:
+        """A compact text that tells jobs apart (for validators: cheaper than the dataclass's ``repr``)."""
+        return "\x1f".join(
+            (
+                self.query,
+                self.results_format.media_type if self.results_format else "",
+                self.graph_format.media_type if self.graph_format else "",
+                repr(self.dataset) if self.dataset.default_graphs or self.dataset.named_graphs else "",
+                repr(self.substitutions) if self.substitutions else "",
+                f"{self.timeout}/{self.max_rows}/{self.whole}/{self.gzip}",
+            )
+        )
 
     @classmethod
     def select(
@@ -59,6 +78,9 @@ class QueryOutput:
     kind: str  # "solutions", "boolean" or "graph"
     rows: int | None = None
     truncated: bool = False
+    """Cut at the row cap or at the byte cap (the answer says so either way)."""
+    encoding: str | None = None
+    """``gzip`` when the body is compressed (a job that accepts it, a body worth it)."""
 
 
 @dataclass(frozen=True)
@@ -71,20 +93,37 @@ class Limits:
     """Most solutions (or triples) in one answer; more are cut and the answer says so."""
     allowed_services: Mapping[str, float] = field(default_factory=lambda: dict(WIKIDATA_SERVICES))
     """SERVICE/LOAD endpoints that may be reached, with each one's time limit in seconds."""
+    max_bytes: int | None = 50_000_000
+    """Most bytes in one answer (its terms as N-Triples, about what any format writes); more rows are cut and
+    the answer says so, like the row cap."""
 
-    def admit(self, job: QueryJob) -> tuple[float, int | None]:
-        """The job's time limit and row cap; raises :class:`~.errors.Refused` for a SERVICE or LOAD not allowed.
+    def admit(self, job: QueryJob, read_text: bool = True) -> Admission:
+        """The job's time limit, row cap and the endpoints it reaches; raises :class:`~.errors.Refused` for a
+        SERVICE or LOAD not allowed (and :class:`~.errors.Unverifiable` when the text cannot be read for them).
 
         A query that uses an allowed SERVICE gets that service's time limit when it is lower.
+        ``read_text=False``: the text is read later, where the query runs (the worker engine reads it in the
+        worker, under the deadline, so that no work that grows with the text happens in the event loop).
         """
         seconds = self.timeout if job.timeout is None else min(max(job.timeout, MIN_TIMEOUT), self.timeout)
-        remote = admit(job.query, self.allowed_services)
+        remote = admit(job.query, self.allowed_services) if read_text else None
         if remote is not None:
-            seconds = min(seconds, remote)
-        rows = self.max_rows
+            seconds = min(seconds, remote.timeout)
+        rows = None if job.whole else self.max_rows
         if job.max_rows is not None:
             rows = job.max_rows if rows is None else min(rows, job.max_rows)
-        return seconds, rows
+        return Admission(seconds, rows, self.max_bytes, remote.endpoints if remote is not None else ())
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What :meth:`Limits.admit` grants one job."""
+
+    seconds: float
+    max_rows: int | None
+    max_bytes: int | None
+    endpoints: tuple[str, ...] = ()
+    """The allowed SERVICE endpoints the query reaches (it runs where the network can be reached)."""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,11 @@ Two Virtuoso 7.2 habits are smoothed over here: it answers ASK with a one-column
 (``__ASK_RETVAL``) instead of a boolean, and it keeps its own graphs (``virtrdf#`` and a
 few more) in the store, which :meth:`RemoteEngine.triple_count` leaves out.
 
-Parameters are bound with a ``VALUES`` block (:mod:`sdkg.sparql.bindings`), as the local engine does.
+Parameters are bound with a ``VALUES`` block (:mod:`sdkg.sparql.bindings`), as the local engine does,
+and a federated query is prepared as the local engine prepares it (:mod:`sdkg.sparql.federation`:
+``?item`` bound to the items the store maps, the Wikidata endpoints as configured here); when the
+store then fails on a query with a SERVICE clause (a 5xx, or an answer cut short), the failure is the
+remote endpoint's (502), as it is locally.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ import httpx
 import pyoxigraph as ox
 from starlette.concurrency import run_in_threadpool
 
+from . import federation
 from .bindings import substitute
-from .dataset import Dataset
+from .dataset import NO_DATASET, Dataset
 from .errors import MalformedQuery, NotAcceptable, QueryTimeout, WorkerFailed
 from .execute import serialise_graph, take
 from .job import EngineConfig, QueryJob, QueryOutput
@@ -72,9 +77,12 @@ class RemoteEngine:
         self.client = httpx.AsyncClient(timeout=self.limits.timeout, headers={"User-Agent": USER_AGENT})
         self._count: tuple[float, int] | None = None
 
-    async def run(self, job: QueryJob) -> QueryOutput:
+    async def run(self, job: QueryJob, arrived: float | None = None) -> QueryOutput:
         """Evaluate remotely within the limits; raises the engine-neutral errors of :mod:`.errors`."""
-        deadline, rows = self.limits.admit(job)
+        admission = self.limits.admit(job)
+        seconds, rows = admission.seconds, admission.max_rows
+        if arrived is not None:
+            seconds = max(0.01, arrived + seconds - time.monotonic())
         query = job.query
         form = operation(query)
         graph = form in ("CONSTRUCT", "DESCRIBE")
@@ -87,12 +95,31 @@ class RemoteEngine:
                 query = substitute(query, dict(job.substitutions))
             except SyntaxError as error:
                 raise MalformedQuery(str(error)) from None
+        if federation.is_federated(query):
+            items = await self.mapped_items(seconds)
+            query = federation.prepare(query, lambda: items)
         if self.base_iri:
             query = f"BASE <{ox.NamedNode(self.base_iri).value}>\n{query}"
-        response = await self._post(query, ASK_GRAPH if graph else ASK_RESULTS, job.dataset, deadline)
-        return await run_in_threadpool(
-            read_answer, response, job.results_format, job.graph_format, rows, self.prefixes, form == "ASK"
-        )
+        try:
+            response = await self._post(query, ASK_GRAPH if graph else ASK_RESULTS, job.dataset, seconds)
+            return await run_in_threadpool(
+                read_answer, response, job.results_format, job.graph_format, rows, self.prefixes, form == "ASK"
+            )
+        except RemoteStoreError as error:
+            # A store that fails a SERVICE answers 5xx, or (Oxigraph, streaming) cuts its 200 answer short.
+            upstream = federation.upstream_failure(job.query, error) if (error.status or 500) >= 500 else None
+            if upstream is None:
+                raise
+            raise upstream from None
+
+    async def mapped_items(self, seconds: float) -> list[str]:
+        """The Wikidata items the store's graph maps (what a federated query's ``?item`` is bound to)."""
+        response = await self._post(federation.MAPPED_ITEMS, ASK_RESULTS, NO_DATASET, seconds)
+        try:
+            bindings = json.loads(response.content)["results"]["bindings"]
+            return [b["item"]["value"] for b in bindings if "item" in b]
+        except (ValueError, KeyError, TypeError) as error:
+            raise RemoteStoreError(f"cannot read the store's answer: {error}") from None
 
     async def start(self) -> None:
         """Say so at start-up when the store does not expose its named graphs as its default graph."""
@@ -101,7 +128,7 @@ class RemoteEngine:
     async def stop(self) -> None:
         await self.client.aclose()
 
-    def swap(self, store_path: Path) -> None:
+    def swap(self, store_path: Path, expected_triples: int | None = None) -> None:
         raise NotImplementedError("a remote store is loaded with `sdkg push`, not switched by the server")
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from json.encoder import encode_basestring as quote  # type: ignore[attr-defined]
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -42,11 +43,31 @@ def json_term(term: object) -> dict[str, object]:
     return {"type": "literal", "value": str(term)}
 
 
+def json_text(term: object) -> str:
+    """One term as SPARQL JSON, written directly (the strings escaped by the json module's C encoder)."""
+    if isinstance(term, ox.NamedNode):
+        return '{"type":"uri","value":' + quote(term.value) + "}"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return '{"type":"literal","value":' + quote(term.value) + ',"xml:lang":' + quote(term.language) + "}"
+        datatype = term.datatype.value
+        if datatype != XSD_STRING:
+            return '{"type":"literal","value":' + quote(term.value) + ',"datatype":' + quote(datatype) + "}"
+        return '{"type":"literal","value":' + quote(term.value) + "}"
+    if isinstance(term, ox.BlankNode):
+        return '{"type":"bnode","value":' + quote(term.value) + "}"
+    return json.dumps(json_term(term), ensure_ascii=False, separators=(",", ":"))
+
+
 def write_json(variables: list[str], rows: Sequence[Row], truncated: bool) -> bytes:
-    bindings = [{v: json_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
+    keys = [quote(v) + ":" for v in variables]
+    bindings = ",".join(
+        "{" + ",".join(k + json_text(t) for k, t in zip(keys, row, strict=True) if t is not None) + "}" for row in rows
+    )
     # "truncated" goes before "results": pyoxigraph's parser rejects keys after the bindings
-    document = {"head": {"vars": variables}, "truncated": truncated, "results": {"bindings": bindings}}
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    head = '{"head":{"vars":[' + ",".join(quote(v) for v in variables) + "]},"
+    tail = '"truncated":' + ("true" if truncated else "false") + ',"results":{"bindings":[' + bindings + "]}}"
+    return (head + tail).encode("utf-8")
 
 
 def xml_term(term: object) -> str:

@@ -32,6 +32,13 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+_STRUCTURE = re.compile(
+    _TOKEN.pattern.replace("| (?P<brace>[{}])", r"| (?P<open>[{([]) | (?P<close>[})\]]) | (?P<operand>[0-9.]+)"),
+    re.VERBOSE | re.DOTALL,
+)
+_STRUCTURE_NO_IRI = re.compile(
+    _STRUCTURE.pattern.replace('| (?P<iri><[^<>"{}|^`\\\\\\x00-\\x20]*>)', ""), re.VERBOSE | re.DOTALL
+)
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
@@ -48,6 +55,13 @@ class Token(NamedTuple):
 def matches(text: str, start: int = 0) -> Iterator[re.Match[str]]:
     """The tokens as regular-expression matches (``lastgroup`` is the kind): for scans on every request."""
     return _TOKEN.finditer(text, start)
+
+
+def structure(iris: bool = True) -> re.Pattern[str]:
+    """The tokeniser for scans that need the nesting (``open``/``close`` for all three brackets) and the
+    operands (numbers, as ``operand``) as well; ``iris=False``: one that never reads ``<…>`` as an IRI,
+    so that every ``<`` is punctuation (the reading of ``?a<1`` in an expression)."""
+    return _STRUCTURE if iris else _STRUCTURE_NO_IRI
 
 
 def tokens(text: str, start: int = 0) -> Iterator[Token]:

@@ -1,40 +1,46 @@
-"""Run queries in worker processes so that a query can be stopped at its deadline.
+"""Run queries in worker processes, reached from the event loop without a thread: stopped at the deadline,
+capped in memory, cut off from the network.
 
-pyoxigraph has no timeout and no cancel. Each worker is a persistent process with
-its own ``Store.read_only(path)``; it receives a :class:`~.job.QueryJob` (and its row
-cap) over a pipe and sends back the serialised :class:`~.job.QueryOutput`, or the
-engine-neutral error it raised. A query that is still running at its deadline is
-stopped by killing its worker; a fresh worker is started in the background while
-the others keep answering. What a worker needs besides the job (the store, the
-prefixes, the base IRI) it gets once, when it starts, from the server's settings.
+pyoxigraph has no timeout and no cancel, so a query runs in a worker process (its own
+``Store.read_only(path)``) and is stopped by killing that process. The server's event loop
+talks to each worker over a socket pair with length-prefixed pickles (:class:`Channel`, an
+asyncio protocol: no thread hop, no thread pool). Each worker runs one query at a time, so a
+query killed at its deadline, or a worker that dies, takes no other client's request with
+it; a fresh worker is started at once, in the background.
+
+Before it reads a query a worker caps its own address space (``memory_mb``: a query that
+needs more makes it fail, answered 507, and the worker is replaced) and, unless it is one of
+the few that may reach allowed SERVICE endpoints, forbids itself Internet sockets
+(:mod:`.sandbox`). The deadline is a point in time the caller gives (the request's arrival
+plus its time limit), so waiting for a free worker counts against it. A worker found dead
+when its turn comes (killed while idle) is replaced and the query goes to another.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
-import queue
+import pickle
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
 from dataclasses import asdict, dataclass, replace
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-from starlette.concurrency import run_in_threadpool
-
-from .errors import EngineBusy, QueryError, QueryFailed, QueryTimeout, WorkerFailed
-from .execute import execute
-from .job import EngineConfig, QueryJob, QueryOutput
+from .errors import EngineBusy, MemoryCapExceeded, QueryError, QueryFailed, QueryTimeout, StoreCorrupted, WorkerFailed
+from .job import Admission, EngineConfig, QueryJob, QueryOutput
 
 STARTUP_SECONDS = 60.0
+HEADER = 4
+DEMOTE_AFTER = 0.25
+"""Seconds after which a query's worker yields the CPU to the others (nice 19): light queries stay fast
+beside queries that run to their deadline."""
 log = logging.getLogger("sdkg.workers")
 
 Answer = tuple[str, Any]  # ("ok", QueryOutput) or ("error", QueryError)
@@ -47,219 +53,544 @@ class WorkerSetup:
     store_path: str
     prefixes: dict[str, str] | None
     base_iri: str | None
+    memory_mb: int = 0
+    """Address space a worker may add for its queries (0: no cap)."""
+    network: bool = False
+    """Whether this worker may open Internet sockets (only for queries that reach allowed endpoints)."""
+    expected_triples: int | None = None
+    """What the build recorded; a store that counts otherwise is corrupt."""
+    allowed_services: dict[str, float] | None = None
+    """The SERVICE/LOAD allow-list the worker reads each query's text against (:func:`~.guard.admit`)."""
+    count: bool = True
+    """Count the store at start (the integrity check, and the size ``/health`` shows): the first worker of a
+    store does; its replacements start without reading the whole store again."""
+
+
+# ------------------------------------------------------------------ the worker process
 
 
 def main() -> None:
     """Worker process entry: ``python -c 'from sdkg.sparql.workers import main; main()' FD SETUP``."""
     fd, setup = int(sys.argv[1]), WorkerSetup(**json.loads(sys.argv[2]))
-    worker_main(setup, Connection(fd))
+    try:
+        worker_main(setup, socket.socket(fileno=fd))
+    except (BrokenPipeError, ConnectionResetError):  # the server closed its end (it stopped, or replaced us)
+        pass
 
 
-def worker_main(setup: WorkerSetup, conn: Connection) -> None:
-    """The worker loop: one ``(job, row cap)`` in, one answer out, until the pipe closes."""
+def receive(reader: Any) -> Any:
+    """One message from a buffered reader of the socket (one system call for a small message)."""
+    header = reader.read(HEADER)
+    if len(header) < HEADER:
+        raise EOFError
+    size = int.from_bytes(header, "big")
+    data = reader.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
+
+
+def frame(message: object) -> bytes:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(data).to_bytes(HEADER, "big") + data
+
+
+def worker_main(setup: WorkerSetup, sock: socket.socket) -> None:
+    """The worker loop: one ``(job, admission)`` in, one answer out, until the socket closes."""
+    import pyoxigraph as ox
+
+    from . import sandbox
+    from .execute import execute
+    from .guard import admit, check_endpoints
+    from .tokens import is_update
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    store = ox.Store.read_only(setup.store_path)
-    conn.send(("ready", len(store)))
+    if not setup.network:
+        sandbox.no_network()
+    try:
+        store = ox.Store.read_only(setup.store_path)
+        triples = len(store) if setup.count else None
+    except (OSError, ValueError, RuntimeError) as error:
+        sock.sendall(frame(("failed", f"{type(error).__name__}: {error}")))
+        return
+    if setup.expected_triples is not None and triples is not None and triples != setup.expected_triples:
+        sock.sendall(
+            frame(("failed", f"corrupt store: it counts {triples} quads, its build recorded {setup.expected_triples}"))
+        )
+        return
+    sandbox.cap_memory(setup.memory_mb * 1024 * 1024)
+    sock.sendall(frame(("ready", triples)))
+    reader = sock.makefile("rb", buffering=65_536)
     while True:
         try:
-            job, max_rows = conn.recv()
+            job, admission = receive(reader)
         except (EOFError, OSError):
             return
         try:
-            answer: Answer = ("ok", execute(store, job, max_rows, setup.prefixes, setup.base_iri))
+            reach = admit(job.query, setup.allowed_services or {})  # the guard, here: under the deadline
+            if reach is not None and not setup.network:
+                sock.sendall(frame(("network", reach)))  # to be run where the network can be reached
+                continue
+            if admission.endpoints or reach is not None:
+                check_endpoints(job.query, reach.endpoints if reach else admission.endpoints, is_update(job.query))
+            output = execute(store, job, admission.max_rows, setup.prefixes, setup.base_iri, admission.max_bytes)
+            answer: Answer = ("ok", output)
         except QueryError as exc:
             answer = ("error", exc)
+        except MemoryError:
+            answer = ("error", MemoryCapExceeded(setup.memory_mb))
         except Exception as exc:  # a bug, not the query's fault: say what it was; the worker stays usable
             answer = ("error", QueryFailed(f"{type(exc).__name__}: {exc}"))
-        conn.send(answer)
+        try:
+            sock.sendall(frame(answer))
+        except MemoryError:
+            sock.sendall(frame(("error", MemoryCapExceeded(setup.memory_mb))))
+        del answer
+
+
+# ------------------------------------------------------------------ the server's side
+
+
+class WorkerDied(Exception):
+    """The worker's socket closed (the process ended)."""
+
+
+class PoolRetired(Exception):
+    """The server moved to another build while a caller waited for a worker: it waits in the new pool."""
+
+
+class Channel(asyncio.Protocol):
+    """The server's end of one worker's socket: frames in, one waiting future at a time."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.waiter: asyncio.Future[Any] | None = None
+        self.transport: Any = None  # an asyncio (or uvloop) stream transport
+        self.closed = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while len(self.buffer) >= HEADER:
+            size = int.from_bytes(self.buffer[:HEADER], "big")
+            if len(self.buffer) < HEADER + size:
+                return
+            message = pickle.loads(self.buffer[HEADER : HEADER + size])
+            del self.buffer[: HEADER + size]
+            waiter, self.waiter = self.waiter, None
+            if waiter is not None and not waiter.done():
+                waiter.set_result(message)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(WorkerDied())
+
+    def expect(self) -> asyncio.Future[Any]:
+        self.waiter = asyncio.get_running_loop().create_future()
+        if self.closed:
+            self.waiter.set_exception(WorkerDied())
+        return self.waiter
+
+    def send(self, message: object) -> None:
+        assert self.transport is not None
+        self.transport.write(frame(message))
 
 
 class Worker:
-    """One worker process and the parent's end of its socket.
-
-    A plain subprocess (not ``multiprocessing``): spawning must not re-import the
-    server's main module, and a killed worker must take nothing else with it.
-    """
+    """One worker process and the server's channel to it."""
 
     def __init__(self, setup: WorkerSetup, generation: int):
         self.generation = generation
+        self.setup = setup
         parent, child = socket.socketpair()
         command = [sys.executable, "-c", "from sdkg.sparql.workers import main; main()"]
-        args = [str(child.fileno()), json.dumps(asdict(setup))]
-        self.process = subprocess.Popen(command + args, pass_fds=[child.fileno()], stdin=subprocess.DEVNULL)
+        env = {**os.environ, "MALLOC_ARENA_MAX": "2"}  # glibc reserves 64 MB of address space per arena
+        self.process = subprocess.Popen(
+            command + [str(child.fileno()), json.dumps(asdict(setup))],
+            pass_fds=[child.fileno()],
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
         child.close()
-        self.conn = Connection(parent.detach())
+        self.socket = parent
+        self.channel = Channel()
         self.triples: int | None = None
+        self.killed = False
+        self.demoted = False
 
-    def wait_ready(self, timeout: float = STARTUP_SECONDS) -> int:
-        if self.triples is None:
-            if not self.conn.poll(timeout):
-                raise WorkerFailed("a query worker did not start in time")
-            tag, count = self.conn.recv()
-            if tag != "ready":
-                raise WorkerFailed(f"unexpected worker greeting {tag!r}")
-            self.triples = int(count)
+    async def connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.connect_accepted_socket(lambda: self.channel, sock=self.socket)
+
+    async def ready(self, timeout: float = STARTUP_SECONDS) -> int:
+        """Wait for the worker's greeting: its store's size (raises :class:`WorkerFailed` if it cannot start)."""
+        if self.triples is not None:
+            return self.triples
+        try:
+            tag, payload = await asyncio.wait_for(self.channel.expect(), timeout)
+        except (TimeoutError, WorkerDied):
+            self.kill()
+            raise WorkerFailed("a query worker did not start") from None
+        if tag != "ready":
+            self.kill()
+            raise WorkerFailed(f"a query worker could not open the store: {payload}")
+        self.triples = int(payload) if payload is not None else -1
         return self.triples
 
-    def call(self, job: QueryJob, max_rows: int | None, timeout: float) -> Answer:
-        """Send the job and wait at most ``timeout`` seconds for its answer, else :class:`QueryTimeout`."""
-        self.conn.send((job, max_rows))
-        if not self.conn.poll(max(timeout, 0.0)):
-            raise QueryTimeout(timeout)
-        answer: Answer = self.conn.recv()
-        return answer
+    def demote(self) -> None:
+        """Let other processes have the CPU first (the query has run long)."""
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, 19)
+            self.demoted = True
+        except OSError:
+            pass
+
+    def restore(self) -> bool:
+        """Back to normal priority after a long query; ``False`` when not allowed (then it is replaced)."""
+        if not self.demoted:
+            return True
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, 0)
+        except OSError:
+            return False
+        self.demoted = False
+        return True
+
+    @property
+    def alive(self) -> bool:
+        return not self.killed and not self.channel.closed and self.process.poll() is None
 
     def kill(self) -> None:
+        self.killed = True
         if self.process.poll() is None:
             self.process.kill()
-        self.process.wait(5)
-        self.conn.close()
+        if self.channel.transport is not None:
+            self.channel.transport.close()
+        else:
+            self.socket.close()
+
+    async def exit_signal(self) -> int | None:
+        """The signal that ended the process (after its socket closed), if it ended within half a second."""
+        for _ in range(50):
+            code = self.process.poll()
+            if code is not None:
+                return -code if code < 0 else None
+            await asyncio.sleep(0.01)
+        return None
 
 
 class WorkerEngine:
-    """A small pool of query worker processes over a read-only store, with a hard timeout.
+    """A small pool of query worker processes over a read-only store, with a hard deadline and a memory cap.
 
-    ``config.limits.timeout`` is the hard limit in seconds, ``config.limits.max_rows`` caps the
-    solutions or triples read per query (the answer says it was truncated); a job may only lower
-    them. ``size`` worker processes (default: 2 to 4, by CPU count).
+    ``size`` sandboxed workers (default: :func:`default_workers`) answer queries; one more worker that may
+    reach the network is started when a query uses an allowed SERVICE endpoint.
     """
 
-    def __init__(self, store_path: Path, config: EngineConfig | None = None, size: int | None = None):
+    def __init__(
+        self,
+        store_path: Path,
+        config: EngineConfig | None = None,
+        size: int | None = None,
+        memory_mb: int = 0,
+        expected_triples: int | None = None,
+    ):
         config = config or EngineConfig()
         self.limits = config.limits
-        self.setup = WorkerSetup(str(store_path), config.prefixes, config.base_iri)
-        self.size = size or max(2, min(4, os.cpu_count() or 2))
-        self._idle: queue.Queue[Worker] = queue.Queue()
-        self._lock = threading.Lock()
-        self._generation = 0
-        self._closed = False
-        self._threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="sdkg-query")
-        self._triples: int | None = None
+        allowed = dict(self.limits.allowed_services)
+        self.setup = WorkerSetup(
+            str(store_path), config.prefixes, config.base_iri, memory_mb, False, expected_triples, allowed
+        )
+        self.size = size or default_workers()
+        self.pools: dict[bool, Pool] = {}
+        self.generation = 0
+        self.closed = True
         self.timeouts = 0
-        for _ in range(self.size):
-            self._idle.put(Worker(self.setup, self._generation))
+        self.problem: str | None = None
+        """Why workers cannot start (``None`` while they can): ``/health`` says so."""
+        self.corrupt: str | None = None
+        """What the store reported when it said it is corrupt; no answer comes from it after that."""
+        self._triples: int | None = None
+        self.counting = False
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     # -- the Engine protocol -------------------------------------------------------
 
-    async def run(self, job: QueryJob) -> QueryOutput:
-        """Evaluate in a worker within the limits; raises the engine-neutral errors of :mod:`.errors`."""
-        seconds, rows = self.limits.admit(job)
-        tag, payload = await run_in_threadpool(self._run_blocking, job, rows, seconds)
-        if tag == "ok":
-            output: QueryOutput = payload
-            return output
-        raise payload
-
-    def triple_count(self) -> int:
-        """The store's size, known once a worker has started (waits for one at most)."""
-        if self._triples is None:
+    async def run(self, job: QueryJob, arrived: float | None = None) -> QueryOutput:
+        """Evaluate in a worker, finished by the job's time limit after ``arrived`` (a ``time.monotonic()``
+        instant; default: now); raises the engine-neutral errors of :mod:`.errors`."""
+        loop = asyncio.get_running_loop()
+        if self.loop is not None and loop is not self.loop:  # another thread's loop (a test client): go to ours
+            future = asyncio.run_coroutine_threadsafe(self.run(job, arrived), self.loop)
+            return await asyncio.wrap_future(future)
+        admission = self.limits.admit(job, read_text=False)
+        deadline = (time.monotonic() if arrived is None else arrived) + admission.seconds
+        if self.corrupt is not None:
+            raise StoreCorrupted(self.corrupt)
+        attempt = 0
+        while True:
+            pool = self.pool(network=bool(admission.endpoints))
             try:
-                worker = self._idle.get(timeout=STARTUP_SECONDS)
-            except queue.Empty:
-                raise EngineBusy("no query worker is free to count the store") from None
+                worker = await pool.acquire(deadline, admission.seconds)
+            except PoolRetired:
+                continue
             try:
-                self._triples = worker.wait_ready()
-            except (WorkerFailed, EOFError, OSError):
-                self._replace(worker)
-                raise EngineBusy("the query worker failed to start") from None
-            self._release(worker)
-        return self._triples
+                answer = await self.call(worker, job, admission, deadline)
+            except WorkerDied:
+                pool.replace(worker)
+                signal_number = await worker.exit_signal()
+                if signal_number in (signal.SIGABRT, signal.SIGSEGV) or attempt == 1:
+                    if signal_number == signal.SIGABRT and self.setup.memory_mb:
+                        raise MemoryCapExceeded(self.setup.memory_mb) from None
+                    raise WorkerFailed("the query worker failed while answering; it has been replaced") from None
+                attempt += 1
+                continue  # it was killed from outside (while idle, or by an operator): once more on another
+            except QueryTimeout:
+                self.timeouts += 1
+                pool.replace(worker)
+                raise QueryTimeout(admission.seconds) from None
+            except BaseException:
+                pool.replace(worker)  # cancelled (the client left) or a bug: the worker's state is unknown
+                raise
+            pool.release(worker)
+            tag, payload = answer
+            if tag == "ok":
+                output: QueryOutput = payload
+                return output
+            if tag == "network":  # the worker read an allowed SERVICE/LOAD: once more, where it can be reached
+                deadline = min(deadline, time.monotonic() + payload.timeout)
+                admission = replace(
+                    admission, seconds=min(admission.seconds, payload.timeout), endpoints=payload.endpoints
+                )
+                continue
+            if isinstance(payload, StoreCorrupted):
+                self.report_corruption(str(payload))
+            raise payload
 
-    # -- pool management -------------------------------------------------------------
-
-    def _run_blocking(self, job: QueryJob, max_rows: int | None, limit: float) -> Answer:
-        deadline = time.monotonic() + limit
-        if self._closed:
-            raise EngineBusy("the query engine is shut down")
+    async def call(self, worker: Worker, job: QueryJob, admission: Admission, deadline: float) -> Answer:
+        """Send the job and wait for its answer until ``deadline``; past it the worker is killed."""
+        waiter = worker.channel.expect()
+        worker.channel.send((job, admission))
+        loop = asyncio.get_running_loop()
+        timer = loop.call_at(deadline + (loop.time() - time.monotonic()), expire, waiter, admission.seconds)
+        demotion = loop.call_later(DEMOTE_AFTER, worker.demote)
         try:
-            worker = self._idle.get(timeout=limit)
-        except queue.Empty:
-            raise EngineBusy(f"all {self.size} query workers stayed busy for {limit:g} s") from None
-        try:
-            self._triples = worker.wait_ready()
-            answer = worker.call(job, max_rows, deadline - time.monotonic())
-        except QueryTimeout:
-            self.timeouts += 1
-            self._replace(worker)
-            raise QueryTimeout(limit) from None
-        except WorkerFailed:
-            self._replace(worker)
-            raise
-        except BaseException as exc:  # a dead pipe, an unpicklable answer: never lose the worker slot
-            self._replace(worker)
-            raise WorkerFailed(f"the query worker failed ({type(exc).__name__}); it has been replaced") from None
-        self._release(worker)
+            answer: Answer = await waiter
+        finally:
+            timer.cancel()
+            demotion.cancel()
         return answer
 
-    def _release(self, worker: Worker) -> None:
-        if worker.generation != self._generation or self._closed:
-            worker.kill()
-            return
-        self._idle.put(worker)
+    def report_corruption(self, detail: str) -> None:
+        """From now on no answer comes from this store (until the server moves to another build)."""
+        if self.corrupt is None:
+            log.error("the store at %s reported corruption: %s", self.setup.store_path, detail)
+        self.corrupt = detail
+        for pool in self.pools.values():
+            while pool.waiting:
+                turn = pool.waiting.popleft()
+                if not turn.done():
+                    turn.set_exception(StoreCorrupted(detail))
 
-    def _replace(self, worker: Worker) -> None:
-        """Kill ``worker`` now; start its successor in the background and add it once it is ready."""
-        worker.kill()
-        if self._closed or worker.generation != self._generation:
-            return
-        self._threads.submit(self._spawn, self._generation)
+    def triple_count(self) -> int:
+        """The store's size, as the first worker counted it (``EngineBusy`` before one has started)."""
+        if self._triples is None:
+            raise EngineBusy("no query worker has started yet")
+        return self._triples
 
-    def _spawn(self, generation: int) -> None:
-        """Start a replacement; retry a few times, so that the pool does not shrink for good."""
-        for attempt in range(5):
-            with self._lock:
-                if self._closed or generation != self._generation:
-                    return
-                fresh = Worker(self.setup, generation)
-            try:
-                fresh.wait_ready()
-            except (WorkerFailed, EOFError, OSError) as exc:
-                log.warning("query worker did not start (%s), attempt %d", exc, attempt + 1)
-                fresh.kill()
-                time.sleep(0.5 * (attempt + 1))
-                continue
-            self._release(fresh)
-            return
-
-    def swap(self, store_path: Path) -> None:
-        """Serve ``store_path`` from now on (after an admin write): new workers, old ones retire."""
-        with self._lock:
-            self._generation += 1
-            self.setup = replace(self.setup, store_path=str(store_path))
-            self._triples = None
-            old: list[Worker] = []
-            while True:
-                try:
-                    old.append(self._idle.get_nowait())
-                except queue.Empty:
-                    break
-            for _ in range(self.size):
-                self._idle.put(Worker(self.setup, self._generation))
-        for worker in old:
-            worker.kill()
+    def pool(self, network: bool) -> Pool:
+        pool = self.pools.get(network)
+        if pool is None:
+            if self.closed:
+                raise EngineBusy("the query engine is shut down")
+            setup = replace(self.setup, network=network)
+            pool = self.pools[network] = Pool(self, setup, 1 if network else self.size)
+            pool.fill()
+        return pool
 
     async def start(self) -> None:
-        """Start the pool again after :meth:`stop` (an app may be started and stopped more than once)."""
-        with self._lock:
-            if not self._closed:
-                return
-            self._closed = False
-            self._generation += 1
-            self._threads = ThreadPoolExecutor(max_workers=32, thread_name_prefix="sdkg-query")
-            for _ in range(self.size):
-                self._idle.put(Worker(self.setup, self._generation))
+        """Start the workers and wait for the first (an app may be started and stopped more than once)."""
+        if not self.closed:
+            return
+        self.closed = False
+        self.loop = asyncio.get_running_loop()
+        pool = self.pool(network=False)
+        await pool.first_ready()
 
     async def stop(self) -> None:
         self.close()
 
+    def swap(self, store_path: Path, expected_triples: int | None = None) -> None:
+        """Serve ``store_path`` from now on: new workers start; the old ones finish their queries, then go."""
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if self.loop is not None and running is not self.loop:
+            self.loop.call_soon_threadsafe(self._swap, store_path, expected_triples)
+        else:
+            self._swap(store_path, expected_triples)
+
+    def _swap(self, store_path: Path, expected_triples: int | None) -> None:
+        self.setup = replace(self.setup, store_path=str(store_path), expected_triples=expected_triples)
+        self.corrupt = None
+        self.problem = None
+        self._triples = None
+        self.counting = False
+        old, self.pools = self.pools, {}
+        for pool in old.values():
+            pool.retire()
+        if not self.closed:
+            self.pool(network=False)
+
     def close(self) -> None:
-        self._closed = True
-        while True:
+        self.closed = True
+        for pool in self.pools.values():
+            pool.retire()
+        self.pools = {}
+
+    @property
+    def ready_workers(self) -> int:
+        return sum(len([w for w in p.idle if w.alive]) + p.busy for p in self.pools.values())
+
+
+def default_workers() -> int:
+    """Two per core and six more (10 on 2 cores): five queries that run to their deadline leave five workers
+    for the light ones, which the operating system then schedules first (a query past 0.25 s yields)."""
+    return min(16, 2 * (os.cpu_count() or 2) + 6)
+
+
+def expire(waiter: asyncio.Future[Any], seconds: float) -> None:
+    if not waiter.done():
+        waiter.set_exception(QueryTimeout(seconds))
+
+
+class Pool:
+    """Workers of one kind (sandboxed or not) for one store: idle ones, and callers waiting in turn."""
+
+    def __init__(self, engine: WorkerEngine, setup: WorkerSetup, size: int):
+        self.engine = engine
+        self.setup = setup
+        self.size = size
+        self.idle: deque[Worker] = deque()
+        self.waiting: deque[asyncio.Future[Worker]] = deque()
+        self.busy = 0
+        self.retired = False
+        self.starting: set[asyncio.Task[None]] = set()
+        self.failures = 0
+        self.first: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def fill(self) -> None:
+        for _ in range(self.size):
+            self.spawn()
+
+    def spawn(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.start_one())
+        self.starting.add(task)
+        task.add_done_callback(self.starting.discard)
+
+    async def start_one(self) -> None:
+        """Start a worker; retry with a growing pause so that the pool does not shrink for good."""
+        for attempt in range(1_000_000):
+            if self.retired:
+                return
+            counts = self.engine._triples is None and not self.engine.counting  # one worker checks the store
+            self.engine.counting = self.engine.counting or counts
+            worker = Worker(replace(self.setup, count=counts), 0)
             try:
-                self._idle.get_nowait().kill()
-            except queue.Empty:
-                break
-        self._threads.shutdown(wait=False, cancel_futures=True)
+                await worker.connect()
+                triples = await worker.ready()
+            except (WorkerFailed, OSError) as error:
+                if counts:
+                    self.engine.counting = False
+                self.failures += 1
+                self.engine.problem = str(error)
+                if "corrupt" in str(error).lower():
+                    self.engine.report_corruption(str(error))
+                if not self.first.done():
+                    self.first.set_result(None)
+                log.warning("query worker did not start (%s), attempt %d", error, attempt + 1)
+                await asyncio.sleep(min(5.0, 0.2 * (attempt + 1)))
+                continue
+            self.engine.problem = None
+            if counts:
+                self.engine.counting = False
+            if self.engine._triples is None and triples >= 0:
+                self.engine._triples = triples
+            if not self.first.done():
+                self.first.set_result(None)
+            self.release(worker, started=True)
+            return
+
+    async def first_ready(self) -> None:
+        await asyncio.wait_for(asyncio.shield(self.first), STARTUP_SECONDS)
+
+    async def acquire(self, deadline: float, seconds: float) -> Worker:
+        """An idle live worker, waiting in turn until ``deadline`` (then :class:`EngineBusy`)."""
+        while self.idle:
+            worker = self.idle.pop()  # the most recently used: its caches are warm (the others stay idle)
+            if worker.alive:
+                self.busy += 1
+                return worker
+            self.replace(worker, counted=False)
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[Worker] = loop.create_future()
+        self.waiting.append(turn)
+        timer = loop.call_at(deadline + (loop.time() - time.monotonic()), self.give_up, turn, seconds)
+        try:
+            worker = await turn
+        finally:
+            timer.cancel()
+        return worker
+
+    def give_up(self, turn: asyncio.Future[Worker], seconds: float) -> None:
+        if not turn.done():
+            if self.engine.corrupt is not None:
+                turn.set_exception(StoreCorrupted(self.engine.corrupt))
+            elif self.engine.problem is not None:  # the detail is in the log, not for clients
+                turn.set_exception(EngineBusy("no query worker can start; the server's operator has been told"))
+            else:
+                turn.set_exception(EngineBusy(f"all {self.size} query workers stayed busy for {seconds:g} s"))
+
+    def release(self, worker: Worker, started: bool = False) -> None:
+        """Give ``worker`` to the next caller in turn, or back to the idle ones (or retire it)."""
+        if not started:
+            self.busy -= 1
+        if self.retired or not worker.alive or not worker.restore():
+            worker.kill()
+            if not self.retired:
+                self.spawn()
+            return
+        while self.waiting:
+            turn = self.waiting.popleft()
+            if not turn.done():
+                self.busy += 1
+                turn.set_result(worker)
+                return
+        self.idle.append(worker)
+
+    def replace(self, worker: Worker, counted: bool = True) -> None:
+        """Kill ``worker`` now and start its successor in the background."""
+        if counted:
+            self.busy -= 1
+        worker.kill()
+        if not self.retired:
+            self.spawn()
+
+    def retire(self) -> None:
+        """No new queries here: idle workers go now, busy ones when they finish (see :meth:`release`)."""
+        self.retired = True
+        while self.idle:
+            self.idle.popleft().kill()
+        for task in list(self.starting):
+            task.cancel()
+        while self.waiting:
+            turn = self.waiting.popleft()
+            if not turn.done():
+                turn.set_exception(PoolRetired())
 
 
 if __name__ == "__main__":

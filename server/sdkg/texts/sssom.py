@@ -82,7 +82,7 @@ def unmapped_rows(entities: list[tuple[str, str]], today: date | None = None) ->
             "SDKG editors",
             day,
             "",
-            "unmapped: no verified QID",
+            "unverified: no candidate QID searched yet (a new entity)",
         ]
         for iri, label in entities
     ]

@@ -1,26 +1,40 @@
-"""The FastAPI application, assembled: settings → server state → error handler → middleware → routers.
+"""The application, assembled: settings → server state → error handler → routers → the front layer.
 
 Nothing here answers a request. Each router module owns its routes; adding one is a line in
 :data:`ROUTERS`. How a route runs a query, fails and finishes its response is the same for
 all (docs/architecture.md, "Adding a route"): it builds a :class:`~sdkg.sparql.job.QueryJob`
 and calls :func:`.finish.respond` (or the engine, through :func:`~.state.state_of`), and it
-raises errors, which :mod:`.errors` answers.
+raises errors, which :mod:`.errors` answers. In front of the FastAPI app is one plain ASGI
+layer (:class:`.front.Front`: limits, CORS, compression, page headers), which also sends
+``/sparql`` straight to its endpoint.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.middleware.gzip import GZipMiddleware
 
 from .. import __version__
-from . import canned, errors, pages, service_routes, sparql_routes, store_routes, ui
-from .finish import ROW_LIMIT, TRUNCATED
-from .limits import BodyLimit
+from . import (
+    canned,
+    compare,
+    curation,
+    errors,
+    explore_routes,
+    pages,
+    reconcile_routes,
+    search_routes,
+    service_routes,
+    sparql_routes,
+    store_routes,
+    ui,
+)
+from .front import Front
 from .settings import Settings
 from .state import ServerState
 
@@ -29,36 +43,51 @@ ROUTERS: list[APIRouter] = [
     store_routes.router,  # /store: the Graph Store Protocol
     service_routes.router,  # /.well-known/void, /catalog, /context.jsonld, /health, /metrics
     pages.router,  # /id/..., /ontology: linked-data pages
-    ui.router,  # /, /static: the query page
+    compare.router,  # /compare, /compare/discourses: the sources and the discourses side by side
+    ui.router,  # /, /static, /docs: the query page, static files, the API documentation
     canned.router,  # /queries: the catalog as configuration
+    curation.router,  # /curation: Wikidata link coverage, unlinked linkable entities, weak links
+    reconcile_routes.router,  # /reconcile: the Reconciliation Service API 0.2
+    search_routes.router,  # /search, /search/suggest: full-text search and type-ahead
+    explore_routes.router,  # /explore, /cite: the claim explorer and citations
 ]
 
 __all__ = ["Settings", "create_app"]
 
 
-def create_app(settings: Settings) -> FastAPI:
+class App(Front):
+    """The served application: the front layer around the FastAPI app (``.state`` and ``.fastapi`` reach it)."""
+
+    @property
+    def state(self) -> Any:
+        return self.app.state
+
+    @property
+    def fastapi(self) -> FastAPI:
+        return self.app
+
+
+def create_app(settings: Settings) -> App:
     """Serve the store at ``settings.store_path``."""
     state = ServerState.serving(settings)
     atexit.register(state.engine.close)
+    atexit.register(state.stop_serving)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state.start_serving()
         await state.engine.start()
+        watcher = asyncio.get_running_loop().create_task(state.follow_builds())
         yield
+        watcher.cancel()
         await state.engine.stop()
+        state.stop_serving()
 
-    app = FastAPI(title=settings.title, version=__version__, lifespan=lifespan)
+    # /docs is served by .ui with the vendored Swagger UI (no CDN); ReDoc would load from one
+    app = FastAPI(title=settings.title, version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.server = state
     errors.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-        allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
-        expose_headers=["ETag", "Last-Modified", TRUNCATED, ROW_LIMIT, "Content-Length"],
-    )
     for router in ROUTERS:
         app.include_router(router)
-    return app
+    endpoints = {"/sparql": sparql_routes.endpoint}
+    return App(app, endpoints, settings.max_request_bytes, settings.max_url_bytes)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ..namespaces import ID, PREFIXES, SDKG, WIKIDATA_ENTITY
+from ..namespaces import EDITORIAL_GRAPH, ID, INFERRED_GRAPH, PREFIXES, SDKG, WIKIDATA_ENTITY
 from ..sparql.engine import Bindings, Engine, select
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
@@ -33,17 +33,23 @@ SHOWN_APART = {
 """Properties the page shows in its heading or quote block rather than in the table."""
 
 _SEGMENT = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+SLUG = re.compile(_SEGMENT)
+"""What follows ``/id/{kind}/`` in an entity's IRI."""
 ENTITY_PATH = re.compile(rf"(?P<kind>[a-z]+)/(?P<slug>{_SEGMENT})")
 PREFIX_HEADER = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
 
+# ?derived: the triple is in the inferred graph (the rules wrote it, with an explanation);
+# ?editorial: it is in the editorial graph (the SDKG editors', made by neither text).
 STATEMENTS = (
     PREFIX_HEADER
-    + """SELECT DISTINCT ?s ?p ?o ?plabel ?olabel ?bp ?bo ?bplabel WHERE {
+    + f"""SELECT DISTINCT ?s ?p ?o ?plabel ?olabel ?bp ?bo ?bplabel ?derived ?editorial WHERE {{
     ?s ?p ?o .
-    OPTIONAL { ?p rdfs:label ?plabel }
-    OPTIONAL { ?o rdfs:label ?olabel }
-    OPTIONAL { FILTER(isBlank(?o)) ?o ?bp ?bo . OPTIONAL { ?bp rdfs:label ?bplabel } }
-} LIMIT 5000"""
+    OPTIONAL {{ ?p rdfs:label ?plabel }}
+    OPTIONAL {{ ?o rdfs:label ?olabel }}
+    OPTIONAL {{ FILTER(isBlank(?o)) ?o ?bp ?bo . OPTIONAL {{ ?bp rdfs:label ?bplabel }} }}
+    BIND(EXISTS {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }} AS ?derived)
+    BIND(EXISTS {{ GRAPH <{EDITORIAL_GRAPH}> {{ ?s ?p ?o }} }} AS ?editorial)
+}} LIMIT 5000"""
 )
 
 CLAIMS = (
@@ -92,24 +98,36 @@ QUOTES = (
 # explain; they are read through queries/why.rq, not listed among what references an entity.
 INVERSE = (
     PREFIX_HEADER
-    + """SELECT DISTINCT ?s ?subject ?p ?plabel ?slabel WHERE {
+    + f"""SELECT DISTINCT ?s ?subject ?p ?plabel ?slabel ?derived ?editorial WHERE {{
     ?subject ?p ?s .
     FILTER(!isBlank(?subject))
-    FILTER NOT EXISTS { ?subject a sdkg:Explanation }
-    OPTIONAL { ?p rdfs:label ?plabel }
-    OPTIONAL { ?subject rdfs:label ?slabel }
-} LIMIT 2000"""
+    FILTER NOT EXISTS {{ ?subject a sdkg:Explanation }}
+    OPTIONAL {{ ?p rdfs:label ?plabel }}
+    OPTIONAL {{ ?subject rdfs:label ?slabel }}
+    BIND(EXISTS {{ GRAPH <{INFERRED_GRAPH}> {{ ?subject ?p ?s }} }} AS ?derived)
+    BIND(EXISTS {{ GRAPH <{EDITORIAL_GRAPH}> {{ ?subject ?p ?s }} }} AS ?editorial)
+}} LIMIT 2000"""
 )
 
-LISTING = (
-    PREFIX_HEADER
-    + """SELECT ?namespace ?s (SAMPLE(?l) AS ?label) (SAMPLE(?t) AS ?type) (SAMPLE(?tl) AS ?typeLabel) WHERE {
+LISTING_PAGE = 200
+"""Entities on one page of a ``/id/{kind}/`` listing."""
+
+
+def listing_query(backwards: bool) -> str:
+    """One page of a kind's entities in IRI order, after ``?from`` (or before it, going back): keyset paging,
+    so a page never sorts or skips what comes before it; one more row than a page says whether more follow."""
+    compare, order = ("<", "DESC(?s)") if backwards else (">", "?s")
+    return (
+        PREFIX_HEADER
+        + f"""SELECT ?s (SAMPLE(?l) AS ?label) (SAMPLE(?t) AS ?type) (SAMPLE(?tl) AS ?typeLabel) WHERE {{
     ?s a ?t .
-    FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(?namespace)))
-    OPTIONAL { ?s rdfs:label ?l }
-    OPTIONAL { ?t rdfs:label ?tl }
-} GROUP BY ?namespace ?s ORDER BY LCASE(STR(?label)) LIMIT 5000"""
-)
+    FILTER(isIRI(?s) && STRSTARTS(STR(?s), STR(?namespace)) && STR(?s) {compare} STR(?from))
+    FILTER(?t != sdkg:NotLinkableToWikidata)
+    OPTIONAL {{ ?s rdfs:label ?l }}
+    OPTIONAL {{ ?t rdfs:label ?tl }}
+}} GROUP BY ?s ORDER BY {order} LIMIT {LISTING_PAGE + 1}"""
+    )
+
 
 KINDS = (
     PREFIX_HEADER
@@ -149,6 +167,10 @@ class Term:
     lang: str | None = None
     datatype: str | None = None
     nested: list[Property] = field(default_factory=list)
+    derived: bool = False
+    """The statement that gives this value was derived by a rule (it is in the inferred graph)."""
+    editorial: bool = False
+    """The statement that gives this value is the SDKG editors' (it is in the editorial graph)."""
 
     @property
     def text(self) -> str:
@@ -282,6 +304,7 @@ def read_statements(resource: Resource, rows: list[Bindings]) -> None:
         prop = properties.setdefault(p, Property(p, value(row, "plabel")))
         item = shown_term(row, "o", "olabel")
         assert item is not None
+        item.derived, item.editorial = flag(row, "derived"), flag(row, "editorial")
         if item.kind == "bnode":
             item = bnodes.setdefault(item.value, item)
             nested = shown_term(row, "bo")
@@ -348,12 +371,21 @@ def read_claims(rows: list[Bindings]) -> list[ClaimView]:
     return sorted(claims.values(), key=lambda c: (c.label or c.iri).lower())
 
 
+def flag(row: Bindings, name: str) -> bool:
+    """A boolean cell of a solution (``EXISTS`` bound to a variable)."""
+    cell = row.get(name)
+    return cell is not None and cell["value"] in ("true", "1")
+
+
 def read_inverse(rows: list[Bindings]) -> list[Property]:
     properties: dict[str, Property] = {}
     for row in rows:
         p = row["p"]["value"]
         prop = properties.setdefault(p, Property(p, value(row, "plabel")))
-        add_unique(prop.values, shown_term(row, "subject", "slabel"))
+        item = shown_term(row, "subject", "slabel")
+        if item is not None:
+            item.derived, item.editorial = flag(row, "derived"), flag(row, "editorial")
+        add_unique(prop.values, item)
     for prop in properties.values():
         prop.values.sort(key=lambda t: t.text.lower())
     return sorted(properties.values(), key=lambda q: (q.label or q.iri).lower())
@@ -361,19 +393,42 @@ def read_inverse(rows: list[Bindings]) -> list[Property]:
 
 @dataclass
 class Listing:
+    """One page of a kind's entities, in IRI order, with the slugs that open the pages beside it."""
+
     namespace: str
     entries: list[tuple[Term, Term | None]]
+    total: int = 0
+    next_after: str | None = None
+    """The last slug of this page, when entities follow it."""
+    previous_before: str | None = None
+    """The first slug of this page, when entities come before it."""
 
 
-async def list_namespace(engine: Engine, namespace: str) -> Listing:
-    """The typed entities whose IRIs start with ``namespace`` (one ``/id/{kind}/``)."""
-    rows = await select(engine, LISTING, {"namespace": ox.Literal(namespace)})
+async def list_namespace(
+    engine: Engine, namespace: str, after: str | None = None, before: str | None = None
+) -> Listing:
+    """A page of the typed entities whose IRIs start with ``namespace`` (one ``/id/{kind}/``): the first, the
+    one after the slug ``after``, or the one before the slug ``before``."""
+    backwards = before is not None
+    start = namespace + (before if before is not None else after or "")
+    rows = await select(
+        engine, listing_query(backwards), {"namespace": ox.Literal(namespace), "from": ox.Literal(start)}
+    )
+    more = len(rows) > LISTING_PAGE
+    rows = rows[:LISTING_PAGE]
+    if backwards:
+        rows.reverse()
     entries: list[tuple[Term, Term | None]] = []
     for row in rows:
         entity = shown_term(row, "s", "label")
         if entity is not None:
             entries.append((entity, shown_term(row, "type", "typeLabel")))
-    return Listing(namespace, entries)
+    slugs = [row["s"]["value"][len(namespace) :] for row in rows]
+    listing = Listing(namespace, entries)
+    if slugs:
+        listing.next_after = slugs[-1] if (more and not backwards) or (backwards and before is not None) else None
+        listing.previous_before = slugs[0] if (more and backwards) or (not backwards and after) else None
+    return listing
 
 
 async def count_kinds(engine: Engine, kinds: list[str]) -> dict[str, int]:

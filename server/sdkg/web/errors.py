@@ -3,7 +3,8 @@ renders it, as JSON for programs or as an HTML page for browsers (by ``Accept``)
 
 Routes do not catch errors to answer them: they raise. Engine-neutral query errors
 (:mod:`sdkg.sparql.errors`), admin change errors (:mod:`sdkg.build.changes`), unreadable
-project files and catalog files are mapped to a status here and nowhere else. A route that
+project files and catalog files, reconciliation requests the protocol does not allow
+(:class:`sdkg.reconcile.InvalidRequest`) are mapped to a status here and nowhere else. A route that
 wants another status for a known error translates its meaning first (a malformed *catalog*
 query is the server's fault: :mod:`.canned` raises a 500 for it).
 """
@@ -11,28 +12,39 @@ query is the server's fault: :mod:`.canned` raises a 500 for it).
 from __future__ import annotations
 
 import json
+import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..build.changes import ChangeError, ChangeRefused, InvalidChange, NoSuchGraph
 from ..catalog import CatalogError
+from ..catalog.parameters import ParameterError
 from ..project import ProjectError
+from ..reconcile import InvalidRequest
+from ..search.explore import SelectionError
+from ..search.index import IndexUnavailable
+from ..search.syntax import SearchSyntaxError
 from ..sparql.dataset import DatasetError
 from ..sparql.errors import (
+    AnswerTooLarge,
     EngineBusy,
     MalformedQuery,
+    MemoryCapExceeded,
     NotAcceptable,
     QueryError,
     QueryFailed,
     QueryTimeout,
     Refused,
+    StoreCorrupted,
     Unverifiable,
     UpstreamFailed,
     WorkerFailed,
 )
 from ..sparql.negotiation import matches, parse_accept, specificity
 from .render import render
+
+log = logging.getLogger("sdkg.server")
 
 
 class HttpError(Exception):
@@ -68,7 +80,22 @@ class RequestTooLarge(HttpError):
     status = 413
 
 
-FAMILIES: tuple[type[Exception], ...] = (HttpError, QueryError, ChangeError, ProjectError, CatalogError)
+class UrlTooLong(HttpError):
+    status = 414
+
+
+FAMILIES: tuple[type[Exception], ...] = (
+    HttpError,
+    QueryError,
+    ChangeError,
+    ProjectError,
+    CatalogError,
+    ParameterError,
+    InvalidRequest,
+    SearchSyntaxError,
+    SelectionError,
+    IndexUnavailable,
+)
 """The exception classes the handler answers; anything else is a bug (a 500 with no detail)."""
 
 
@@ -92,19 +119,31 @@ def as_http(error: Exception) -> HttpError:
         case WorkerFailed():
             return HttpError(str(error), 503)
         case UpstreamFailed():
-            return HttpError(str(error), 502)
+            return HttpError(error.public, 502)
+        case MemoryCapExceeded() | AnswerTooLarge():
+            return HttpError(str(error), 507)
+        case StoreCorrupted():
+            return HttpError("the store failed an integrity check; the server's operator has been told", 500)
         case QueryFailed():
             return BadRequest(f"query failed: {error}")
-        case DatasetError() | InvalidChange():
+        case DatasetError() | InvalidChange() | InvalidRequest():
             return BadRequest(str(error))
         case ChangeRefused():
             return HttpError(str(error), 422, report=json.loads(error.report.json()))
         case NoSuchGraph():
             return NotFound(str(error))
+        case ParameterError():
+            return BadRequest(str(error))
         case ProjectError():
             return HttpError(f"cannot read the project: {error}", 500)
         case CatalogError():
             return HttpError(f"the query catalog cannot be read: {error}", 500)
+        case SearchSyntaxError():
+            return BadRequest(f"cannot search for that: {error}")
+        case SelectionError():
+            return BadRequest(str(error))
+        case IndexUnavailable():
+            return HttpError(str(error), 503)
     return HttpError("internal error", 500)
 
 
@@ -131,8 +170,14 @@ def error_response(request: Request, error: HttpError) -> Response:
 
 
 async def handle(request: Request, error: Exception) -> Response:
-    """The one exception handler, registered for every family of :data:`FAMILIES`."""
-    return error_response(request, as_http(error))
+    """The one exception handler, registered for every family of :data:`FAMILIES`; a server-side failure is
+    logged with its detail (the client gets a message without it)."""
+    answer = as_http(error)
+    if answer.status >= 500 and answer is not error:
+        log.warning(
+            "%d for %s %s: %s: %s", answer.status, request.method, request.url.path, type(error).__name__, error
+        )
+    return error_response(request, answer)
 
 
 def install(app: FastAPI) -> None:

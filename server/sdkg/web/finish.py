@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -36,6 +37,7 @@ from .state import state_of
 
 TRUNCATED = "X-SDKG-Truncated"
 ROW_LIMIT = "X-SDKG-Row-Limit"
+BYTE_LIMIT = "X-SDKG-Byte-Limit"
 JSON_LD = "application/ld+json"
 
 
@@ -67,22 +69,27 @@ def validators(request: Request, *key: object) -> tuple[Response | None, dict[st
     """The answer's validators (ETag of the served version and ``key``), and a 304 when the client has it."""
     state = state_of(request)
     tag = etag(state.version, *key)
-    headers = {"ETag": tag, "Last-Modified": http_date(state.modified), "Cache-Control": "no-cache"}
-    cached = request.method in ("GET", "HEAD") and not_modified(dict(request.headers), tag, state.modified)
+    headers = {"ETag": tag, "Last-Modified": state.modified_http, "Cache-Control": "no-cache"}
+    asked = request.headers
+    conditional = "if-none-match" in asked or "if-modified-since" in asked
+    cached = conditional and request.method in ("GET", "HEAD") and not_modified(dict(asked), tag, state.modified)
     return (Response(status_code=304, headers=headers) if cached else None), headers
 
 
 def context_url(request: Request) -> str:
-    return str(request.base_url) + "context.jsonld"
+    """The published JSON-LD context: under the configured public URL, never under the request's ``Host``."""
+    return state_of(request).settings.public_url + "context.jsonld"
 
 
-def truncation_headers(output: QueryOutput, max_rows: int | None) -> dict[str, str]:
-    """Whether the answer was cut at the row cap, and the cap: said on every answer with rows."""
+def truncation_headers(output: QueryOutput, max_rows: int | None, max_bytes: int | None = None) -> dict[str, str]:
+    """Whether the answer was cut at the row cap or the byte cap, and the caps: said on every answer with rows."""
     if output.kind == "boolean":
         return {}
     extra = {TRUNCATED: "true" if output.truncated else "false"}
     if max_rows is not None:
         extra[ROW_LIMIT] = str(max_rows)
+    if max_bytes is not None:
+        extra[BYTE_LIMIT] = str(max_bytes)
     return extra
 
 
@@ -104,7 +111,7 @@ def get_and_head(
 
 def finish(request: Request, body: bytes, media_type: str, headers: dict[str, str]) -> Response:
     """The response itself: ``Vary: Accept``, and no body for HEAD (with the length it would have)."""
-    headers = {"Vary": "Accept", **headers}
+    headers = {"Vary": "Accept, Accept-Encoding" if "Content-Encoding" in headers else "Accept", **headers}
     if request.method == "HEAD":
         return Response(b"", media_type=media_type, headers={**headers, "Content-Length": str(len(body))})
     return Response(body, media_type=media_type, headers=headers)
@@ -137,15 +144,29 @@ async def respond(
     cached, validation = validators(request, job, context_url(request), inline_context)
     if cached is not None:
         return cached
+    arrived = request.scope.get("sdkg.arrived")
+    if (
+        not job.gzip
+        and "gzip" in request.headers.get("accept-encoding", "")
+        and not (job.graph_format is not None and job.graph_format.media_type == JSON_LD and not inline_context)
+    ):
+        job = replace(job, gzip=True)
     if made_by_server is None:
-        output = await state.engine.run(job)
+        output = await state.engine.run(job, arrived)
     else:
         with server_made(made_by_server):
-            output = await state.engine.run(job)
+            output = await state.engine.run(job, arrived)
     body = output.body
     if output.media_type == JSON_LD and not inline_context:
         body = jsonld.with_context_url(body, state.prefixes, context_url(request))
-    extra = {**validation, **truncation_headers(output, state.settings.max_rows), **(headers or {})}
+    settings = state.settings
+    extra = {
+        **validation,
+        **truncation_headers(output, settings.max_rows, settings.max_answer_bytes),
+        **(headers or {}),
+    }
+    if output.encoding:
+        extra["Content-Encoding"] = output.encoding
     return finish(request, body, output.media_type, extra)
 
 

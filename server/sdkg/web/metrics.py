@@ -1,4 +1,5 @@
-"""Query metrics in the Prometheus text format, and one structured log line per query.
+"""Query metrics in the Prometheus text format, and one structured log line per query (:class:`QueryLog`:
+collected in memory and written in batches by a thread of its own, never in the request's path).
 
 Every query the server runs goes through :class:`MeteredEngine`, so the endpoint, the canned
 queries, the pages and the statistics are all counted, each with the status its outcome maps
@@ -9,19 +10,75 @@ not justify a dependency, and the format is plain text.
 from __future__ import annotations
 
 import json
-import logging
+import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from ..sparql.engine import Engine
 from ..sparql.job import QueryJob, QueryOutput
 from .errors import as_http
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-log = logging.getLogger("sdkg.query")
+
+
+class QueryLog:
+    """One JSON line per query, kept in memory and written every ``every`` seconds by a thread (one write per
+    batch: the request pays for a ``json.dumps`` and an append). At most ``limit`` lines wait; beyond that
+    the oldest are dropped and the next batch says how many."""
+
+    def __init__(self, out: TextIO | None = None, every: float = 0.5, limit: int = 100_000):
+        self.out = out
+        self.every = every
+        self.lines: deque[str] = deque(maxlen=limit)
+        self.written = self.dropped = 0
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def write(self, record: dict[str, object]) -> None:
+        if self.out is None:
+            return
+        if len(self.lines) == self.lines.maxlen:
+            self.dropped += 1
+        self.lines.append(json.dumps(record, ensure_ascii=False))
+
+    def start(self) -> None:
+        if self.out is not None and self.thread is None:
+            self.thread = threading.Thread(target=self.run, name="sdkg-query-log", daemon=True)
+            self.thread.start()
+
+    def run(self) -> None:
+        while not self.stop.wait(self.every):
+            self.flush()
+        self.flush()
+
+    def flush(self) -> None:
+        if self.out is None or not self.lines:
+            return
+        batch = []
+        while self.lines:
+            batch.append(self.lines.popleft())
+        if self.dropped:
+            batch.append(json.dumps({"event": "log-dropped", "lines": self.dropped}))
+            self.dropped = 0
+        try:
+            self.out.write("\n".join(batch) + "\n")
+            self.out.flush()
+        except (OSError, ValueError):
+            pass
+        self.written += len(batch)
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join(5)
+
+
+def stderr_log() -> QueryLog:
+    return QueryLog(sys.stderr)
 
 
 @dataclass
@@ -37,6 +94,7 @@ class Metrics:
     duration_sum: float = 0.0
     duration_count: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    log: QueryLog = field(default_factory=QueryLog)
 
     def begin(self) -> float:
         with self.lock:
@@ -56,16 +114,18 @@ class Metrics:
             for index, bound in enumerate(BUCKETS):
                 if seconds <= bound:
                     self.bucket_counts[index] += 1
-        record = {
-            "event": "query",
-            "duration_ms": round(seconds * 1000, 2),
-            "status": status,
-            "rows": rows,
-            "truncated": truncated,
-            "kind": kind,
-            "query": query[:200],
-        }
-        log.info(json.dumps(record, ensure_ascii=False))
+        if self.log.out is not None:
+            self.log.write(
+                {
+                    "event": "query",
+                    "duration_ms": round(seconds * 1000, 2),
+                    "status": status,
+                    "rows": rows,
+                    "truncated": truncated,
+                    "kind": kind,
+                    "query": query[:200],
+                }
+            )
 
     def render(self) -> str:
         with self.lock:
@@ -108,11 +168,11 @@ class MeteredEngine:
         self.engine = engine
         self.metrics = metrics
 
-    async def run(self, job: QueryJob) -> QueryOutput:
+    async def run(self, job: QueryJob, arrived: float | None = None) -> QueryOutput:
         started = self.metrics.begin()
         status, output = 500, None
         try:
-            output = await self.engine.run(job)
+            output = await self.engine.run(job, arrived)
             status = 200
             return output
         except Exception as error:
@@ -131,8 +191,8 @@ class MeteredEngine:
     async def stop(self) -> None:
         await self.engine.stop()
 
-    def swap(self, store_path: Path) -> None:
-        self.engine.swap(store_path)
+    def swap(self, store_path: Path, expected_triples: int | None = None) -> None:
+        self.engine.swap(store_path, expected_triples)
 
     def close(self) -> None:
         self.engine.close()

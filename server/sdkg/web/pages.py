@@ -23,10 +23,11 @@ from ..namespaces import ID, ONTOLOGY_IRI
 from ..sparql.errors import NotAcceptable
 from ..sparql.job import QueryJob
 from ..sparql.negotiation import GRAPH_FORMATS, Format, negotiate
-from .describe import count_kinds, describe, describe_query, entity_iri, list_namespace
-from .errors import NotFound
+from .describe import SLUG, count_kinds, describe, describe_query, entity_iri, list_namespace
+from .errors import BadRequest, NotFound
 from .finish import respond, respond_page, server_made
 from .ontology_docs import ONTOLOGY_GRAPH, ontology_terms
+from .profiles import profile_of
 from .render import render, with_site_bar
 from .state import state_of
 
@@ -73,14 +74,31 @@ async def id_index(request: Request) -> Response:
     return await respond_page(request, page)
 
 
+def listing_keys(request: Request) -> tuple[str | None, str | None]:
+    """A listing page's ``after`` or ``before`` slug (keyset paging); both at once, or anything else, is a 400."""
+    given = list(request.query_params.multi_items())
+    unknown = sorted({name for name, _ in given} - {"after", "before"})
+    if unknown or len(given) > 1:
+        what = f"unknown parameter {unknown[0]!r}" if unknown else "give one of after and before, once"
+        raise BadRequest(f"a listing page takes after=SLUG or before=SLUG: {what}")
+    after = request.query_params.get("after")
+    before = request.query_params.get("before")
+    for slug in (after, before):
+        if slug is not None and not SLUG.fullmatch(slug):
+            raise BadRequest(f"{slug!r} is not an entity's slug")
+    return after, before
+
+
 @router.api_route("/id/{path:path}", methods=["GET", "HEAD"], summary="Linked data: one entity, or a kind's list")
 async def entity(request: Request, path: str) -> Response:
     engine = state_of(request).engine
     kind = path.rstrip("/")
     if kind in KINDS:
+        after, before = listing_keys(request)
 
         async def listing_page() -> Response:
-            listing = await list_namespace(engine, ID + kind + "/")
+            listing = await list_namespace(engine, ID + kind + "/", after, before)
+            listing.total = (await count_kinds(engine, [kind]))[kind]
             return render(request, "listing.html", title=kind.capitalize(), kind=kind, listing=listing)
 
         return await respond_page(request, listing_page)
@@ -102,9 +120,16 @@ async def entity(request: Request, path: str) -> Response:
         resource = await describe(engine, iri)
         if not resource.exists:
             raise NotFound(f"Nothing is known about {iri}.")
+        profile = await profile_of(engine, bare.split("/", 1)[0], iri)
         title = resource.label or bare
         return render(
-            request, "resource.html", headers={"Vary": "Accept", **headers}, title=title, r=resource, path=bare
+            request,
+            "resource.html",
+            headers={"Vary": "Accept", **headers},
+            title=title,
+            r=resource,
+            path=bare,
+            profile=profile,
         )
 
     return await respond_page(request, resource_page)

@@ -7,7 +7,9 @@ a direct POST body is taken as it is.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from ..sparql.dataset import Dataset
@@ -60,15 +62,18 @@ def from_pairs(pairs: list[tuple[str, str]], body_query: str | None = None) -> Q
         raise ProtocolError("more than one update given")
     if queries and updates:
         raise ProtocolError("both a query and an update given")
+    graphs = [k for k, _ in pairs if k in ("default-graph-uri", "named-graph-uri")]
+    if graphs and not queries and not updates:
+        raise ProtocolError(f"{graphs[0]} given without a query")
     timeout_values = [v for k, v in pairs if k == "timeout"]
     timeout = None
     if timeout_values:
         try:
             timeout = float(timeout_values[-1])
         except ValueError:
-            raise ProtocolError(f"timeout must be a number of seconds, not {timeout_values[-1]!r}") from None
-        if timeout <= 0:
-            raise ProtocolError("timeout must be positive")
+            raise ProtocolError(f"timeout must be a number of seconds, not {timeout_values[-1][:40]!r}") from None
+        if not math.isfinite(timeout) or timeout <= 0:
+            raise ProtocolError("timeout must be a positive, finite number of seconds")
     formats = [v for k, v in pairs if k == "format"]
     return QueryRequest(
         query=queries[0] if queries else None,
@@ -82,14 +87,23 @@ def from_pairs(pairs: list[tuple[str, str]], body_query: str | None = None) -> Q
     )
 
 
-def parse_get(query_string: str) -> QueryRequest:
-    return from_pairs(parse_qsl(query_string, keep_blank_values=True))
+def pairs_of(encoded: bytes | str, where: str = "the query string") -> list[tuple[str, str]]:
+    """Form-encoded pairs, every byte and every percent-escape read as UTF-8 (else a 400, however it came)."""
+    try:
+        text = encoded.decode("utf-8") if isinstance(encoded, bytes) else encoded
+        return parse_qsl(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise ProtocolError(f"{where} is not UTF-8") from None
 
 
-def parse_post(content_type: str | None, body: bytes, query_string: str) -> QueryRequest:
+def parse_get(query_string: bytes | str) -> QueryRequest:
+    return from_pairs(pairs_of(query_string))
+
+
+def parse_post(content_type: str | None, body: bytes, query_string: bytes | str) -> QueryRequest:
     """A POST is form-encoded, or a direct query (``application/sparql-query``) with the dataset in the URL."""
     media = media_type_of(content_type)
-    url_pairs = parse_qsl(query_string, keep_blank_values=True)
+    url_pairs = pairs_of(query_string)
     charset = charset_of(content_type)
     if charset not in (None, "utf-8", "utf8") and media != FORM_MEDIA_TYPE:
         raise ProtocolError(f"unsupported charset {charset}; SPARQL requests are UTF-8", 415, supported=BODY_TYPES)
@@ -98,7 +112,7 @@ def parse_post(content_type: str | None, body: bytes, query_string: str) -> Quer
     except UnicodeDecodeError:
         raise ProtocolError("the request body is not UTF-8") from None
     if media == FORM_MEDIA_TYPE:
-        return from_pairs(url_pairs + parse_qsl(text, keep_blank_values=True))
+        return from_pairs(url_pairs + pairs_of(text, "the request body"))
     if media == QUERY_MEDIA_TYPE:
         if any(k in ("query", "update") for k, _ in url_pairs):
             raise ProtocolError("a direct POST carries the query in the body, not in the URL")
@@ -115,6 +129,7 @@ def parse_post(content_type: str | None, body: bytes, query_string: str) -> Quer
     )
 
 
+@lru_cache(maxsize=512)
 def formats(accept: str | None, override: str | None) -> tuple[Format | None, Format | None]:
     """The results format and the graph format the client accepts (``None`` where it accepts none)."""
     results: Format | None

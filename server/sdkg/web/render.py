@@ -22,22 +22,26 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
 
+LINKABLE = ("http://", "https://")
+
+
 def local_href(iri: str) -> str:
-    """Where an IRI is browsed: our entities and ontology terms here, anything else as itself."""
+    """Where an IRI is browsed: our entities and ontology terms here, other http(s) IRIs as themselves, and
+    nothing (``""``: not a link) for any other scheme (``javascript:``, ``data:``, ``file:`` …)."""
     if iri.startswith(ID):
         return "/id/" + iri[len(ID) :]
     if iri.startswith(SDKG):
         return "/ontology#" + iri[len(SDKG) :]
     if iri == ONTOLOGY_IRI or iri.startswith(ONTOLOGY_IRI + "/"):
         return "/ontology"
-    return iri
+    return iri if iri.lower().startswith(LINKABLE) else ""
 
 
 def wikidata_page(iri: str) -> str:
     """The human page of a Wikidata entity IRI (``/entity/Q1`` → ``/wiki/Q1``)."""
     if iri.startswith(WIKIDATA_ENTITY):
         return "https://www.wikidata.org/wiki/" + iri[len(WIKIDATA_ENTITY) :]
-    return iri
+    return local_href(iri)
 
 
 def curie(iri: str) -> str:

@@ -6,18 +6,21 @@ from __future__ import annotations
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
 from ..catalog.rdf import catalog_triples
 from ..sparql import jsonld
+from ..sparql.engine import ask
+from ..sparql.errors import QueryError
 from ..sparql.negotiation import GRAPH_FORMATS, Format, negotiate
-from .errors import NotFound
+from .errors import NotFound, as_http
 from .finish import respond_graph
 from .service import SELF_PREFIXES, void_description
 from .state import state_of
 
 router = APIRouter()
+DEEP_CHECK = "ASK { ?s ?p ?o }"
+DEEP_SECONDS = 2.0
 
 
 def graph_format(request: Request) -> Format:
@@ -28,14 +31,14 @@ def graph_format(request: Request) -> Format:
 async def void(request: Request) -> Response:
     state = state_of(request)
     fmt = graph_format(request)
-    described = void_description(str(request.base_url), state.settings.title, await state.stats())
+    described = void_description(state.settings.public_url, state.settings.title, await state.stats())
     return await respond_graph(request, described, fmt, {**state.prefixes, **SELF_PREFIXES}, "void")
 
 
 @router.get("/catalog", summary="The query catalog as SHACL sh:SPARQLExecutable resources")
 async def catalog(request: Request) -> Response:
     state = state_of(request)
-    triples = catalog_triples(str(request.base_url), state.readable_catalog())
+    triples = catalog_triples(state.settings.public_url, state.readable_catalog())
     prefixes = {**state.prefixes, **SELF_PREFIXES}
     return await respond_graph(request, triples, graph_format(request), prefixes, "catalog")
 
@@ -43,7 +46,7 @@ async def catalog(request: Request) -> Response:
 @router.get("/catalog/{name}", summary="One catalog query as a SHACL sh:SPARQLExecutable")
 async def catalog_entry(request: Request, name: str) -> Response:
     state = state_of(request)
-    base = str(request.base_url)
+    base = state.settings.public_url
     subject = f"{base}catalog/{name}"
     triples = [
         t
@@ -64,11 +67,25 @@ async def jsonld_context(request: Request) -> Response:
     return JSONResponse(jsonld.context(state_of(request).prefixes), media_type="application/ld+json")
 
 
-@router.get("/health", summary="Liveness, store size and data version")
+@router.get("/health", summary="Health (503 when workers cannot start or the store failed a check); ?deep=1 queries")
 async def health(request: Request) -> Response:
     state = state_of(request)
-    triples = await run_in_threadpool(state.engine.triple_count)
-    return JSONResponse({"status": "ok", "triples": triples, "version": __version__, "data_version": state.version})
+    problem = state.health
+    if problem is None and request.query_params.get("deep") not in (None, "", "0", "false"):
+        try:
+            await ask(state.engine, DEEP_CHECK, timeout=DEEP_SECONDS)
+        except QueryError as error:
+            problem = f"the check query failed: {as_http(error).message}"
+    body: dict[str, object] = {"status": "ok" if problem is None else "unavailable", "version": __version__}
+    body["data_version"] = state.version
+    if problem is not None:
+        body["problem"] = problem
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+    try:
+        body["triples"] = state.engine.triple_count()
+    except QueryError:
+        body["triples"] = None
+    return JSONResponse(body)
 
 
 @router.get("/metrics", summary="Prometheus metrics: latency, timeouts, truncations, in flight")

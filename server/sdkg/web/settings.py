@@ -6,6 +6,7 @@ SERVICE allow-list, prefixes, base IRI), never from a request.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,8 +33,22 @@ class Settings:
     allowed_services: dict[str, float] = field(default_factory=lambda: dict(WIKIDATA_SERVICES))
     """SERVICE/LOAD endpoints that may be reached, with each one's time limit in seconds."""
     max_request_bytes: int = 1_000_000
+    max_url_bytes: int = 65_536
+    """Longest request target (path and query string) taken; longer ones answer 414 (send long queries by POST)."""
+    max_answer_bytes: int | None = 50_000_000
+    """Most bytes in one answer (as N-Triples terms); longer answers are cut and say so, like the row cap."""
     workers: int | None = None
-    """Query worker processes (default: 2 to 4, by CPU count)."""
+    """Query worker processes (default: two per core and six more)."""
+    worker_memory_mb: int = field(default_factory=lambda: default_worker_memory_mb())
+    """Memory a query worker may add for its queries (0: no cap); past it the query answers 507."""
+    result_cache_mb: int = 64
+    """Answers kept for repeated queries on the served build (0: no cache)."""
+    write_timeout: float = 120.0
+    """Seconds an admin change (a copy of the store, the change, validation, rules, a new build) may take."""
+    grace_seconds: float = 15.0
+    """On SIGTERM, how long in-flight requests may take before the server stops anyway."""
+    watch_builds: bool = True
+    """Follow ``var/current``: serve a newer published build without a restart (when serving a project)."""
     engine: str = "workers"
     """``workers`` (hard timeout) or ``local`` (in-process threads, no hard timeout)."""
     prefixes: dict[str, str] | None = None
@@ -42,8 +57,9 @@ class Settings:
     """Query this SPARQL 1.1 endpoint instead of the local store (``store_path`` still names the
     local build that was pushed there, for the data version)."""
     public_url: str = "http://127.0.0.1:8000/"
-    """Where the server answers (``sdkg serve`` sets it from ``--host`` and ``--port``); queries and updates
-    resolve relative IRIs against ``{public_url}sparql``, the service's IRI."""
+    """Where the server answers, as clients reach it (``sdkg serve --public-url``, default from ``--host`` and
+    ``--port``): the base of the service description, VoID, the catalog and the JSON-LD context, never the
+    request's ``Host`` header; queries and updates resolve relative IRIs against ``{public_url}sparql``."""
 
     @property
     def base_iri(self) -> str:
@@ -52,9 +68,21 @@ class Settings:
     @property
     def engine_config(self) -> EngineConfig:
         """What the query engine is set up with (the prefixes default to the project's)."""
-        limits = Limits(self.timeout, self.max_rows, self.allowed_services)
+        limits = Limits(self.timeout, self.max_rows, self.allowed_services, self.max_answer_bytes)
         return EngineConfig(limits, self.prefixes if self.prefixes is not None else PREFIXES, self.base_iri)
 
     @property
     def layout(self) -> ProjectLayout | None:
         return ProjectLayout.at(self.root) if self.root is not None else None
+
+
+def default_worker_memory_mb(workers: int | None = None) -> int:
+    """Half the machine's memory shared by the workers (and the one that may reach the network), between
+    256 MB and 4 GB each: 24 GB and 10 workers give 1.1 GB each."""
+    from ..sparql.workers import default_workers
+
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 2048
+    return max(256, min(4096, total // 2 // ((workers or default_workers()) + 1) // 2**20))

@@ -8,10 +8,12 @@ answered by :func:`.finish.respond`; errors are raised and answered by the one h
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from ..build.changes import sparql_update
 from ..catalog.rdf import catalog_triples
@@ -19,7 +21,7 @@ from ..sparql.dataset import with_using
 from ..sparql.guard import admit
 from ..sparql.negotiation import GRAPH_FORMATS, negotiate
 from ..sparql.tokens import is_update
-from .errors import BadRequest, Forbidden
+from .errors import BadRequest, Forbidden, HttpError
 from .finish import get_and_head, respond, respond_graph
 from .protocol import QueryRequest, job_for, parse_get, parse_post
 from .service import SELF_PREFIXES, service_description
@@ -27,6 +29,8 @@ from .state import state_of
 from .writes import authorize, write
 
 router = APIRouter()
+PROLOGUE_READ = 65_536
+"""Characters read in the event loop to tell an update from a query (the engine's parser refuses the rest)."""
 
 QUERY_PARAMETERS: list[dict[str, Any]] = [
     {"name": "query", "in": "query", "required": False, "schema": {"type": "string"}},
@@ -66,9 +70,23 @@ QUERY_BODY = {
 }
 
 
+async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+    """``/sparql`` as a plain ASGI callable: the front layer calls it directly (the routes below document it
+    in OpenAPI and answer the same); errors are raised to the front layer's one handler."""
+    request = Request(scope, receive)
+    method = scope["method"]
+    if method in ("GET", "HEAD"):
+        response = await sparql_get(request)
+    elif method == "POST":
+        response = await sparql_post(request)
+    else:
+        raise HttpError(f"{method} is not allowed on /sparql", 405, {"Allow": "GET, HEAD, POST, OPTIONS"})
+    await response(scope, receive, send)
+
+
 @get_and_head(router, "/sparql", "SPARQL 1.1 query (GET); without a query: the service description", QUERY_PARAMETERS)
 async def sparql_get(request: Request) -> Response:
-    parsed = parse_get(request.url.query)
+    parsed = parse_get(request.scope["query_string"])
     if parsed.query is None and parsed.update is None:
         return await describe_service(request)
     return await answer(request, parsed)
@@ -80,7 +98,12 @@ async def sparql_get(request: Request) -> Response:
     openapi_extra={"parameters": QUERY_PARAMETERS[1:], "requestBody": QUERY_BODY},
 )
 async def sparql_post(request: Request) -> Response:
-    parsed = parse_post(request.headers.get("content-type"), await request.body(), request.url.query)
+    body = await request.body()
+    arguments = (request.headers.get("content-type"), body, request.scope["query_string"])
+    if len(body) > PROLOGUE_READ:  # decoding a large form takes a while (0.1 s a megabyte): not in the event loop
+        parsed = await asyncio.to_thread(parse_post, *arguments)
+    else:
+        parsed = parse_post(*arguments)
     return await answer(request, parsed)
 
 
@@ -91,7 +114,7 @@ async def answer(request: Request, parsed: QueryRequest) -> Response:
         return await run_update(request, parsed, parsed.update)
     if parsed.query is None:
         raise BadRequest("missing 'query' parameter")
-    if is_update(parsed.query):  # an update sent as a query: say how to send it, or that none is allowed
+    if is_update(parsed.query[:PROLOGUE_READ]):  # an update sent as a query: say how to send it, or that none may be
         if state_of(request).settings.admin_token is None:
             raise Forbidden("this endpoint is read-only: SPARQL updates are not allowed")
         raise BadRequest("an update is sent with POST, as 'update' or application/sparql-update")
@@ -110,7 +133,7 @@ async def describe_service(request: Request) -> Response:
     """The SPARQL 1.1 service description of this endpoint, with the query catalog attached."""
     state = state_of(request)
     fmt = negotiate(request.headers.get("accept"), GRAPH_FORMATS, request.query_params.get("format"))
-    base = str(request.base_url)
+    base = state.settings.public_url
     catalog = catalog_triples(base, state.readable_catalog())
     described = service_description(base, await state.stats(), state.settings.admin_token is not None, catalog)
     return await respond_graph(request, described, fmt, {**state.prefixes, **SELF_PREFIXES}, "service-description")

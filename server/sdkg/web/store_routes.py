@@ -7,6 +7,7 @@ path as SPARQL Update (:mod:`.writes`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -77,7 +78,8 @@ async def read_graph(request: Request) -> Response:
             raise NotFound(f"no graph <{graph.value}>")
         dataset = Dataset((graph.value,), ())
     parsed = QueryRequest(EVERYTHING, None, dataset, request.query_params.get("format"), None)
-    return await respond(request, job_for(EVERYTHING, request.headers.get("accept"), parsed))
+    job = replace(job_for(EVERYTHING, request.headers.get("accept"), parsed), whole=True)
+    return await respond(request, job)  # the whole graph, or an explicit error (never cut at the row cap)
 
 
 @router.put(
@@ -88,7 +90,8 @@ async def read_graph(request: Request) -> Response:
 async def write_graph(request: Request) -> Response:
     authorize(request)  # before the body is even read
     graph = target(request.url.query)
-    triples = parse_triples(request.headers.get("content-type"), await request.body(), str(request.url))
+    base = state_of(request).settings.public_url + "store"
+    triples = parse_triples(request.headers.get("content-type"), await request.body(), base)
     return await write(request, replace_graph(graph, triples, keep=request.method == "POST"))
 
 
