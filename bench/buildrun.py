@@ -3,8 +3,9 @@
 The phases are those :func:`sdkg.build.pipeline.build` times itself (``load``: the files parsed
 strictly and bulk-loaded into the new build's on-disk store, what ``oxigraph load`` does;
 ``compact``; ``validate``: SHACL and the quote check on that store; ``rules``; ``catalog``;
-``index``: the search index; ``seal``: the last compaction and the count). Run as a child process, so that the caller reads
-its peak memory (``wait4``) and can stop it at a time or memory limit.
+``index``: the search index; ``seal``: the last compaction and the count). Run as a child
+process, so that the caller reads its peak memory (``wait4``) and can stop it at a time or
+memory limit.
 
 ``--reference`` runs instead what the build did before it worked on disk (until 2026-12-04): the
 files loaded into an in-memory store, the same validation there, and the rules' triples gathered
