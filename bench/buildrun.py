@@ -1,119 +1,107 @@
-"""Build a project phase by phase (load, validate, rules, publish) and print the timings as JSON.
+"""Run ``sdkg build`` on a project and print its phases, sizes and counts as JSON.
 
-The phases are those of ``sdkg build`` (``sdkg.build``): the files are parsed strictly into an
-in-memory copy (``parse_s``); the shapes and the quote check (``validate_s``) and the rules
-(``infer_s``) run on it; the inferred graph moves to the on-disk store, the copy is dropped, and
-the files are bulk-loaded into the on-disk store (``load_s``: what ``oxigraph load`` does); then
-the store is compacted (``optimize_s``). Run as
-a child process so that its peak memory can be read with ``wait4``. Validation runs in a
-forked child with a time limit: when it does not finish, the build still goes on (marked
-``"validated": false``) so that the rest of the benchmark can run.
+The phases are those :func:`sdkg.build.pipeline.build` times itself (``load``: the files parsed
+strictly and bulk-loaded into the new build's on-disk store, what ``oxigraph load`` does;
+``compact``; ``validate``: SHACL and the quote check on that store; ``rules``; ``catalog``;
+``index``: the search index; ``seal``: the last compaction and the count). Run as a child
+process, so that the caller reads its peak memory (``wait4``) and can stop it at a time or
+memory limit.
 
-    python -m bench.buildrun ROOT [--validate-limit SECONDS]
+``--reference`` runs instead what the build did before it worked on disk (until 2026-12-04): the
+files loaded into an in-memory store, the same validation there, and the rules' triples gathered
+in Python (a set), less those another graph states. It writes nothing; ``tests/build/test_bounded.py``
+checks that the build's report and inferred graph are this one's, and ``bench.buildmem`` runs
+both to compare their memory and time.
+
+    python -m bench.buildrun ROOT [--reference]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import sys
 import time
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from sdkg.build.pipeline import load, move_inferred
-from sdkg.build.publish import new_build_dir, publish
-from sdkg.build.rules import infer
-from sdkg.builds import BuildInfo
-from sdkg.checks import validate_project
+from sdkg.build.pipeline import BuildFailed, Phases, build
+from sdkg.checks import Report, validate_project
 from sdkg.layout import ProjectLayout
-from sdkg.namespaces import INFERRED_GRAPH
 from sdkg.progress import Progress
-from sdkg.project import LoadedProject, discover
+from sdkg.project import LoadedProject, load_project
 
 
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+def run(root: Path) -> dict[str, object]:
+    try:
+        result = build(ProjectLayout.at(root), progress=Progress())
+    except BuildFailed as error:
+        report = error.report
+        print(str(error), file=sys.stderr)
+        if report is not None:
+            for violation in report.violations[:10]:
+                print(f"  {violation}", file=sys.stderr)
+        raise SystemExit(1) from None
+    report = result.report
+    return {
+        "files": len(result.files),
+        "phases": result.phases,
+        "peak_mb_after": result.peak_mb,
+        "seconds": result.seconds,
+        "triples": result.triples,
+        "inferred": result.inferred,
+        "violations": len(report.violations) if report else None,
+        "warnings": len(report.warnings) if report else None,
+        "validated": result.info.validated,
+        "store": str(result.path / "store"),
+    }
 
 
-def validate_child(root: Path, project: LoadedProject, answer: multiprocessing.Queue[tuple[int, int]]) -> None:
-    report = validate_project(ProjectLayout.at(root), project)
-    answer.put((len(report.violations), len(report.warnings)))
+def reference_inferred(project: LoadedProject, rules_dir: Path) -> set[ox.Triple]:
+    """The rules as the in-memory build applied them: every CONSTRUCT over the files, less what a file states."""
+    store = project.store
+    derived: set[ox.Triple] = set()
+    for rule in sorted(rules_dir.glob("*.rq")):
+        result = store.query(rule.read_text(encoding="utf-8"), use_default_graph_as_union=True)
+        assert isinstance(result, ox.QueryTriples)
+        derived.update(result)
+    return {t for t in derived if next(store.quads_for_pattern(t.subject, t.predicate, t.object, None), None) is None}
 
 
-def bounded_validate(root: Path, project: LoadedProject, limit: float) -> dict[str, object]:
-    """Validate in a forked child (it shares the in-memory store); stop it at ``limit`` seconds."""
-    if limit <= 0:
-        return {"validate_s": None, "validated": False, "validate_note": "skipped"}
-    context = multiprocessing.get_context("fork")
-    answer: multiprocessing.Queue[tuple[int, int]] = context.Queue()
-    started = time.monotonic()
-    child = context.Process(target=validate_child, args=(root, project, answer))
-    child.start()
-    child.join(limit)
-    seconds = time.monotonic() - started
-    if child.is_alive():
-        child.kill()
-        child.join()
-        log(f"validation stopped after {limit:g} s")
-        return {"validate_s": None, "validated": False, "validate_note": f"did not finish in {limit:g} s"}
-    if answer.empty():
-        return {"validate_s": seconds, "validated": False, "validate_note": "validation crashed"}
-    violations, warnings = answer.get()
-    log(f"validated in {seconds:.1f} s: {violations} violation(s), {warnings} warning(s)")
-    return {"validate_s": seconds, "validated": violations == 0, "violations": violations, "warnings": warnings}
-
-
-def run(root: Path, validate_limit: float) -> dict[str, object]:
-    out: dict[str, object] = {}
+def reference(root: Path) -> tuple[Report, set[ox.Triple], Phases]:
+    """The report and the inferred triples of the in-memory path, and its phases' seconds and memory."""
     layout = ProjectLayout.at(root)
-    files = discover(layout)
-    out["files"] = len(files)
-    build_dir = new_build_dir(layout.builds)
+    phase = Phases()
+    with phase("load"):
+        project = load_project(layout)
+    with phase("validate"):
+        report = validate_project(layout, project)
+    with phase("rules"):
+        inferred = reference_inferred(project, layout.rules) if layout.rules.is_dir() else set()
+    return report, inferred, phase
+
+
+def run_reference(root: Path) -> dict[str, object]:
     started = time.monotonic()
-    project = load(files, ox.Store(), Progress(), what="parsing files")
-    out["parse_s"] = time.monotonic() - started
-    out.update(bounded_validate(root, project, validate_limit))
-    started = time.monotonic()
-    out["inferred"] = infer(layout, project.store)
-    out["infer_s"] = time.monotonic() - started
-    log(f"rules applied in {out['infer_s']:.1f} s")
-    store = ox.Store(str(build_dir / "store"))
-    move_inferred(project, store)
-    del project
-    started = time.monotonic()
-    load(files, store, Progress(), lenient=True, what="loading files into the store")
-    store.flush()
-    out["load_s"] = time.monotonic() - started
-    log(f"loaded into the on-disk store in {out['load_s']:.1f} s")
-    started = time.monotonic()
-    store.optimize()
-    out["optimize_s"] = time.monotonic() - started
-    out["triples"] = len(store)
-    del store
-    graphs = [f.graph for f in files] + [INFERRED_GRAPH]
-    info = BuildInfo(
-        build_dir.name,
-        BuildInfo.now(),
-        triples=int(str(out["triples"])),
-        inferred=int(str(out["inferred"])),
-        validated=bool(out["validated"]),
-        graphs=tuple(graphs),
-    )
-    info.write(build_dir)
-    publish(layout, build_dir)
-    out["store"] = str(build_dir / "store")
-    return out
+    report, inferred, phase = reference(root)
+    return {
+        "phases": phase.seconds,
+        "peak_mb_after": phase.peak_mb,
+        "seconds": time.monotonic() - started,
+        "inferred": len(inferred),
+        "violations": len(report.violations),
+        "warnings": len(report.warnings),
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.buildrun")
     parser.add_argument("root", type=Path)
-    parser.add_argument("--validate-limit", type=float, default=60.0)
+    parser.add_argument("--reference", action="store_true", help="the in-memory path instead of the build")
     args = parser.parse_args()
-    print(json.dumps(run(args.root.resolve(), args.validate_limit)))
+    root = args.root.resolve()
+    print(json.dumps(run_reference(root) if args.reference else run(root)))
     return 0
 
 

@@ -1,12 +1,19 @@
 """A synthetic SDKG project of any size whose data passes the project's shapes and quote check.
 
-The corpus follows the claim pattern of the content brief exactly (claim → ascription →
-passage with a quote and a position selector), with actors, cases, concepts, sources and
-argument links around it. Source texts are generated too (plain words, already in
-normalised form), so every passage is verbatim at its offsets and the quote check runs
-for real; they live in ``<out>/sources`` (point ``SDKG_SOURCES`` there).
+The corpus follows the model of the repository's data (docs/encoding-guide.md): claim →
+ascription (reporter, holder, stance, source) → passage with a quote and a position selector;
+argument links that say who makes them, in which source and on which passage, with chains of
+support, cases as evidence of a discourse's success or failure, and a maker who never rejects
+his own premise; profile claims, statistical claims, interviews with interviewers' claims,
+cited scholars, discourse alignments made by a source; and an editorial graph
+(``data/editorial/``) of links between claims of different sources and alignments that the
+SDKG editors make, each on passages of both sides. Source texts are generated too (plain
+words, already in normalised form), so every passage is verbatim at its offsets and the quote
+check runs for real; they live in ``<out>/sources`` (point ``SDKG_SOURCES`` there). The rules
+(``ontology/rules/``) add the derived relations and their explanations when it is built.
 
-About 29 triples per claim: 10k claims ≈ 0.3M triples, 100k ≈ 2.9M, 1M ≈ 29M.
+About 31 triples per claim in the files: 10k claims ≈ 0.31M triples, 100k ≈ 3.1M, 1M ≈ 31M
+(the build's inferred graph adds more: see bench/README.md).
 
     python -m bench.synthetic OUT --claims 10000
 """
@@ -38,6 +45,20 @@ CASE_CLASSES = (
     "sdkg:Incident",
 )
 ACTOR_CLASSES = ("sdkg:Person", "sdkg:Collective", "sdkg:CivilSocietyOrganisation", "sdkg:GovernmentBody")
+ASPECTS = (
+    ("sdkg:WhoIsSecured", "sdkg:referentObject"),
+    ("sdkg:HowSecurityIsAchieved", "sdkg:meansOfSecurity"),
+    ("sdkg:FromWhomSecurityIsNeeded", "sdkg:sourceOfThreat"),
+    ("sdkg:PlaceOfHumanRights", "sdkg:humanRightsPosition"),
+)
+EDITORS = "actor:sdkg-editors"
+INTERVIEW_EVERY = 5
+"""Every fifth source is an interview: its author is the interviewee, and an interviewer reports some claims."""
+PROFILE_EVERY = 500
+STATISTIC_EVERY = 1000
+CASE_LINK_EVERY = 40
+EDITORIAL_EVERY = 200
+"""One editorial link per this many claims, from a claim of one source to a claim of the next."""
 WORDS = (
     "security state order norm right war peace people society power threat harm border rule law "
     "intervention sovereignty humanity protection violence civil conflict regime council duty crisis "
@@ -48,6 +69,7 @@ CONTEXT = 32
 
 PREFIXES = """@prefix actor: <https://w3id.org/sdkg/id/actor/> .
 @prefix argument: <https://w3id.org/sdkg/id/argument/> .
+@prefix alignment: <https://w3id.org/sdkg/id/alignment/> .
 @prefix ascription: <https://w3id.org/sdkg/id/ascription/> .
 @prefix case: <https://w3id.org/sdkg/id/case/> .
 @prefix claim: <https://w3id.org/sdkg/id/claim/> .
@@ -78,14 +100,29 @@ class Sizes:
 
     @classmethod
     def for_claims(cls, claims: int) -> Sizes:
+        sources = max(1, -(-claims // CLAIMS_PER_SOURCE))
         return cls(
             claims=claims,
-            sources=max(1, -(-claims // CLAIMS_PER_SOURCE)),
-            actors=max(20, claims // 20),
+            sources=sources,
+            actors=max(20, claims // 20, 2 * sources + 10),
             states=max(10, claims // 200),
             cases=max(10, claims // 50),
             concepts=max(10, claims // 50),
         )
+
+    def is_interview(self, source: int) -> bool:
+        return source % INTERVIEW_EVERY == INTERVIEW_EVERY - 1
+
+    def interviewer(self, source: int) -> int:
+        """The actor who interviews the author of an interview source."""
+        return self.sources + source
+
+    def role(self, actor: int) -> str:
+        if actor < self.sources:
+            return "sdkg:AuthorRole, sdkg:IntervieweeRole" if self.is_interview(actor) else "sdkg:AuthorRole"
+        if actor < 2 * self.sources and self.is_interview(actor - self.sources):
+            return "sdkg:InterviewerRole"
+        return "sdkg:CitedScholarRole" if actor % 7 == 0 else "sdkg:PositionHolderRole"
 
 
 def sentence(rng: random.Random, number: int) -> str:
@@ -111,31 +148,39 @@ def source_text(rng: random.Random, source: int, passages: int) -> tuple[str, li
 def entities(sizes: Sizes, rng: random.Random) -> str:
     """Discourses, concepts, actors, states and cases, each typed, labelled and described."""
     out = [PREFIXES, "# Synthetic entities for benchmarks: every label is unique.\n\n"]
-    out.extend(
-        f'discourse:{name} a sdkg:Discourse ;\n    rdfs:label "synthetic {name} discourse"@en ;\n'
-        f'    skos:definition "A synthetic stand-in for the {name} discourse of security."@en .\n\n'
-        for name in DISCOURSES
-    )
-    out.extend(
-        f'concept:c{i} a sdkg:Concept ;\n    rdfs:label "synthetic concept {i}"@en ;\n'
-        f'    skos:definition "Synthetic concept number {i}."@en ;\n'
-        f"    sdkg:relatedDiscourse discourse:{DISCOURSES[i % 3]} ;\n"
-        f"    sdkg:mentionedIn source:s{i % sizes.sources} .\n\n"
-        for i in range(sizes.concepts)
-    )
+    for d, name in enumerate(DISCOURSES):
+        answers = "".join(
+            f"    {prop} concept:c{(d * 4 + a) % sizes.concepts} ;\n" for a, (_, prop) in enumerate(ASPECTS)
+        )
+        out.append(
+            f'discourse:{name} a sdkg:Discourse ;\n    rdfs:label "synthetic {name} discourse"@en ;\n{answers}'
+            f'    skos:definition "A synthetic stand-in for the {name} discourse of security."@en .\n\n'
+        )
+    for i in range(sizes.concepts):
+        contrast = f"    sdkg:contrastsWith concept:c{i + 1} ;\n" if i % 50 == 0 and i + 1 < sizes.concepts else ""
+        out.append(
+            f'concept:c{i} a sdkg:Concept ;\n    rdfs:label "synthetic concept {i}"@en ;\n'
+            f'    skos:definition "Synthetic concept number {i}."@en ;\n{contrast}'
+            f"    sdkg:relatedDiscourse discourse:{DISCOURSES[i % 3]} ;\n"
+            f"    sdkg:mentionedIn source:s{i % sizes.sources} .\n\n"
+        )
     out.extend(
         f'actor:state{i} a sdkg:State ;\n    rdfs:label "Synthetic State {i}"@en ;\n'
         f"    sdkg:mentionedIn source:s{i % sizes.sources} .\n\n"
         for i in range(sizes.states)
     )
+    out.append(
+        f'{EDITORS} a sdkg:Collective ;\n    rdfs:label "SDKG editors"@en ;\n'
+        '    skos:definition "The editors of this knowledge graph, who make the links neither source makes."@en .\n\n'
+    )
     for i in range(sizes.actors):
-        cls = ACTOR_CLASSES[i % len(ACTOR_CLASSES)]
+        cls = "sdkg:Person" if i < 2 * sizes.sources else ACTOR_CLASSES[i % len(ACTOR_CLASSES)]
         extra = f'    skos:definition "Synthetic collective {i}."@en ;\n' if cls == "sdkg:Collective" else ""
-        role = "sdkg:AuthorRole" if i < sizes.sources else "sdkg:PositionHolderRole"
+        source = i - sizes.sources if sizes.sources <= i < 2 * sizes.sources else i % sizes.sources
         out.append(
             f'actor:a{i} a {cls} ;\n    rdfs:label "Synthetic Actor {i}"@en ;\n{extra}'
-            f"    sdkg:textRole {role} ;\n"
-            f"    sdkg:mentionedIn source:s{i % sizes.sources} .\n\n"
+            f"    sdkg:textRole {sizes.role(i)} ;\n"
+            f"    sdkg:mentionedIn source:s{source} .\n\n"
         )
     for i in range(sizes.cases):
         start = 1945 + rng.randrange(75)
@@ -150,57 +195,156 @@ def entities(sizes: Sizes, rng: random.Random) -> str:
     return "".join(out)
 
 
-def source_record(index: int, file_name: str, text: str) -> str:
+def source_record(sizes: Sizes, index: int, file_name: str, text: str) -> str:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if sizes.is_interview(index):
+        kind = "sdkg:InterviewArticle"
+        people = (
+            f"    sdkg:author actor:a{sizes.interviewer(index)} ;\n    sdkg:interviewee actor:a{index} ;\n"
+            f"    sdkg:interviewer actor:a{sizes.interviewer(index)} ;\n"
+        )
+    else:
+        kind, people = "sdkg:ScholarlyArticle", f"    sdkg:author actor:a{index} ;\n"
     return (
-        f'source:s{index} a sdkg:ScholarlyArticle ;\n    rdfs:label "Synthetic Article {index}"@en ;\n'
-        f"    sdkg:author actor:a{index} ;\n"
+        f'source:s{index} a {kind} ;\n    rdfs:label "Synthetic Article {index}"@en ;\n{people}'
         f'    sdkg:sourceFileName "{file_name}" ;\n'
         f'    sdkg:normalisedTextSha256 "{digest}" ;\n'
         f'    sdkg:normalisedTextLength "{len(text)}"^^xsd:nonNegativeInteger .\n\n'
     )
 
 
-def claim_blocks(sizes: Sizes, rng: random.Random, number: int, source: int, text: str, span: tuple[int, int]) -> str:
-    """One claim, its ascription, its passage and, for every fourth claim, an argument link."""
+def passage_iri(source: int, span: tuple[int, int]) -> str:
+    return f"passage:s{source}-{span[0]}-{span[1]}"
+
+
+def is_premise(number: int, first: int) -> bool:
+    """Claims that a link of their own source argues from (their maker must not reject them)."""
+    return number % 4 == 2 or (number % 16 == 15 and number + 3 < first + CLAIMS_PER_SOURCE)
+
+
+def claim_blocks(
+    sizes: Sizes, rng: random.Random, number: int, source: int, first: int, text: str, span: tuple[int, int]
+) -> str:
+    """One claim, its ascription and passage, and the argument links that conclude in it.
+
+    Every fourth claim is the conclusion of a support or an attack from the claim before it;
+    every sixteenth (from the second) also of a support from the claim three before, so that
+    supports chain; every fortieth of a support from a case that shows a discourse's success or
+    failure. The reporter is the source's author (or, for one claim in ten of an interview, its
+    interviewer), who makes the links and never rejects a premise.
+    """
     start, end = span
     exact = text[start:end]
     prefix, suffix = text[max(0, start - CONTEXT) : start], text[end : end + CONTEXT]
     discourse = DISCOURSES[number % 3]
     relation = "sdkg:expressesDiscourse" if number % 4 else "sdkg:criticisesDiscourse"
-    holder = rng.randrange(sizes.actors)
-    stance = "sdkg:Endorses" if holder == source else STANCES[rng.randrange(3)]  # a self-held claim is endorsed
+    interviewer = sizes.is_interview(source) and number % 10 == 1
+    reporter = sizes.interviewer(source) if interviewer else source
+    holder = reporter if interviewer else rng.randrange(sizes.actors)
+    if holder == reporter:
+        stance = "sdkg:Endorses"  # a self-held claim is endorsed
+    elif is_premise(number, first):
+        stance = STANCES[(0, 2)[rng.randrange(2)]]
+    else:
+        stance = STANCES[rng.randrange(3)]
+    case = rng.randrange(sizes.cases)
+    kind, extra = "sdkg:Claim", ""
+    if number % PROFILE_EVERY == 7:
+        aspect = ASPECTS[(number // PROFILE_EVERY) % 4][0]
+        extra += f"    sdkg:characterises discourse:{discourse} ;\n    sdkg:profileAspect {aspect} ;\n"
+    if number % STATISTIC_EVERY == 11:
+        kind = "sdkg:StatisticalClaim"
+        extra += (
+            f'    sdkg:statisticValue "{number % 977 + 1}"^^xsd:decimal ;\n    sdkg:statisticUnit "people" ;\n'
+            f'    sdkg:measure "synthetic measure {number}" ;\n    sdkg:citedBody actor:a{holder} ;\n'
+        )
+    passage = passage_iri(source, span)
     out = [
-        f'claim:x{number} a sdkg:Claim ;\n    rdfs:label "Synthetic claim {number}"@en ;\n'
+        f'claim:x{number} a {kind} ;\n    rdfs:label "Synthetic claim {number}"@en ;\n'
         f'    sdkg:paraphrase "The synthetic claim number {number} restated."@en ;\n'
-        f"    {relation} discourse:{discourse} ;\n"
+        f"    {relation} discourse:{discourse} ;\n{extra}"
         f"    sdkg:mentionsActor actor:a{holder} ;\n"
         f"    sdkg:usesConcept concept:c{rng.randrange(sizes.concepts)} ;\n"
-        f"    sdkg:aboutCase case:k{rng.randrange(sizes.cases)} .\n\n",
+        f"    sdkg:aboutCase case:k{case} .\n\n",
         f'ascription:x{number} a sdkg:Ascription ;\n    rdfs:label "Ascription of synthetic claim {number}"@en ;\n'
         f"    sdkg:ascribes claim:x{number} ;\n"
-        f"    sdkg:reportedBy actor:a{source} ;\n"
+        f"    sdkg:reportedBy actor:a{reporter} ;\n"
         f"    sdkg:heldBy actor:a{holder} ;\n"
         f"    sdkg:stance {stance} ;\n"
         f"    sdkg:inSource source:s{source} ;\n"
-        f"    sdkg:restsOn passage:s{source}-{start}-{end} .\n\n",
-        f'passage:s{source}-{start}-{end} a sdkg:Passage ;\n    rdfs:label "Passage s{source} {start}-{end}"@en ;\n'
+        f"    sdkg:restsOn {passage} .\n\n",
+        f'{passage} a sdkg:Passage ;\n    rdfs:label "Passage s{source} {start}-{end}"@en ;\n'
         f"    oa:hasSource source:s{source} ;\n"
         f'    oa:hasSelector [\n        a oa:TextQuoteSelector ;\n        oa:exact "{exact}" ;\n'
         f'        oa:prefix "{prefix}" ;\n        oa:suffix "{suffix}"\n    ], [\n'
         f'        a oa:TextPositionSelector ;\n        oa:start "{start}"^^xsd:nonNegativeInteger ;\n'
         f'        oa:end "{end}"^^xsd:nonNegativeInteger\n    ] .\n\n',
     ]
-    if number % 4 == 3:
-        kind = "sdkg:Support" if number % 8 == 3 else "sdkg:Attack"
+
+    def link(name: str, link_kind: str, premise: str, label: str, verdict: str = "") -> None:
         out.append(
-            f'argument:x{number} a {kind} ;\n    rdfs:label "Synthetic argument link {number}"@en ;\n'
-            f"    sdkg:premise claim:x{number - 1} ;\n"
-            f"    sdkg:conclusion claim:x{number} ;\n"
+            f'argument:{name} a {link_kind} ;\n    rdfs:label "{label}"@en ;\n'
+            f"    sdkg:premise {premise} ;\n"
+            f"    sdkg:conclusion claim:x{number} ;\n{verdict}"
             f"    sdkg:assertedBy actor:a{source} ;\n"
             f"    sdkg:linkSource source:s{source} ;\n"
-            f"    sdkg:restsOn passage:s{source}-{start}-{end} .\n\n"
+            f"    sdkg:restsOn {passage} .\n\n"
         )
+
+    if number % 4 == 3:
+        link_kind = "sdkg:Support" if number % 8 == 3 else "sdkg:Attack"
+        link(f"x{number}", link_kind, f"claim:x{number - 1}", f"Synthetic argument link {number}")
+    if number % 16 == 2 and number - 3 >= first:
+        link(f"y{number}", "sdkg:Support", f"claim:x{number - 3}", f"Synthetic chained support {number}")
+    if number % CASE_LINK_EVERY == 21:
+        evidence = f"case:k{(case + 1) % sizes.cases}"  # not the case the claim is about (K3/K4)
+        verdict = f"    sdkg:{('showsSuccessOf', 'showsFailureOf')[number % 2]} discourse:{discourse} ;\n"
+        link(f"z{number}", "sdkg:Support", evidence, f"Synthetic case evidence {number}", verdict)
+    return "".join(out)
+
+
+def alignment_block(sizes: Sizes, source: int, span: tuple[int, int]) -> str:
+    """A discourse alignment the source itself makes (the rules derive sdkg:relatedDiscourse from it)."""
+    return (
+        f"alignment:s{source} a sdkg:DiscourseAlignment ;\n"
+        f'    rdfs:label "Synthetic alignment of source {source}"@en ;\n'
+        f"    sdkg:alignedConcept concept:c{(source * 7 + 3) % sizes.concepts} ;\n"
+        f"    sdkg:alignedDiscourse discourse:{DISCOURSES[source % 3]} ;\n"
+        f"    sdkg:assertedBy actor:a{source} ;\n"
+        f"    sdkg:linkSource source:s{source} ;\n"
+        f"    sdkg:restsOn {passage_iri(source, span)} .\n\n"
+    )
+
+
+def editorial_blocks(sizes: Sizes, anchors: dict[int, str]) -> str:
+    """The editorial graph: links from a claim of one source to a claim of the next, and alignments.
+
+    ``anchors`` maps the claims they read to their passages; each statement rests on both sides.
+    """
+    out = [PREFIXES, "# Synthetic editorial statements: links and alignments neither source makes.\n\n"]
+    for premise in sorted(anchors):
+        conclusion = premise + CLAIMS_PER_SOURCE
+        if premise % EDITORIAL_EVERY != EDITORIAL_EVERY // 4 or conclusion not in anchors:
+            continue
+        kind = "sdkg:Support" if (premise // EDITORIAL_EVERY) % 3 else "sdkg:Attack"
+        out.append(
+            f"argument:e{premise} a {kind}, sdkg:EditorialLink ;\n"
+            f'    rdfs:label "Synthetic editorial link {premise}"@en ;\n'
+            f"    sdkg:premise claim:x{premise} ;\n    sdkg:conclusion claim:x{conclusion} ;\n"
+            f"    sdkg:assertedBy {EDITORS} ;\n"
+            f"    sdkg:restsOn {anchors[premise]}, {anchors[conclusion]} ;\n"
+            f'    skos:editorialNote "The editors read claim {premise} together with claim {conclusion}."@en .\n\n'
+        )
+        if premise % (10 * EDITORIAL_EVERY) == EDITORIAL_EVERY // 4:
+            out.append(
+                f"alignment:e{premise} a sdkg:DiscourseAlignment, sdkg:EditorialAlignment ;\n"
+                f'    rdfs:label "Synthetic editorial alignment {premise}"@en ;\n'
+                f"    sdkg:alignedConcept concept:c{premise % sizes.concepts} ;\n"
+                f"    sdkg:alignedDiscourse discourse:{DISCOURSES[premise % 3]} ;\n"
+                f"    sdkg:assertedBy {EDITORS} ;\n"
+                f"    sdkg:restsOn {anchors[premise]}, {anchors[conclusion]} ;\n"
+                f'    skos:editorialNote "The editors read concept {premise % sizes.concepts} in a discourse."@en .\n\n'
+            )
     return "".join(out)
 
 
@@ -212,11 +356,13 @@ def generate(out: Path, claims: int, seed: int = 1, progress: Callable[[str], No
         shutil.rmtree(out)
     data = out / "data" / "synthetic"
     data.mkdir(parents=True)
+    (out / "data" / "editorial").mkdir()
     (out / "sources").mkdir()
     for name in ("ontology", "shapes"):
         shutil.copytree(REPO / name, out / name)
     (data / "entities.ttl").write_text(entities(sizes, rng), encoding="utf-8")
     records = [PREFIXES]
+    anchors: dict[int, str] = {}
     number = 0
     started = time.monotonic()
     for source in range(sizes.sources):
@@ -224,13 +370,20 @@ def generate(out: Path, claims: int, seed: int = 1, progress: Callable[[str], No
         text, spans = source_text(rng, source, count)
         file_name = f"synthetic-{source:05d}.txt"
         (out / "sources" / file_name).write_text(text, encoding="utf-8")
-        records.append(source_record(source, file_name, text))
-        blocks = [PREFIXES] + [claim_blocks(sizes, rng, number + i, source, text, span) for i, span in enumerate(spans)]
+        records.append(source_record(sizes, source, file_name, text))
+        blocks = [PREFIXES] + [
+            claim_blocks(sizes, rng, number + i, source, number, text, span) for i, span in enumerate(spans)
+        ]
+        blocks.append(alignment_block(sizes, source, spans[0]))
         (data / f"claims-{source:05d}.ttl").write_text("".join(blocks), encoding="utf-8")
+        for i, span in enumerate(spans):
+            if (number + i) % EDITORIAL_EVERY == EDITORIAL_EVERY // 4:
+                anchors[number + i] = passage_iri(source, span)
         number += count
         if progress and (source + 1) % max(1, sizes.sources // 10) == 0:
             progress(f"generated {number}/{claims} claims ({time.monotonic() - started:.0f} s)")
     (data / "sources.ttl").write_text("".join(records), encoding="utf-8")
+    (out / "data" / "editorial" / "editorial.ttl").write_text(editorial_blocks(sizes, anchors), encoding="utf-8")
     return out
 
 

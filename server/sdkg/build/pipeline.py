@@ -1,21 +1,23 @@
-"""The build pipeline: files → parse → validate → rules → load → publish.
+"""The build pipeline: files → parse → validate → rules → publish, in the new build's on-disk store.
 
-The files are first parsed strictly into an in-memory store, where the shapes, the quote
-check and the rules run (pyoxigraph answers their many small lookups about five times
-faster from memory than from disk). Only a valid build goes on: the inferred graph is
-moved to the new build's on-disk store, the in-memory copy is dropped, and the files are
-bulk-loaded into the on-disk store (what ``oxigraph load`` does, and what is published).
-Both loads take several files at once, one per core. A build is all or nothing: any parse
-error or SHACL violation discards the build directory before the published store is
-touched, and the error names the file and the node. The end (seal, publish) is the one
-publish step that admin changes share (:mod:`.publish`).
+The files are parsed strictly and bulk-loaded, several at once (what ``oxigraph load`` does),
+straight into the new build's store on disk; the store is compacted, and the shapes, the quote
+check and the rules run on it. Nothing holds the corpus in memory: the loader writes sorted
+batches, the shapes are SPARQL queries, the rules stream their triples to files that are
+bulk-loaded into the inferred graph (:mod:`.rules`). Memory stays about flat as the corpus
+grows (bench/README.md has the numbers). A build is all or nothing: any parse error or SHACL
+violation discards the build directory before the published store is touched, and the error
+names the file and the node. The end (seal, publish) is the one publish step that admin
+changes share (:mod:`.publish`).
 """
 
 from __future__ import annotations
 
+import resource
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -49,6 +51,10 @@ class BuildResult:
     report: Report | None
     seconds: float
     info: BuildInfo
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase: ``load``, ``compact``, ``validate``, ``rules``, ``catalog``, ``seal``."""
+    peak_mb: dict[str, float] = field(default_factory=dict)
+    """The process's peak RSS (MB) so far at the end of each phase."""
 
     @property
     def triples(self) -> int:
@@ -57,6 +63,24 @@ class BuildResult:
     @property
     def inferred(self) -> int:
         return self.info.inferred
+
+
+class Phases:
+    """Times the build's phases and notes the process's memory high-water mark at the end of each
+    (what ``python -m bench.buildmem`` reports: the phase after which it rose is the one that took it)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.peak_mb: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.monotonic() - started
+            self.peak_mb[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def build(
@@ -76,38 +100,45 @@ def build_in(
     layout: ProjectLayout, data_paths: Sequence[Path] | None, progress: Progress, publish: bool
 ) -> BuildResult:
     started = time.monotonic()
+    phase = Phases()
     files = find_files(layout, data_paths)
     with building(layout.builds) as build_dir:
         report, inferred, catalog = None, 0, []
-        if data_paths:
-            store = store_of(build_dir)
-            load(files, store, progress)
-        else:
-            project = load(files, ox.Store(), progress, what="parsing files")
-            report = require_valid(layout, project, progress)
+        store = store_of(build_dir)
+        with phase("load"):
+            project = load(files, store, progress, what="loading files into the store")
+            store.flush()
+        if not data_paths:
+            with phase("compact"):
+                store.optimize()  # one sorted run per index: the checks and rules read it several times
+            with phase("validate"):
+                report = require_valid(layout, project, progress)
             progress.step("applying the rules")
-            try:
-                inferred = infer(layout, project.store)
-            except UnexplainedDerivation as error:
-                raise BuildFailed(str(error)) from None
+            with phase("rules"):
+                try:
+                    inferred = infer(layout, store, scratch=build_dir)
+                except UnexplainedDerivation as error:
+                    raise BuildFailed(str(error)) from None
             progress.step(f"inferred {inferred:,} triples")
-            store = store_of(build_dir)
-            move_inferred(project, store)
-            del project
-            load(files, store, progress, lenient=True, what="loading files into the store")
-            catalog = catalog_quads(read_catalog(layout.queries))
-            store.bulk_extend(catalog)
+            with phase("catalog"):
+                catalog = catalog_quads(read_catalog(layout.queries))
+                store.bulk_extend(catalog)
+        del project
         graphs = (
             [f.graph for f in files] + ([INFERRED_GRAPH] if inferred else []) + ([CATALOG_GRAPH] if catalog else [])
         )
         files_read = [str(f.path) for f in files]
-        write_index(store, build_dir, progress)  # the search index, published with the store
-        info = seal(build_dir, store, inferred=inferred, validated=report is not None, graphs=graphs, files=files_read)
+        with phase("index"):
+            write_index(store, build_dir, progress)  # the search index, published with the store
+        with phase("seal"):
+            info = seal(
+                build_dir, store, inferred=inferred, validated=report is not None, graphs=graphs, files=files_read
+            )
         del store
     progress.step(f"stored {info.triples:,} triples ({inferred:,} inferred) in {build_dir}")
     if publish:
         publication.publish(layout, build_dir)
-    return BuildResult(build_dir, files, report, time.monotonic() - started, info)
+    return BuildResult(build_dir, files, report, time.monotonic() - started, info, phase.seconds, phase.peak_mb)
 
 
 def find_files(layout: ProjectLayout, data_paths: Sequence[Path] | None) -> list[ProjectFile]:
@@ -125,8 +156,7 @@ def load(
 ) -> LoadedProject:
     """Parse and load the files, reporting each one; the first broken file stops the build.
 
-    ``lenient`` skips the IRI and language-tag checks: only for files that were parsed
-    strictly into the in-memory copy first.
+    ``lenient`` skips the IRI and language-tag checks: only for files already parsed strictly.
     """
     try:
         project = load_files(
@@ -150,8 +180,3 @@ def require_valid(layout: ProjectLayout, project: LoadedProject, progress: Progr
     if not report.conforms:
         raise BuildFailed(f"validation failed with {len(report.violations)} violation(s)", report)
     return report
-
-
-def move_inferred(project: LoadedProject, disk: ox.Store) -> None:
-    """Copy the inferred graph from the in-memory copy, where the rules ran, to the on-disk store."""
-    disk.bulk_extend(project.store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH)))

@@ -30,9 +30,12 @@ cannot tell ``12`` from ``"12"^^xsd:nonNegativeInteger``.
 
 from __future__ import annotations
 
+import gc
 import itertools
+import os
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -214,12 +217,23 @@ def string_literal(text: str) -> str:
     return f'"{escaped}"'
 
 
-class Compiler:
-    """Turn a shapes graph into :class:`Check` queries (one per shape, constraint and parent)."""
+Subclasses = Callable[[str], list[str]]
+"""The classes ``rdfs:subClassOf*`` a class in the data (itself included), from the store validated."""
 
-    def __init__(self, shapes: rdflib.Graph, display: Display):
+
+class Compiler:
+    """Turn a shapes graph into :class:`Check` queries (one per shape, constraint and parent).
+
+    With ``subclasses`` (the store's class hierarchy), "an instance of C" is written with the
+    classes that are C or below it listed (``?x a ?t`` with ``?t`` among them), which is what
+    ``?x rdf:type/rdfs:subClassOf* C`` means on that store, and what Oxigraph evaluates without
+    walking the hierarchy again for every value: on disk, about five times faster.
+    """
+
+    def __init__(self, shapes: rdflib.Graph, display: Display, subclasses: Subclasses | None = None):
         self.g = shapes
         self.display = display
+        self.subclasses = subclasses
         self.names = itertools.count()
         self.nesting: set[rdflib.term.Node] = set()
         if (None, RDF.type, SH.ConstraintComponent) in shapes:
@@ -286,6 +300,22 @@ class Compiler:
     def var(self) -> str:
         return f"?_v{next(self.names)}"
 
+    def instances(self, v: str, cls: rdflib.term.Node, shape: rdflib.term.Node) -> str:
+        """A pattern matching the instances ``v`` of ``cls`` (and of its subclasses)."""
+        if self.subclasses is None or not isinstance(cls, rdflib.URIRef):
+            return f"{v} {INSTANCE_OF} {sparql_term(cls, shape)}"
+        t = self.var()
+        listed = " ".join(f"<{c}>" for c in self.subclasses(str(cls)))
+        return f"VALUES {t} {{ {listed} }} {v} <{RDF.type}> {t}"
+
+    def instance_test(self, v: str, cls: rdflib.term.Node, shape: rdflib.term.Node) -> str:
+        """An expression true when ``v`` is an instance of ``cls`` (or of a subclass)."""
+        if self.subclasses is None or not isinstance(cls, rdflib.URIRef):
+            return f"EXISTS {{ {v} {INSTANCE_OF} {sparql_term(cls, shape)} }}"
+        t = self.var()
+        listed = ", ".join(f"<{c}>" for c in self.subclasses(str(cls)))
+        return f"EXISTS {{ {v} <{RDF.type}> {t} FILTER ({t} IN ({listed})) }}"
+
     # --- targets -----------------------------------------------------------------------
 
     def prefixes(self, node: rdflib.term.Node) -> dict[str, str]:
@@ -304,9 +334,9 @@ class Compiler:
     def targets(self, shape: rdflib.term.Node) -> tuple[str, dict[str, str]]:
         """A sub-query binding ``?this`` to the shape's focus nodes, and the prefixes it needs."""
         g = self.g
-        parts = [f"{{ ?this {INSTANCE_OF} <{c}> }}" for c in g.objects(shape, SH.targetClass)]
+        parts = [f"{{ {self.instances('?this', c, shape)} }}" for c in g.objects(shape, SH.targetClass)]
         if (shape, RDF.type, RDFS.Class) in g or (shape, RDF.type, rdflib.OWL.Class) in g:
-            parts.append(f"{{ ?this {INSTANCE_OF} <{shape}> }}")
+            parts.append(f"{{ {self.instances('?this', shape, shape)} }}")
         parts += [f"{{ ?this <{p}> ?_target }}" for p in g.objects(shape, SH.targetSubjectsOf)]
         parts += [f"{{ ?_target <{p}> ?this }}" for p in g.objects(shape, SH.targetObjectsOf)]
         nodes = [sparql_term(n, shape) for n in g.objects(shape, SH.targetNode)]
@@ -335,7 +365,7 @@ class Compiler:
     def test(self, shape: rdflib.term.Node, param: rdflib.URIRef, value: rdflib.term.Node, v: str) -> str:
         """A SPARQL expression true when the value node ``v`` meets one value-type parameter."""
         if param == SH["class"]:
-            return f"EXISTS {{ {v} {INSTANCE_OF} {sparql_term(value, shape)} }}"
+            return self.instance_test(v, value, shape)
         if param == SH.datatype:
             return self.datatype_test(shape, value, v)
         if param == SH.nodeKind:
@@ -692,18 +722,33 @@ def compare(op: str, bound: int) -> Callable[[Row], bool]:
     return (lambda row: count(row) < bound) if op == "<" else (lambda row: count(row) > bound)
 
 
-def run(store: ox.Store, query: Query) -> Iterator[Failure]:
-    """The results of one query: a row is a result of every check it fails."""
+def rows_of(store: ox.Store, query: Query) -> list[Row]:
+    """The query's rows as rdflib terms; the pyoxigraph result never leaves this call.
+
+    Query results are bound to the thread that made them (the queries run in a pool): they
+    are read here and dropped here, also when reading them fails.
+    """
     try:
         solutions = store.query(query.text, use_default_graph_as_union=True)
     except SyntaxError as error:
         raise UnsupportedShape(query.checks[0][0].shape, f"a query oxigraph cannot parse ({error})") from None
-    if not isinstance(solutions, ox.QuerySolutions):
-        raise TypeError(f"not a SELECT query: {query.text}")
-    names = [v.value for v in solutions.variables]
+    rows: list[Row] = []
+    solution = None
+    try:
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise TypeError(f"not a SELECT query: {query.text}")
+        names = [v.value for v in solutions.variables]
+        for solution in solutions:
+            rows.append({name: to_rdflib(solution[name]) for name in names if solution[name] is not None})
+    finally:
+        del solutions, solution
+    return rows
+
+
+def run(store: ox.Store, query: Query) -> Iterator[Failure]:
+    """The results of one query: a row is a result of every check it fails."""
     seen: set[tuple[tuple[str, rdflib.term.Node], ...]] = set()
-    for solution in solutions:
-        bound = {name: to_rdflib(solution[name]) for name in names if solution[name] is not None}
+    for bound in rows_of(store, query):
         if "this" not in bound:
             continue
         if query.dedup:
@@ -731,9 +776,33 @@ def message(result: Failure, display: Display) -> list[str]:
     ]
 
 
-def compile_shapes(shapes: rdflib.Graph, display: Display = str) -> list[Query]:
+def compile_shapes(shapes: rdflib.Graph, display: Display = str, subclasses: Subclasses | None = None) -> list[Query]:
     """The queries of the shapes; raises :class:`UnsupportedShape` before any query runs."""
-    return Compiler(shapes, display).compile()
+    return Compiler(shapes, display, subclasses).compile()
+
+
+SUBCLASSES = f"SELECT DISTINCT ?class ?top WHERE {{ ?class <{RDFS.subClassOf}>* ?top }}"
+
+
+def store_subclasses(store: ox.Store) -> Subclasses:
+    """The class hierarchy of ``store`` (the union of its graphs), each class's closure read once."""
+    known: dict[str, list[str]] = {}
+
+    def subclasses(cls: str) -> list[str]:
+        if cls not in known:
+            solutions = store.query(
+                SUBCLASSES, use_default_graph_as_union=True, substitutions={ox.Variable("top"): ox.NamedNode(cls)}
+            )
+            assert isinstance(solutions, ox.QuerySolutions)
+            found = {row["class"].value for row in solutions if isinstance(row["class"], ox.NamedNode)}
+            known[cls] = sorted(found | {cls})
+        return known[cls]
+
+    return subclasses
+
+
+QUERY_THREADS = max(1, min(4, os.cpu_count() or 1))
+"""Shape queries run at once: each is one pyoxigraph query, which releases the GIL while it runs."""
 
 
 def validate_store(
@@ -745,15 +814,26 @@ def validate_store(
     """Validate the union of the store's named graphs against the shapes.
 
     ``display`` writes a term in messages (``{?var}`` of SPARQL constraints, default wordings);
-    ``on_query(done, total)`` is called after each query, for a progress bar.
+    ``on_query(done, total)`` is called after each query, for a progress bar. The queries are
+    independent: they run several at once (one per core, each query and its rows in one thread,
+    as pyoxigraph requires), and their findings are returned in the queries' order.
     """
-    queries = compile_shapes(shapes, display)
-    findings: list[Finding] = []
-    for done, query in enumerate(queries, start=1):
-        findings.extend(finding(failure, display) for failure in run(store, query))
-        if on_query is not None:
-            on_query(done, len(queries))
-    return findings
+    queries = compile_shapes(shapes, display, store_subclasses(store))
+
+    def findings_of(query: Query) -> list[Finding]:
+        return [finding(failure, display) for failure in run(store, query)]
+
+    results: dict[int, list[Finding]] = {}
+    # pyoxigraph results are bound to their thread and may not be freed by another one: collect
+    # the garbage this thread has made now, or a pool thread's collection would free it there.
+    gc.collect()
+    with ThreadPoolExecutor(max_workers=QUERY_THREADS, thread_name_prefix="sdkg-shapes") as pool:
+        futures = {pool.submit(findings_of, query): index for index, query in enumerate(queries)}
+        for done, future in enumerate(as_completed(futures), start=1):
+            results[futures[future]] = future.result()
+            if on_query is not None:
+                on_query(done, len(queries))
+    return [found for index in range(len(queries)) for found in results[index]]
 
 
 def finding(failure: Failure, display: Display) -> Finding:

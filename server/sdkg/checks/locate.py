@@ -41,8 +41,10 @@ class Locator:
         self.authored = project.authored
 
     def label_of(self, node: str) -> str | None:
-        label = next(self.store.quads_for_pattern(store_term(node), RDFS_LABEL, None, None), None)
-        return str(getattr(label.object, "value", label.object)) if label is not None else None
+        """The node's label; of several (a mistake the shapes report), the first in sorted order,
+        so that the report does not depend on the order in which a store returns them."""
+        labels = (q.object for q in self.store.quads_for_pattern(store_term(node), RDFS_LABEL, None, None))
+        return min((str(getattr(label, "value", label)) for label in labels), default=None)
 
     def first_graph(self, quads: Iterable[ox.Quad]) -> ox.Quad | None:
         """The quad in the earliest file (graphs no file owns come last)."""

@@ -48,9 +48,23 @@ class Result:
         return "\n".join(parts)
 
 
-def sort_key(result: Result) -> tuple[bool, str, int, str, str]:
-    """The one order of a report: violations first, then by file, line, node and rule."""
-    return (result.severity != "Violation", result.file or "", result.line or 0, result.focus_node, result.rule)
+def sort_key(result: Result) -> tuple[bool, str, int, str, str, str, str, str, str]:
+    """The one order of a report: violations first, then by file, line, node and rule.
+
+    Ties are broken by every other field, so the order does not depend on the order in which
+    the checks found the results (the shape queries run several at once).
+    """
+    return (
+        result.severity != "Violation",
+        result.file or "",
+        result.line or 0,
+        result.focus_node,
+        result.rule,
+        result.path or "",
+        result.value or "",
+        result.message,
+        result.shape,
+    )
 
 
 @dataclass
