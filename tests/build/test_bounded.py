@@ -29,6 +29,7 @@ from sdkg.builds import open_store
 from sdkg.checks import Report, Result
 from sdkg.layout import ProjectLayout
 from sdkg.namespaces import INFERRED_GRAPH
+from tests.build.test_build import BROKEN_CLAIM
 from tests.checks.test_shapes import CASES, INVALID, make_small_project, target
 from tests.conftest import copy_project
 
@@ -96,16 +97,6 @@ def test_each_broken_file(small_root: Path, name: str) -> None:
     finally:
         broken.unlink()
     assert report.violations
-
-
-BROKEN_CLAIM = """@prefix claim: <https://w3id.org/sdkg/id/claim/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix sdkg: <https://w3id.org/sdkg/ontology#> .
-
-claim:orphan a sdkg:Claim ;
-    rdfs:label "A claim with no ascription"@en ;
-    sdkg:paraphrase "Nobody reports this."@en .
-"""
 
 
 @pytest.fixture(scope="module")
