@@ -39,9 +39,13 @@ class StateNotWritable(OSError):
 
 
 def new_build_dir(builds: Path) -> Path:
-    """A fresh, private directory for one build under ``builds``, marked as under way by this process."""
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    path = builds / f"{stamp}-{os.getpid()}-{time.monotonic_ns() % 1_000_000}"
+    """A fresh, private directory for one build under ``builds``, marked as under way by this process.
+
+    Names sort in the order builds began (:func:`prune` keeps the newest by name): the time to the
+    microsecond, zero-padded, then the process id to keep two processes' names apart."""
+    now = time.time_ns()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 1_000_000_000))
+    path = builds / f"{stamp}.{now // 1_000 % 1_000_000:06d}-{os.getpid()}"
     try:
         builds.mkdir(parents=True, exist_ok=True)
         path.mkdir()
