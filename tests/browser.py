@@ -69,10 +69,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(root: Path, log: Path, *options: str) -> Iterator[str]:
-    """``sdkg serve`` over the project at ``root`` on a free port; yields the base URL once it is healthy."""
+def serving(root: Path, log: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """``sdkg serve`` over the project at ``root`` on a free port, with ``env`` added to the environment;
+    yields the base URL once it is healthy."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "SDKG_STATE"}
+    env = {**{k: v for k, v in os.environ.items() if k != "SDKG_STATE"}, **(env or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "sdkg.cli", "--root", str(root), "serve", "--port", str(port), *options],

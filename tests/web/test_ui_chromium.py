@@ -7,94 +7,29 @@ under CI (env ``CI`` set) that is a failure instead. Install Chromium with
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
+from tests.browser import CHROMIUM_ARGS, chromium_path, free_port, missing, serving
 from tests.web_project import make_web_project
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def missing(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def chromium_path() -> str:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    missing("Chromium not found: run `sh scripts/install-chromium.sh` (Debian package `chromium`)")
-    raise AssertionError("unreachable")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``sdkg serve`` on 127.0.0.1 over the web fixture project; yields its base URL."""
     root = make_web_project(tmp_path_factory.mktemp("ui"))
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "SDKG_STATE"}
     offline = f"http://127.0.0.1:{free_port()}/sparql"  # Wikidata stands in as a port where nothing listens
-    env.update({"SDKG_WIKIDATA_ENDPOINT": offline, "SDKG_WIKIDATA_SCHOLARLY_ENDPOINT": offline})
-    log = (root / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sdkg.cli", "--root", str(root), "serve", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"server exited: {(root / 'server.log').read_text(errors='replace')}")
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("server did not start within 60 s")
-            time.sleep(0.2)
+    wikidata = {"SDKG_WIKIDATA_ENDPOINT": offline, "SDKG_WIKIDATA_SCHOLARLY_ENDPOINT": offline}
+    with serving(root, root / "server.log", env=wikidata) as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
 
 
 @pytest.fixture(scope="module")
