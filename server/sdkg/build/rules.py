@@ -87,9 +87,12 @@ def run_rule(store: ox.Store, query: str, output: BinaryIO) -> None:
     split = streamed(query)
     if split is None:
         result = store.query(query, use_default_graph_as_union=True)
-        if not isinstance(result, ox.QueryTriples):
-            raise ValueError("a rule must be a CONSTRUCT query")
-        result.serialize(output=output, format=ox.RdfFormat.N_TRIPLES)
+        try:
+            if not isinstance(result, ox.QueryTriples):
+                raise ValueError("a rule must be a CONSTRUCT query")
+            result.serialize(output=output, format=ox.RdfFormat.N_TRIPLES)
+        finally:
+            del result  # as below: this frame may outlive the call
         return
     select, template = split
     solutions = store.query(select, use_default_graph_as_union=True)
@@ -102,6 +105,17 @@ def run_rule(store: ox.Store, query: str, output: BinaryIO) -> None:
         return (-1, ntriples(term))
 
     slots = [(slot(s), slot(p), slot(o)) for s, p, o in template]
+    try:
+        write_rows(solutions, slots, output)
+    finally:
+        # rdflib's parser (in :func:`streamed`) leaves tracebacks that hold this frame in a reference cycle:
+        # the results would live on in it and be freed by a later collection, maybe on another thread,
+        # which pyoxigraph refuses. They are dropped here, on this thread.
+        del solutions
+
+
+def write_rows(solutions: ox.QuerySolutions, slots: list[tuple[Slot, Slot, Slot]], output: BinaryIO) -> None:
+    """A rule's template filled from each row of its SELECT, written as N-Triples."""
     lines: list[str] = []
     for row in solutions:
         for (sc, sv), (pc, pv), (oc, ov) in slots:
