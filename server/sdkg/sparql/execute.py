@@ -121,6 +121,7 @@ def execute(
         if isinstance(error, ValueError | OSError | RuntimeError):  # lazy: a SERVICE fails while rows are read
             raise evaluation_error(job.query, error) from None
         raise error from None
+    del result  # read to its end or cut: freed here, on the thread that made it (not by a later raise's frame)
     if job.whole and output.truncated:
         raise AnswerTooLarge(
             f"the answer is larger than the server's answer cap ({max_bytes} bytes); "
