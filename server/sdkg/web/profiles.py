@@ -28,6 +28,26 @@ from .reasons import CRITIC_OF, PROPONENT_OF, Reason, Reasons, Restating, reason
 
 STANCE_ORDER = {SDKG + "Endorses": 0, SDKG + "ReportsNeutrally": 1, SDKG + "Rejects": 2}
 
+CLAIM_CARD = """    ?asc sdkg:ascribes ?claim ;
+        sdkg:inSource ?source ;
+        sdkg:stance ?stance ;
+        sdkg:heldBy ?holder ;
+        sdkg:reportedBy ?reporter ;
+        sdkg:restsOn ?passage .
+    ?stance rdfs:label ?stanceLabel .
+    ?holder rdfs:label ?holderLabel .
+    ?reporter rdfs:label ?reporterLabel .
+    ?passage oa:hasSelector ?quote .
+    ?quote oa:exact ?exact .
+    OPTIONAL { ?claim sdkg:paraphrase ?paraphrase }
+    OPTIONAL { ?source rdfs:label ?sourceLabel }
+    OPTIONAL { ?quote oa:prefix ?prefix }
+    OPTIONAL { ?quote oa:suffix ?suffix }
+    OPTIONAL { ?passage oa:hasSelector ?position . ?position oa:start ?start ; oa:end ?end }
+"""
+"""The pattern of a claim card: each ascription of ``?claim`` with its stance, holder, reporter, source and
+the quote it rests on (exact text, context, offsets), labelled; joined into the queries below."""
+
 # Claims related to an entity, with every ascription and its passages. The relation says how:
 # about a case, mentioning an actor, using a concept, held by an actor, given as a reason for
 # (the entity is the premise of a link), or about a case located in or involving the entity.
@@ -57,23 +77,9 @@ WHERE {
         }
     }
     ?claim rdfs:label ?claimLabel .
-    ?asc sdkg:ascribes ?claim ;
-        sdkg:inSource ?source ;
-        sdkg:stance ?stance ;
-        sdkg:heldBy ?holder ;
-        sdkg:reportedBy ?reporter ;
-        sdkg:restsOn ?passage .
-    ?stance rdfs:label ?stanceLabel .
-    ?holder rdfs:label ?holderLabel .
-    ?reporter rdfs:label ?reporterLabel .
-    ?passage oa:hasSelector ?quote .
-    ?quote oa:exact ?exact .
-    OPTIONAL { ?claim sdkg:paraphrase ?paraphrase }
-    OPTIONAL { ?source rdfs:label ?sourceLabel }
-    OPTIONAL { ?quote oa:prefix ?prefix }
-    OPTIONAL { ?quote oa:suffix ?suffix }
-    OPTIONAL { ?passage oa:hasSelector ?position . ?position oa:start ?start ; oa:end ?end }
-    BIND(IF(BOUND(?link), EXISTS { ?link a sdkg:EditorialLink }, false) AS ?editorial)
+"""
+    + CLAIM_CARD
+    + """    BIND(IF(BOUND(?link), EXISTS { ?link a sdkg:EditorialLink }, false) AS ?editorial)
 } LIMIT 20000"""
 )
 
@@ -154,23 +160,9 @@ PROFILE_CLAIMS = (
     ?claim sdkg:characterises ?e ;
         sdkg:profileAspect ?aspect ;
         rdfs:label ?claimLabel .
-    ?asc sdkg:ascribes ?claim ;
-        sdkg:stance ?stance ;
-        sdkg:heldBy ?holder ;
-        sdkg:reportedBy ?reporter ;
-        sdkg:inSource ?source ;
-        sdkg:restsOn ?passage .
-    ?stance rdfs:label ?stanceLabel .
-    ?holder rdfs:label ?holderLabel .
-    ?reporter rdfs:label ?reporterLabel .
-    ?passage oa:hasSelector ?quote .
-    ?quote oa:exact ?exact .
-    OPTIONAL { ?claim sdkg:paraphrase ?paraphrase }
-    OPTIONAL { ?source rdfs:label ?sourceLabel }
-    OPTIONAL { ?quote oa:prefix ?prefix }
-    OPTIONAL { ?quote oa:suffix ?suffix }
-    OPTIONAL { ?passage oa:hasSelector ?position . ?position oa:start ?start ; oa:end ?end }
-} LIMIT 20000"""
+"""
+    + CLAIM_CARD
+    + """} LIMIT 20000"""
 )
 
 # Links that show a discourse's success or failure, with their premise (a case or a claim).
