@@ -19,10 +19,7 @@ from tests.browser import (
     Tab,
     axe_violations,
     broken_links,
-    chromium,
     screenshot,
-    screenshot_dir,
-    serving,
 )
 
 pytestmark = pytest.mark.slow
@@ -42,20 +39,8 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def base(built_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serving(built_root, tmp_path_factory.mktemp("pages-ui") / "server.log") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture(scope="module")
-def shots(request: pytest.FixtureRequest) -> Path:
-    return screenshot_dir(request)
+def base(repository_site: str) -> str:
+    return repository_site
 
 
 @pytest.fixture(params=WIDTHS, ids=lambda width: f"{width}px")

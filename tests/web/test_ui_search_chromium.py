@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.browser import Tab, axe_violations, broken_links, chromium, screenshot, screenshot_dir, serving
+from tests.browser import Tab, axe_violations, broken_links, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -26,20 +26,8 @@ KALDOR = "actor/mary-kaldor"
 
 
 @pytest.fixture(scope="module")
-def server(built_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serving(built_root, tmp_path_factory.mktemp("search-ui") / "server.log") as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as opened:
-        yield opened
-
-
-@pytest.fixture(scope="module")
-def shots(request: pytest.FixtureRequest) -> Path:
-    return screenshot_dir(request)
+def server(repository_site: str) -> str:
+    return repository_site
 
 
 @pytest.fixture(params=sorted(SIZES))

@@ -1,0 +1,31 @@
+"""Fixtures the browser tests share: one Chromium, one screenshot directory and one ``sdkg serve`` over the
+repository's own build for the whole session (the pages are read-only, so the tests cannot disturb
+each other)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser import chromium, screenshot_dir, serving
+
+
+@pytest.fixture(scope="session")
+def repository_site(built_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of ``sdkg serve`` over the session build of the repository's data."""
+    with serving(built_root, tmp_path_factory.mktemp("site") / "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="session")
+def shots(request: pytest.FixtureRequest) -> Path:
+    return screenshot_dir(request)
