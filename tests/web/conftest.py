@@ -1,6 +1,7 @@
-"""Fixtures the browser tests share: one Chromium, one screenshot directory and one ``sdkg serve`` over the
-repository's own build for the whole session (the pages are read-only, so the tests cannot disturb
-each other)."""
+"""Fixtures the browser tests share: one screenshot directory and one ``sdkg serve`` over the repository's
+own build for the whole session (the pages are read-only, so the tests cannot disturb each other), and a
+Chromium per test module (Playwright's synchronous API holds an event loop while it runs, which later
+tests calling ``asyncio.run`` must not find)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def repository_site(built_root: Path, tmp_path_factory: pytest.TempPathFactory) 
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with chromium() as launched:
         yield launched
