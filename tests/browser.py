@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -31,6 +28,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
+
+from tests.endpoint_support import sdkg_server
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 WIDTHS = (1400, 390)
@@ -62,47 +61,18 @@ def chromium_path() -> str:
     raise AssertionError("unreachable")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serving(root: Path, log: Path, *options: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """``sdkg serve`` over the project at ``root`` on a free port, with ``env`` added to the environment;
-    yields the base URL once it is healthy."""
-    port = free_port()
+    """``sdkg serve`` over the project at ``root`` (its own ``var/``, whatever ``SDKG_STATE`` says) on a free
+    port, with ``env`` added to the environment and its log in ``log``; yields the base URL once healthy."""
     env = {**{k: v for k, v in os.environ.items() if k != "SDKG_STATE"}, **(env or {})}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sdkg.cli", "--root", str(root), "serve", "--port", str(port), *options],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"server exited: {log.read_text(errors='replace')[-2000:]}")
-                try:
-                    if httpx.get(base + "/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail("server did not start within 60 s")
-                time.sleep(0.2)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+    with sdkg_server(root, *options, env=env, log=log) as (base, _):
+        deadline = time.monotonic() + 60
+        while httpx.get(base + "/health", timeout=2).status_code != 200:
+            if time.monotonic() > deadline:
+                pytest.fail(f"server not healthy within 60 s: {log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.2)
+        yield base
 
 
 @contextmanager

@@ -64,16 +64,18 @@ def sdkg_serving(root: Path, *options: str) -> Iterator[str]:
 
 @contextmanager
 def sdkg_server(
-    root: Path, *options: str, env: dict[str, str] | None = None
+    root: Path, *options: str, env: dict[str, str] | None = None, log: Path | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A real ``sdkg serve`` process on a free port (with ``options``); yields its base URL once it answers
-    ``/health`` (healthy or not) and the process. Stopped with SIGTERM at the end (killed if it lingers)."""
+    ``/health`` (healthy or not) and the process. Stopped with SIGTERM at the end (killed if it lingers).
+    Its error output (and, with ``log``, its query log too) goes to a file, never a pipe: a pipe nobody
+    reads fills up and stops the server's writes."""
     port = free_port()
-    log = tempfile.TemporaryFile()  # not a pipe: a pipe nobody reads fills up and stops the server's writes
+    output = log.open("w+b") if log is not None else tempfile.TemporaryFile()
     server = subprocess.Popen(
         [sys.executable, "-m", "sdkg.cli", "--root", str(root), "serve", "--port", str(port), *options],
-        stdout=subprocess.DEVNULL,
-        stderr=log,
+        stdout=output if log is not None else subprocess.DEVNULL,
+        stderr=output,
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
@@ -85,8 +87,8 @@ def sdkg_server(
                 break
             except httpx.TransportError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise AssertionError(log.read().decode(errors="replace")[-5000:] or "no server") from None
+                    output.seek(0)
+                    raise AssertionError(output.read().decode(errors="replace")[-5000:] or "no server") from None
                 time.sleep(0.2)
         yield base, server
     finally:
@@ -96,7 +98,7 @@ def sdkg_server(
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
-        log.close()
+        output.close()
 
 
 def published_project(directory: Path, quads: Iterable[ox.Quad], version: str = "test-build-1") -> Path:

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import CHROMIUM_ARGS, chromium_path, free_port, missing, serving
+from tests.browser import CHROMIUM_ARGS, chromium_path, missing, serving
+from tests.endpoint_support import free_port
 from tests.web_project import make_web_project
 
 pytestmark = pytest.mark.slow
