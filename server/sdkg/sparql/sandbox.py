@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import platform
 import resource
 import struct
@@ -78,6 +79,13 @@ def address_space() -> int:
             if line.startswith("VmSize:"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def capped_child_environment() -> dict[str, str]:
+    """The environment for a child process that will cap its own memory with :func:`cap_memory`: glibc
+    reserves 64 MB of address space per malloc arena (one per thread that allocates), which would count
+    against the cap without being used; two arenas are enough for one query or change at a time."""
+    return {**os.environ, "MALLOC_ARENA_MAX": "2"}
 
 
 def cap_memory(extra_bytes: int) -> int:

@@ -35,6 +35,7 @@ from typing import Any
 
 from .errors import EngineBusy, MemoryCapExceeded, QueryError, QueryFailed, QueryTimeout, StoreCorrupted, WorkerFailed
 from .job import Admission, EngineConfig, QueryJob, QueryOutput
+from .sandbox import capped_child_environment
 
 STARTUP_SECONDS = 60.0
 HEADER = 4
@@ -208,7 +209,7 @@ class Worker:
         self.setup = setup
         parent, child = socket.socketpair()
         command = [sys.executable, "-c", "from sdkg.sparql.workers import main; main()"]
-        env = {**os.environ, "MALLOC_ARENA_MAX": "2"}  # glibc reserves 64 MB of address space per arena
+        env = capped_child_environment()
         self.process = subprocess.Popen(
             command + [str(child.fileno()), json.dumps(asdict(setup))],
             pass_fds=[child.fileno()],

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
-import os
 import pickle
 import signal
 import sys
@@ -25,6 +24,7 @@ from fastapi.responses import JSONResponse, Response
 
 from ..build.changes import Change
 from ..layout import ProjectLayout
+from ..sparql.sandbox import capped_child_environment
 from .errors import Forbidden, HttpError, Unauthorized
 from .state import state_of
 
@@ -66,7 +66,7 @@ async def committed(
         "from sdkg.build.changes import main; main()",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "MALLOC_ARENA_MAX": "2"},  # as the workers: glibc reserves 64 MB of address space per arena
+        env=capped_child_environment(),  # the child caps its memory as the workers do
     )
     work = asyncio.ensure_future(child.communicate(pickle.dumps((store_path, change, layout, memory_mb))))
     gone = asyncio.ensure_future(client_gone(request))
