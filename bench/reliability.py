@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
-    root = args.corpus or corpus(args.work, 2_000, 60.0)[0]
+    root = args.corpus or corpus(args.work, 2_000, 4_000.0)[0]  # MB cap of the build child
     load_start = os.getloadavg()[0]
     options = ["--workers", str(args.workers)] if args.workers else []
     server = servers.start_sdkg(root, args.work / "logs", DEADLINE, options, name="sdkg")

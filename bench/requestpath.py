@@ -263,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     if not wrk.available():
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     args.work.mkdir(parents=True, exist_ok=True)
-    root = args.corpus or corpus(args.work, args.claims, 60.0)[0]
+    root = args.corpus or corpus(args.work, args.claims, 4_000.0)[0]  # MB cap of the build child
     queries = LIGHT + (catalog() if args.queries == "all" else [])
     store = ox.Store.read_only(str(root / "var" / "current" / "store"))
     triples = len(store)
