@@ -33,7 +33,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
+from . import inline
 from .errors import EngineBusy, MemoryCapExceeded, QueryError, QueryFailed, QueryTimeout, StoreCorrupted, WorkerFailed
+from .execute import execute
 from .job import Admission, EngineConfig, QueryJob, QueryOutput
 from .sandbox import capped_child_environment
 
@@ -317,6 +321,9 @@ class WorkerEngine:
         self._triples: int | None = None
         self.counting = False
         self.loop: asyncio.AbstractEventLoop | None = None
+        self._inline_store: ox.Store | None = None
+        self.inline_answers = 0
+        """Queries answered in the server's process (:mod:`.inline`) since it started."""
 
     # -- the Engine protocol -------------------------------------------------------
 
@@ -331,6 +338,10 @@ class WorkerEngine:
         deadline = (time.monotonic() if arrived is None else arrived) + admission.seconds
         if self.corrupt is not None:
             raise StoreCorrupted(self.corrupt)
+        if inline.eligible(job):
+            inline_output = self.answer_inline(job, admission)
+            if inline_output is not None:
+                return inline_output
         attempt = 0
         while True:
             pool = self.pool(network=bool(admission.endpoints))
@@ -370,6 +381,41 @@ class WorkerEngine:
             if isinstance(payload, StoreCorrupted):
                 self.report_corruption(str(payload))
             raise payload
+
+    def answer_inline(self, job: QueryJob, admission: Admission) -> QueryOutput | None:
+        """The answer of a one-pattern query (:mod:`.inline`) read here, in the event loop: at most
+        :data:`.inline.ROWS` rows, so its cost is bounded; ``None`` when a worker must answer (a longer
+        answer, a store not yet counted, or a failure that is not the query's)."""
+        store = self.inline_store()
+        if store is None:
+            return None
+        rows, size = inline.caps(admission)
+        try:
+            output = execute(store, job, rows, self.setup.prefixes, self.setup.base_iri, size)
+        except StoreCorrupted as error:
+            self.report_corruption(str(error))
+            raise
+        except QueryError:
+            raise
+        except Exception as error:  # not the query's fault: the worker path answers it (and reports it)
+            log.warning("inline answer failed (%s: %s); a worker answers", type(error).__name__, error)
+            return None
+        if inline.cut_by_inline_caps(admission, output.rows, output.truncated):
+            return None
+        self.inline_answers += 1
+        return output
+
+    def inline_store(self) -> ox.Store | None:
+        """The server's own read-only handle on the store, once a worker has counted it (the integrity check)."""
+        if self._triples is None or self.corrupt is not None:
+            return None
+        if self._inline_store is None:
+            try:
+                self._inline_store = ox.Store.read_only(self.setup.store_path)
+            except (OSError, ValueError, RuntimeError) as error:
+                log.warning("cannot open %s for inline answers: %s", self.setup.store_path, error)
+                return None
+        return self._inline_store
 
     async def call(self, worker: Worker, job: QueryJob, admission: Admission, deadline: float) -> Answer:
         """Send the job and wait for its answer until ``deadline``; past it the worker is killed."""
@@ -441,6 +487,7 @@ class WorkerEngine:
         self.problem = None
         self._triples = None
         self.counting = False
+        self._inline_store = None
         old, self.pools = self.pools, {}
         for pool in old.values():
             pool.retire()
@@ -449,6 +496,7 @@ class WorkerEngine:
 
     def close(self) -> None:
         self.closed = True
+        self._inline_store = None
         for pool in self.pools.values():
             pool.retire()
         self.pools = {}

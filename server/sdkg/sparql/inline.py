@@ -1,0 +1,91 @@
+"""Which queries may be answered in the server's own process, without a worker: those whose cost is bounded by
+their answer.
+
+A worker process exists so that a query can be stopped at its deadline by killing it (pyoxigraph has no
+timeout). Sending a point lookup there costs a socket round trip that is most of what the request
+costs. One kind of query needs no such guard: a ``SELECT`` or ``ASK`` over **one triple pattern**,
+whose variables are all different, with no ``FILTER``, ``OFFSET``, ``ORDER BY``, ``DISTINCT``, path,
+``GRAPH``, ``SERVICE`` or dataset clause. Oxigraph evaluates it as a scan of one index range in which
+every entry is an answer row (the union of the named graphs is not de-duplicated, so nothing is held
+back), so reading ``n`` rows costs ``n`` index steps, whatever the store holds. :func:`eligible`
+recognises such a query from its text alone, with one anchored regular expression (possessive
+quantifiers, on at most :data:`MAX_TEXT` characters: no backtracking, linear time); anything it does not
+recognise goes to a worker, as before.
+
+The engine then reads at most :data:`ROWS` rows and :data:`BYTES` bytes of the answer in its own
+process (:func:`~.execute.execute` with those caps): a bounded cost. An answer that would be longer is
+dropped and the query goes to a worker, where the server's own caps and deadline apply.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .dataset import NO_DATASET
+from .job import Admission, QueryJob
+
+MAX_TEXT = 2_000
+"""Longer queries are not read here (a point lookup is far shorter)."""
+ROWS = 256
+"""Rows an inline answer may have; past them the query goes to a worker."""
+BYTES = 64 * 1024
+"""About the bytes an inline answer may have (its terms as N-Triples); past them, a worker."""
+
+_IRI = r"<[^<>\"{}|^`\\\x00-\x20]*+>"
+_PNAME = r"(?:[A-Za-z][A-Za-z0-9_-]*+)?:[A-Za-z0-9_-]*+"
+_VAR = r"[?$][A-Za-z_][A-Za-z0-9_]*+"
+_LITERAL = rf"\"[^\"\\\n\r]*+\"(?:@[A-Za-z]++(?:-[A-Za-z0-9]++)*+|\^\^(?:{_IRI}|{_PNAME}))?+"
+_NODE = rf"(?:{_VAR}|{_IRI}|{_PNAME})"
+_PATTERN = re.compile(
+    rf"""
+    \s*+(?:PREFIX\s++(?:[A-Za-z][A-Za-z0-9_-]*+)?:\s*+{_IRI}\s*+)*+
+    (?:SELECT\s++(?:\*|(?:{_VAR}\s*+)++)|ASK)\s*+
+    (?:WHERE\s*+)?+
+    \{{\s*+
+    (?P<s>{_NODE})\s++
+    (?P<p>{_VAR}|{_IRI}|{_PNAME}|a)\s++
+    (?P<o>{_NODE}|{_LITERAL})\s*+
+    \.?+\s*+\}}\s*+
+    (?:LIMIT\s++[0-9]{{1,9}}+\s*+)?+
+    """,
+    re.VERBOSE | re.IGNORECASE | re.ASCII,
+)
+
+
+def single_pattern(query: str) -> bool:
+    """Whether ``query`` is one ``SELECT``/``ASK`` over one triple pattern whose variables differ (see above).
+
+    A repeated variable (``?x ?p ?x``) would make the scan filter, and so read entries that are not
+    answers: not bounded by the answer, not eligible.
+    """
+    if len(query) > MAX_TEXT:
+        return False
+    match = _PATTERN.fullmatch(query)
+    if match is None:
+        return False
+    variables = [term[1:] for term in match.group("s", "p", "o") if term[0] in "?$"]
+    return len(variables) == len(set(variables))
+
+
+def eligible(job: QueryJob) -> bool:
+    """Whether ``job`` may be answered in the server's process: one triple pattern, nothing bound from outside,
+    no dataset, not a whole-answer read (those must not be cut)."""
+    return not job.whole and not job.substitutions and job.dataset == NO_DATASET and single_pattern(job.query)
+
+
+def caps(admission: Admission) -> tuple[int, int]:
+    """The row and byte caps of an inline answer: this module's, or the job's own where they are lower."""
+    rows = ROWS if admission.max_rows is None else min(ROWS, admission.max_rows)
+    size = BYTES if admission.max_bytes is None else min(BYTES, admission.max_bytes)
+    return rows, size
+
+
+def cut_by_inline_caps(admission: Admission, rows: int | None, truncated: bool) -> bool:
+    """Whether an inline answer of ``rows`` rows was cut by this module's caps rather than the job's (then a
+    worker answers). The row cap cut it when it holds as many rows as the cap; else the byte cap did."""
+    if not truncated:
+        return False
+    most_rows, most_bytes = caps(admission)
+    if rows is not None and rows >= most_rows:
+        return admission.max_rows is None or most_rows < admission.max_rows
+    return admission.max_bytes is None or most_bytes < admission.max_bytes
