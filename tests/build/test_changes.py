@@ -4,6 +4,10 @@ tests/web/test_safety.py (admin writes) and the W3C protocol tests."""
 
 from __future__ import annotations
 
+import pickle
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -11,17 +15,21 @@ import pytest
 
 from sdkg.build.changes import (
     ChangeRefused,
+    ChangeTooLarge,
     InvalidChange,
     NoSuchGraph,
     commit,
     drop_graph,
     replace_graph,
     sparql_update,
+    too_large,
 )
 from sdkg.build.publish import publish
 from sdkg.builds import BuildInfo, open_store
 from sdkg.layout import ProjectLayout
 from sdkg.namespaces import INFERRED_GRAPH
+from sdkg.sparql.sandbox import capped_child_environment
+from sdkg.web.errors import as_http
 from tests.endpoint_support import EX, RDF_TYPE, RDFS_LABEL, make_store, people
 
 SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -118,3 +126,25 @@ def test_without_a_project_the_change_is_sealed_beside_the_served_build(tmp_path
     assert new_store.parent.parent == store.parent.parent
     info = BuildInfo.read(new_store.parent)
     assert info is not None and not info.validated and info.inferred == 0
+
+
+def test_a_change_past_its_memory_cap_is_507_wherever_it_runs_out(layout: ProjectLayout) -> None:
+    """In the child's Python (``MemoryError``) or in the store's allocator (an abort, seen by the server): one
+    error, :class:`ChangeTooLarge`, answered 507, and nothing changed."""
+    before = builds(layout)
+    payload = pickle.dumps((served(layout), sparql_update(f'INSERT DATA {{ <{EX}a> {LABEL} "A" }}'), layout, 1))
+    child = subprocess.run(
+        [sys.executable, "-c", "from sdkg.build.changes import main; main()"],
+        input=payload,
+        capture_output=True,
+        env=capped_child_environment(),
+        timeout=120,
+    )
+    if child.stdout:  # the child's own MemoryError
+        tag, error = pickle.loads(child.stdout)
+        assert tag == "error" and isinstance(error, ChangeTooLarge), error
+    else:  # the allocator's abort: the server reads the signal and raises the same error (web/writes.py)
+        assert child.returncode == -signal.SIGABRT, child.stderr[-500:]
+        error = ChangeTooLarge(too_large(1))
+    assert as_http(error).status == 507 and "1 MB a change may use" in str(error)
+    assert builds(layout) == before

@@ -40,6 +40,10 @@ class InvalidChange(ChangeError):
     """The change itself is malformed (a syntax error, a bad IRI)."""
 
 
+class ChangeTooLarge(ChangeError):
+    """The change needed more memory than a change may use (HTTP 507, as for a query past its cap)."""
+
+
 class NoSuchGraph(ChangeError, LookupError):
     """The change names a graph the store does not hold."""
 
@@ -185,6 +189,11 @@ def drop_graph(graph: ox.NamedNode | None) -> Change:
     return DropGraph(graph)
 
 
+def too_large(memory_mb: int) -> str:
+    """What a change past its memory cap is told, wherever it ran out (in Python or in the store's allocator)."""
+    return f"the change needed more than the {memory_mb} MB a change may use; nothing was changed"
+
+
 def main() -> None:
     """A change made in a process of its own: ``(store_path, change, layout, memory_mb)`` pickled on stdin,
     ``("ok", new store path)`` or ``("error", exception)`` pickled on stdout."""
@@ -200,7 +209,7 @@ def main() -> None:
     except (ChangeError, ProjectError) as error:
         result = ("error", error)
     except MemoryError:
-        result = ("error", InvalidChange(f"the change needed more than the {memory_mb} MB a change may use"))
+        result = ("error", ChangeTooLarge(too_large(memory_mb)))
     except Exception as error:  # a bug: say what it was, without a traceback
         result = ("error", InvalidChange(f"the change failed: {type(error).__name__}: {error}"))
     sys.stdout.buffer.write(pickle.dumps(result))

@@ -17,7 +17,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from ..build.changes import ChangeError, ChangeRefused, InvalidChange, NoSuchGraph
+from ..build.changes import ChangeError, ChangeRefused, ChangeTooLarge, InvalidChange, NoSuchGraph
 from ..catalog import CatalogError
 from ..catalog.parameters import ParameterError
 from ..project import ProjectError
@@ -120,7 +120,7 @@ def as_http(error: Exception) -> HttpError:
             return HttpError(str(error), 503)
         case UpstreamFailed():
             return HttpError(error.public, 502)
-        case MemoryCapExceeded() | AnswerTooLarge():
+        case MemoryCapExceeded() | AnswerTooLarge() | ChangeTooLarge():
             return HttpError(str(error), 507)
         case StoreCorrupted():
             return HttpError("the store failed an integrity check; the server's operator has been told", 500)

@@ -22,7 +22,7 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
-from ..build.changes import Change
+from ..build.changes import Change, ChangeTooLarge, too_large
 from ..layout import ProjectLayout
 from ..sparql.sandbox import capped_child_environment
 from .errors import Forbidden, HttpError, Unauthorized
@@ -84,7 +84,7 @@ async def committed(
             await child.wait()
         work.cancel()
     if not output and child.returncode == -signal.SIGABRT:  # the store's allocator met the memory cap
-        raise HttpError(f"the change needed more than the {memory_mb} MB a change may use; nothing was changed", 507)
+        raise ChangeTooLarge(too_large(memory_mb))
     if not output:
         raise HttpError(f"the change failed (its process ended with {child.returncode}); nothing was changed", 500)
     tag, payload = pickle.loads(output)
