@@ -284,7 +284,10 @@ def main(argv: list[str] | None = None) -> int:
         "rdflib-endpoint": lambda: servers.start_rdflib(nquads, logs, 300),
     }
     if before:
-        starters["before"] = lambda: servers.start_sdkg(root, logs, args.timeout, [], sdkg=before, name="sdkg before")
+        # the code before, with its own defaults; its answer cache off too when it has one (the ratios read it off)
+        help_text = subprocess.run([before, "serve", "--help"], capture_output=True, text=True).stdout
+        off = ["--result-cache", "0"] if "--result-cache" in help_text else []
+        starters["before"] = lambda: servers.start_sdkg(root, logs, args.timeout, off, sdkg=before, name="sdkg before")
     results: dict[str, Any] = {
         "corpus_triples": triples,
         "queries": [n for n, _ in queries],
