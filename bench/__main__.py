@@ -122,12 +122,21 @@ def build(root: Path, memory_mb: float) -> dict[str, Any]:
     return result
 
 
-def corpus(work: Path, claims: int, memory_mb: float) -> tuple[Path, dict[str, Any]]:
+def corpus(work: Path, claims: int, memory_mb: float, reuse: bool = False) -> tuple[Path, dict[str, Any]]:
+    """The synthetic project of ``claims`` claims, generated and built (``reuse``: the one a former run built
+    in ``work``, with that build's numbers, when there is one: a 500k-claim build takes most of an hour)."""
     root = work / f"claims-{claims}"
+    former = root / "bench-build.json"
+    if reuse and former.is_file() and (root / "var" / "current").exists():
+        result: dict[str, Any] = json.loads(former.read_text(encoding="utf-8"))
+        log(f"reusing the {claims}-claim build of {result.get('built_at', 'a former run')}")
+        return root, result
     started = time.monotonic()
     generate(root, claims, progress=log)
     log(f"generated {claims} claims in {time.monotonic() - started:.1f} s; building")
     result = build(root, memory_mb)
+    result["built_at"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    former.write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
     phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result["phases"].items())
     log(f"built {result['triples']:,} triples ({phases}), peak {result['peak_mb']:.0f} MB")
     return root, result
@@ -219,7 +228,7 @@ def scale(
         if over_budget(args, f"the {claims}-claim scale run"):
             rows.append({"claims": claims, "skipped": "over budget"})
             continue
-        root, built = reuse[claims] if claims in reuse else corpus(work, claims, args.build_memory)
+        root, built = reuse[claims] if claims in reuse else corpus(work, claims, args.build_memory, args.reuse)
         location = work / f"oxigraph-load-{claims}"
         subprocess.run(["rm", "-rf", str(location)], check=True)
         log(f"oxigraph load of the same {len(servers.rdf_files(root))} files")
@@ -250,6 +259,14 @@ def scale(
     return rows
 
 
+def read_json(path: Path) -> dict[str, Any] | None:
+    """A step's own results file, when it wrote one in this run."""
+    if not path.is_file() or path.stat().st_mtime < time.time() - (time.monotonic() - STARTED):
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--claims", type=int, default=2_000, help="corpus size of the three-server comparison")
@@ -271,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-request-path", action="store_true", help="no wrk request-path comparison")
     parser.add_argument("--skip-reliability", action="store_true", help="no hostile-load and builds-while-serving run")
     parser.add_argument("--before", type=Path, help="a checkout of the code before a change, with its own .venv")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse a corpus a former run built in --work (its build numbers too)"
+    )
     parser.add_argument("--budget", type=float, default=50 * 60, help="seconds for the whole run")
     parser.add_argument("--work", type=Path, default=REPO / "var" / "bench")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
@@ -285,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     reuse: dict[int, tuple[Path, dict[str, Any]]] = {}
     built: dict[str, Any] = {}
     if not (args.skip_request_path and args.skip_reliability and args.skip_compare):
-        root, built = corpus(args.work, args.claims, args.build_memory)
+        root, built = corpus(args.work, args.claims, args.build_memory, args.reuse)
         reuse[args.claims] = (root, built)
         from . import reliability, requestpath
 
@@ -308,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         "compare_build": built,
         "comparison": comparison,
         "scales": scales,
+        "request_path": read_json(args.out / "requestpath-latest.json") if not args.skip_request_path else None,
         "seconds": time.monotonic() - STARTED,
     }
     args.out.mkdir(parents=True, exist_ok=True)

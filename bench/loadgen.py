@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
-ACCEPT = "application/sparql-results+json"
+ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+"""SELECT and ASK answers as SPARQL JSON, CONSTRUCT answers (the catalog's argument map) as N-Triples."""
 
 
 class Connection:
@@ -83,11 +84,16 @@ class Connection:
 
 
 def count_rows(body: bytes) -> int | None:
-    """Solutions in a SPARQL JSON result (1 for a boolean); ``None`` when it is not one."""
+    """Solutions in a SPARQL JSON result (1 for a boolean), triples in N-Triples; ``None`` when it is neither."""
     try:
         document = json.loads(body)
     except ValueError:
-        return None
+        try:
+            lines = body.decode("utf-8").splitlines()
+        except UnicodeDecodeError:
+            return None
+        triples = [line for line in lines if line.strip() and not line.startswith("#")]
+        return len(triples) if all(line.rstrip().endswith(".") for line in triples) else None
     if "boolean" in document:
         return 1
     return len(document.get("results", {}).get("bindings", []))

@@ -167,6 +167,60 @@ def scales(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def verdict(value: float | None, target: float, at_least: bool) -> str:
+    if value is None:
+        return "not measured"
+    return "met" if (value >= target if at_least else value <= target) else "missed"
+
+
+def targets(results: dict[str, Any]) -> list[str]:
+    """Issue 17's targets, each with what this run measured (a step that did not run says so)."""
+    from .requestpath import LIGHT, summary
+
+    lines = ["## Issue 17's targets in this run", "", "| target | measured | |", "|---|---|---|"]
+    path = results.get("request_path") or {}
+    light = [n for n, _ in LIGHT]
+    for ours, label in (("sdkg", "cache off"), ("sdkg, cache on", "cache on")):
+        if ours not in path.get("servers", {}):
+            lines.append(f"| request path, {label} | not run | |")
+            continue
+        s = summary(path, ours, light)
+        overhead = s.get("overhead_p50_s")
+        lines.append(
+            f"| point-lookup overhead over `oxigraph serve` ≤ 0.5 ms ({label}) | "
+            f"{'–' if overhead is None else f'{overhead * 1000:.2f}'} ms | "
+            f"{verdict(overhead, 0.0005, at_least=False)} |"
+        )
+        for other, goal in (("oxigraph", 1.0), ("rdflib-endpoint", 20.0)):
+            for clients in ("1", "8"):
+                g = s.get(f"{other} @{clients} all", {}).get("geomean")
+                shown = "–" if g is None else f"{g:.2f}×"
+                lines.append(
+                    f"| throughput ÷ {other} ≥ {goal:g}×, all queries, {clients} client(s) ({label}) | {shown} | "
+                    f"{verdict(g, goal, at_least=True)} |"
+                )
+    measured = [row for row in results.get("scales", []) if "skipped" not in row]
+    if not measured:
+        lines.append("| catalog p50 < 1 s at 19M triples; build peak ≤ 2 GB | no scale run | |")
+        return lines
+    big = max(measured, key=lambda row: row["build"]["triples"])
+    b, p50s = big["build"], {n: v["p50"] for n, v in big["latency"].items()}
+    under = sum(1 for v in p50s.values() if v is not None and v < 1.0)
+    size = f"{b['triples'] / 1e6:.1f}M triples"
+    scale_note = "" if b["triples"] >= 19e6 else f" (largest run: {size}, not 19M)"
+    lines += [
+        f"| every catalog query p50 < 1 s at 19M triples{scale_note} | {under} of {len(p50s)} at {size} | "
+        f"{'met' if under == len(p50s) and not scale_note else 'missed' if under < len(p50s) else 'not measured'} |",
+        f"| build peak ≤ 2 GB at 19M triples{scale_note} | {b['peak_mb']:,.0f} MB at {size} | "
+        f"{'not measured' if scale_note and b['peak_mb'] <= 2048 else verdict(b['peak_mb'], 2048, at_least=False)} |",
+    ]
+    load = b.get("phases", {}).get("load")
+    load_ratio = big["oxigraph_load"]["seconds"] / load if load else None
+    shown = "–" if load_ratio is None else f"{load_ratio:.2f}×"
+    lines.append(f"| load ≥ 0.8× `oxigraph load` | {shown} at {size} | {verdict(load_ratio, 0.8, at_least=True)} |")
+    return lines
+
+
 def markdown(results: dict[str, Any]) -> str:
     machine = results["machine"]
     lines = [
@@ -175,6 +229,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"{machine['cores']} cores; load average {machine['load_average_at_start']:.1f} at the start and "
         f"{machine['load_average_at_end']:.1f} at the end (other work on the machine shows here); "
         f"the run took {results['seconds']:.0f} s.",
+        "",
+        *targets(results),
         "",
         *comparison(results),
         "",

@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 import pyoxigraph as ox
 
-from . import servers, wrk
+from . import loadgen, servers, wrk
 from .__main__ import REPO, catalog, corpus
 
 ID = "https://w3id.org/sdkg/id/"
@@ -75,11 +75,7 @@ def rows_of(endpoint: str, query: str, timeout: float) -> tuple[int | None, floa
     took = time.monotonic() - started
     if response.status_code != 200:
         return None, took
-    try:
-        data = response.json()
-    except ValueError:
-        return None, took
-    return (1 if "boolean" in data else len(data["results"]["bindings"])), took
+    return loadgen.count_rows(response.content), took
 
 
 def measure(

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-ACCEPT = "application/sparql-results+json"
+from . import loadgen
+
+ACCEPT = loadgen.ACCEPT
 REPORT = """
 done = function(summary, latency, requests)
   io.write(string.format(
