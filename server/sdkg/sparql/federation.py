@@ -126,11 +126,15 @@ def federate(query: str, items: Iterable[str], endpoints: Mapping[str, str] | No
     return query
 
 
+SERVICE_WORD = re.compile("service", re.IGNORECASE)
+"""Every SERVICE clause has this word; a query without it is not federated, and is not tokenised to know."""
+
+
 def prepare(query: str, mapped_items: Callable[[], Iterable[str]]) -> str:
     """The query text to evaluate: unchanged unless federated, else :func:`federate`-d with the items
     ``mapped_items()`` gives (called only for a federated query). An endpoint setting that is not a URL
     is reported as :class:`~.errors.UpstreamFailed`."""
-    if not is_federated(query):
+    if not SERVICE_WORD.search(query) or not is_federated(query):  # the word first: no tokens for most queries
         return query
     try:
         endpoints = configured_endpoints()

@@ -141,7 +141,7 @@ async def respond(
     server wrote (see :func:`server_made`).
     """
     state = state_of(request)
-    cached, validation = validators(request, job, context_url(request), inline_context)
+    cached, validation = validators(request, job.key(), context_url(request), inline_context)
     if cached is not None:
         return cached
     arrived = request.scope.get("sdkg.arrived")
