@@ -400,6 +400,12 @@ class WorkerEngine:
         except Exception as error:  # not the query's fault: the worker path answers it (and reports it)
             log.warning("inline answer failed (%s: %s); a worker answers", type(error).__name__, error)
             return None
+        except BaseException as error:  # a Rust panic (pyo3's PanicException is no Exception): likewise
+            if type(error).__name__ != "PanicException":
+                raise
+            log.warning("inline answer failed (a panic in the store: %s); a worker answers", error)
+            self._inline_store = None
+            return None
         if inline.cut_by_inline_caps(admission, output.rows, output.truncated):
             return None
         self.inline_answers += 1
