@@ -1,0 +1,180 @@
+"""Build-time summaries: the counts the catalog's aggregate queries need, written into their own graph.
+
+An aggregate over every ascription (``stance-summary``, ``claims-per-discourse``, ...) visits
+each of them on every request: seconds at a million claims. The build runs each aggregate once,
+after the rules, as a SPARQL ``GROUP BY`` over the on-disk store (Oxigraph keeps the groups, not
+the corpus, in memory), and writes one ``sdkg:Tally`` per group into
+:data:`~sdkg.namespaces.SUMMARIES_GRAPH`: the entities the group is of (``sdkg:tallySource``,
+``sdkg:tallyDiscourse``, ...) and its counts (``sdkg:ascriptionCount``, ...). The catalog queries
+read the tallies and join the labels themselves, so they give the rows of the direct aggregate
+(``queries/direct/`` holds each direct form; ``tests/build/test_summaries.py`` compares them).
+
+The tallies are derived counts, never claims: nothing here says what a source says. Each
+summary's query is the direct query without its label variables (labels do not change a count
+and are joined when the catalog query is read), grouped by the tally's entities.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from ..namespaces import ID, RDF, SDKG, SUMMARIES_GRAPH
+
+PREFIXES = """PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX sdkg: <https://w3id.org/sdkg/ontology#>
+"""
+TALLY = ID + "tally/"
+"""Where the tallies' IRIs are: ``tally/<summary>-<digest of the group's entities>``."""
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One kind of tally: the aggregate that computes it, the variables that name its entities
+    (with the property each is written with) and the counts (likewise)."""
+
+    name: str
+    query: str
+    entities: tuple[tuple[str, str], ...]
+    counts: tuple[tuple[str, str], ...]
+
+
+SUMMARIES: tuple[Summary, ...] = (
+    Summary(
+        "discourse-source",  # claims-per-discourse
+        """SELECT ?discourse ?source (COUNT(DISTINCT ?expressing) AS ?stating)
+       (COUNT(DISTINCT ?criticising) AS ?against) WHERE {
+    ?discourse a sdkg:Discourse .
+    { ?expressing sdkg:expressesDiscourse ?discourse . ?a1 sdkg:ascribes ?expressing ; sdkg:inSource ?source }
+    UNION
+    { ?criticising sdkg:criticisesDiscourse ?discourse . ?a2 sdkg:ascribes ?criticising ; sdkg:inSource ?source }
+}
+GROUP BY ?discourse ?source""",
+        (("discourse", "tallyDiscourse"), ("source", "tallySource")),
+        (("stating", "expressingClaimCount"), ("against", "criticisingClaimCount")),
+    ),
+    Summary(
+        "source-reporter-stance",  # stance-summary
+        """SELECT ?source ?reporter ?stance (COUNT(DISTINCT ?ascription) AS ?ascriptions)
+       (SUM(IF(?holder = ?reporter, 1, 0)) AS ?ownClaims) WHERE {
+    ?ascription a sdkg:Ascription ;
+        sdkg:inSource ?source ;
+        sdkg:reportedBy ?reporter ;
+        sdkg:heldBy ?holder ;
+        sdkg:stance ?stance .
+}
+GROUP BY ?source ?reporter ?stance""",
+        (("source", "tallySource"), ("reporter", "tallyReporter"), ("stance", "tallyStance")),
+        (("ascriptions", "ascriptionCount"), ("ownClaims", "ownClaimCount")),
+    ),
+    Summary(
+        "holder",  # reported-positions-by-holder: the claims reported on a holder's behalf by a labelled reporter
+        """SELECT ?holder (COUNT(DISTINCT ?claim) AS ?claims) WHERE {
+    ?ascription sdkg:ascribes ?claim ;
+        sdkg:heldBy ?holder ;
+        sdkg:reportedBy ?reporter ;
+        sdkg:stance ?stance .
+    FILTER(?holder != ?reporter)
+    FILTER EXISTS { ?reporter rdfs:label ?reporterLabel }
+}
+GROUP BY ?holder""",
+        (("holder", "tallyHolder"),),
+        (("claims", "reportedClaimCount"),),
+    ),
+    Summary(
+        "holder-reporter-stance",  # reported-positions-by-holder: the reports, counted per reporter and stance
+        """SELECT ?holder ?reporter ?stance (COUNT(*) AS ?reports) WHERE {
+    ?ascription sdkg:ascribes ?claim ;
+        sdkg:heldBy ?holder ;
+        sdkg:reportedBy ?reporter ;
+        sdkg:stance ?stance .
+    FILTER(?holder != ?reporter)
+}
+GROUP BY ?holder ?reporter ?stance""",
+        (("holder", "tallyHolder"), ("reporter", "tallyReporter"), ("stance", "tallyStance")),
+        (("reports", "reportCount"),),
+    ),
+    Summary(
+        "source",  # source-overview
+        """SELECT ?source (COUNT(DISTINCT ?passage) AS ?passages) (COUNT(DISTINCT ?claim) AS ?claims)
+       (COUNT(DISTINCT ?link) AS ?argumentLinks) (COUNT(DISTINCT ?entity) AS ?entitiesMentioned) WHERE {
+    ?source sdkg:sourceFileName ?file .
+    { ?passage oa:hasSource ?source }
+    UNION { ?ascription sdkg:inSource ?source ; sdkg:ascribes ?claim }
+    UNION { ?link sdkg:linkSource ?source }
+    UNION { ?entity sdkg:mentionedIn ?source }
+}
+GROUP BY ?source""",
+        (("source", "tallySource"),),
+        (
+            ("passages", "passageCount"),
+            ("claims", "claimCount"),
+            ("argumentLinks", "argumentLinkCount"),
+            ("entitiesMentioned", "mentionedEntityCount"),
+        ),
+    ),
+    Summary(
+        "case",  # most-invoked-cases
+        """SELECT ?case (COUNT(DISTINCT ?claim) AS ?claims) (COUNT(DISTINCT ?link) AS ?asEvidence)
+       (COUNT(DISTINCT ?source) AS ?sources) WHERE {
+    ?class rdfs:subClassOf* sdkg:Case .
+    ?case a ?class .
+    { ?claim sdkg:aboutCase ?case } UNION { ?link sdkg:premise ?case } UNION { ?case sdkg:mentionedIn ?source }
+}
+GROUP BY ?case""",
+        (("case", "tallyCase"),),
+        (("claims", "claimCount"), ("asEvidence", "evidenceCount"), ("sources", "sourceCount")),
+    ),
+    Summary(
+        "discourse-holder",  # critics-by-discourse
+        """SELECT ?discourse ?holder (COUNT(DISTINCT ?claim) AS ?claims) WHERE {
+    ?claim sdkg:criticisesDiscourse ?discourse .
+    ?ascription sdkg:ascribes ?claim ;
+        sdkg:heldBy ?holder .
+}
+GROUP BY ?discourse ?holder""",
+        (("discourse", "tallyDiscourse"), ("holder", "tallyHolder")),
+        (("claims", "criticisingClaimCount"),),
+    ),
+)
+
+
+GRAPH = ox.NamedNode(SUMMARIES_GRAPH)
+TYPE = ox.NamedNode(RDF + "type")
+TALLY_CLASS = ox.NamedNode(SDKG + "Tally")
+
+
+def summarise(store: ox.Store) -> int:
+    """Replace the summaries graph with the tallies of the store's other graphs; return its triples."""
+    if GRAPH in set(store.named_graphs()):
+        store.remove_graph(GRAPH)
+    written = 0
+    for summary in SUMMARIES:
+        quads = list(tally_quads(store, summary))  # one quad list per summary: its groups, not the corpus
+        store.bulk_extend(quads)
+        written += len(quads)
+    store.flush()
+    return written
+
+
+def tally_quads(store: ox.Store, summary: Summary) -> Iterator[ox.Quad]:
+    """The quads of one summary's tallies: one tally per group of its aggregate."""
+    result = store.query(PREFIXES + summary.query, use_default_graph_as_union=True)
+    assert isinstance(result, ox.QuerySolutions)
+    for row in result:
+        entities = [(prop, row[var]) for var, prop in summary.entities]
+        if any(term is None for _, term in entities):
+            continue  # an empty aggregate answers one row of unbound groups: no tally
+        key = "\n".join(str(term) for _, term in entities)
+        tally = ox.NamedNode(f"{TALLY}{summary.name}-{hashlib.sha1(key.encode()).hexdigest()[:16]}")
+        yield ox.Quad(tally, TYPE, TALLY_CLASS, GRAPH)
+        for prop, term in entities:
+            yield ox.Quad(tally, ox.NamedNode(SDKG + prop), term, GRAPH)  # type: ignore[arg-type]
+        for var, prop in summary.counts:
+            count = row[var]
+            if count is not None:
+                yield ox.Quad(tally, ox.NamedNode(SDKG + prop), count, GRAPH)

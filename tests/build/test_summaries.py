@@ -1,0 +1,206 @@
+"""The catalog queries that read the build's summaries answer as their direct aggregates do.
+
+Each rewritten catalog query (``queries/NAME.rq``) reads the tallies the build writes into the
+summaries graph; ``queries/direct/NAME.rq`` asks the same question as one aggregate over every
+ascription. The two must give the same rows and values, in the same order where the query
+orders, on the repository's build, on a small synthetic corpus, on unbuilt data served with
+``sdkg serve --data`` (the summaries are computed there too) and after an admin change.
+A ``GROUP_CONCAT`` is compared as the set of its items: SPARQL leaves the order inside it open.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from bench.synthetic import generate
+from sdkg.build import build
+from sdkg.build.changes import commit, sparql_update
+from sdkg.build.summaries import SUMMARIES, summarise
+from sdkg.builds import open_store
+from sdkg.catalog import CannedQuery, load_catalog, read_query
+from sdkg.layout import ProjectLayout
+from sdkg.namespaces import RDF, SUMMARIES_GRAPH
+from tests.conftest import REPO
+
+CATALOG = load_catalog(REPO / "queries")
+DIRECT = {path.stem: read_query(path) for path in sorted((REPO / "queries" / "direct").glob("*.rq"))}
+SUMMARISED = sorted(DIRECT)
+Value = tuple[str, ...] | frozenset[str] | None
+
+
+def concatenated(query: CannedQuery) -> set[str]:
+    """The variables a query binds with GROUP_CONCAT (their order inside is open)."""
+    return set(re.findall(r"GROUP_CONCAT\([^)]*\)\s+AS\s+\?(\w+)", query.text, flags=re.IGNORECASE))
+
+
+def order_keys(query: CannedQuery) -> list[str]:
+    """The variables of the query's ORDER BY, in order."""
+    clause = re.search(r"^ORDER BY (.*)$", query.text, flags=re.MULTILINE)
+    return re.findall(r"\?(\w+)", clause.group(1)) if clause else []
+
+
+def answer(store: ox.Store, query: CannedQuery) -> tuple[list[str], list[dict[str, Value]]]:
+    result = store.query(query.text, use_default_graph_as_union=True)
+    assert isinstance(result, ox.QuerySolutions)
+    names = [v.value for v in result.variables]
+    lists = concatenated(query)
+    rows = []
+    for solution in result:
+        row: dict[str, Value] = {}
+        for name in names:
+            term = solution[name]
+            if term is None:
+                row[name] = None
+            elif name in lists:
+                row[name] = frozenset(term.value.split(", ")) if term.value else frozenset()
+            else:
+                row[name] = (type(term).__name__, str(term))  # the term itself: kind, value, datatype
+        rows.append(row)
+    return names, rows
+
+
+def assert_same_answers(store: ox.Store, name: str) -> int:
+    """The summarised query and its direct form agree on ``store``; return the number of rows."""
+    direct_names, direct = answer(store, DIRECT[name])
+    names, summarised = answer(store, CATALOG[name])
+    assert names == direct_names, name
+    key = sorted(direct_names)
+    assert Counter(tuple(r[n] for n in key) for r in summarised) == Counter(tuple(r[n] for n in key) for r in direct), (
+        name
+    )
+    ordered = order_keys(CATALOG[name])
+    assert ordered == order_keys(DIRECT[name]), name
+    assert [tuple(r[n] for n in ordered) for r in summarised] == [tuple(r[n] for n in ordered) for r in direct], name
+    return len(direct)
+
+
+def test_every_direct_form_is_a_catalog_query_that_reads_the_summaries() -> None:
+    assert SUMMARISED == [
+        "claims-per-discourse",
+        "critics-by-discourse",
+        "most-invoked-cases",
+        "reported-positions-by-holder",
+        "source-overview",
+        "stance-summary",
+    ]
+    for name in SUMMARISED:
+        assert "sdkg:Tally" not in DIRECT[name].text and "tally" not in DIRECT[name].text.lower(), name
+        assert "sdkg:tally" in CATALOG[name].text, name
+        assert f"queries/direct/{name}.rq" in CATALOG[name].text, name
+
+
+@pytest.fixture(scope="module")
+def repository_store(store_path: Path) -> ox.Store:
+    return ox.Store.read_only(str(store_path))
+
+
+@pytest.mark.parametrize("name", SUMMARISED)
+def test_the_repository_build_answers_as_the_direct_aggregate(repository_store: ox.Store, name: str) -> None:
+    assert assert_same_answers(repository_store, name) > 0  # the repository's data has rows for each
+
+
+def test_the_build_writes_one_tally_per_group_into_its_own_graph(repository_store: ox.Store) -> None:
+    graph = ox.NamedNode(SUMMARIES_GRAPH)
+    assert graph in set(repository_store.named_graphs())
+    tally, a = ox.NamedNode("https://w3id.org/sdkg/ontology#Tally"), ox.NamedNode(RDF + "type")
+    tallies = {q.subject for q in repository_store.quads_for_pattern(None, a, tally, graph)}
+    everywhere = {q.subject for q in repository_store.quads_for_pattern(None, a, tally, None)}
+    assert tallies and tallies == everywhere  # no tally outside the summaries graph
+    kinds = Counter(t.value.rsplit("/", 1)[1].rsplit("-", 1)[0] for t in tallies)  # type: ignore[union-attr]
+    assert set(kinds) == {s.name for s in SUMMARIES}
+    # nothing but tallies in the graph: it adds counts, never claims
+    assert {q.subject for q in repository_store.quads_for_pattern(None, None, None, graph)} == tallies
+
+
+@pytest.fixture(scope="module")
+def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ox.Store]:
+    root = generate(tmp_path_factory.mktemp("synthetic") / "project", 600)
+    result = build(ProjectLayout.at(root), publish=False)
+    yield open_store(result.path)
+
+
+@pytest.mark.parametrize("name", SUMMARISED)
+def test_a_synthetic_corpus_answers_as_the_direct_aggregate(synthetic_store: ox.Store, name: str) -> None:
+    assert assert_same_answers(synthetic_store, name) > 0
+
+
+def test_unbuilt_data_gets_its_summaries_too(tmp_path: Path) -> None:
+    """``sdkg serve --data FILE`` builds the files without validation or rules: the summaries are made
+    all the same, so the catalog's aggregates answer from them."""
+    data = tmp_path / "data.ttl"
+    data.write_text(
+        """@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix sdkg: <https://w3id.org/sdkg/ontology#> .
+@prefix id: <https://w3id.org/sdkg/id/> .
+id:discourse\\/realist a sdkg:Discourse ; rdfs:label "realism"@en .
+id:source\\/s a sdkg:Source ; rdfs:label "S"@en ; sdkg:sourceFileName "s.txt" .
+id:actor\\/a rdfs:label "A"@en .
+id:actor\\/b rdfs:label "B"@en .
+sdkg:Endorses rdfs:label "endorses"@en .
+id:claim\\/c1 sdkg:expressesDiscourse id:discourse\\/realist .
+id:claim\\/c2 sdkg:criticisesDiscourse id:discourse\\/realist .
+id:ascription\\/1 a sdkg:Ascription ; sdkg:ascribes id:claim\\/c1 ; sdkg:inSource id:source\\/s ;
+    sdkg:heldBy id:actor\\/a ; sdkg:reportedBy id:actor\\/a ; sdkg:stance sdkg:Endorses .
+id:ascription\\/2 a sdkg:Ascription ; sdkg:ascribes id:claim\\/c2 ; sdkg:inSource id:source\\/s ;
+    sdkg:heldBy id:actor\\/b ; sdkg:reportedBy id:actor\\/a ; sdkg:stance sdkg:Endorses .
+""",
+        encoding="utf-8",
+    )
+    result = build(ProjectLayout.at(tmp_path), data_paths=[data], publish=False)
+    store = open_store(result.path)
+    for name in SUMMARISED:
+        assert_same_answers(store, name)
+    _, rows = answer(store, CATALOG["claims-per-discourse"])
+    assert [(r["stating"], r["against"]) for r in rows] == [
+        (("Literal", '"1"^^<http://www.w3.org/2001/XMLSchema#integer>'),) * 2
+    ]
+    _, rows = answer(store, CATALOG["reported-positions-by-holder"])
+    assert [(r["holder"], r["reporters"]) for r in rows] == [
+        (("NamedNode", "<https://w3id.org/sdkg/id/actor/b>"), frozenset({"A"}))
+    ]
+
+
+def test_an_admin_change_recomputes_the_summaries(store_path: Path, tmp_path: Path) -> None:
+    """A change is a new build made from the served one: its tallies count the changed data."""
+    copy = tmp_path / "build"
+    (copy).mkdir()
+    before = ox.Store.read_only(str(store_path))
+    store = ox.Store(str(copy / "store"))
+    store.bulk_extend(before)
+    store.flush()
+    del store
+    change = sparql_update(
+        """PREFIX sdkg: <https://w3id.org/sdkg/ontology#>
+DELETE WHERE { GRAPH ?g { ?a sdkg:inSource <https://w3id.org/sdkg/id/source/kaldor-cosmopolitan-rejoinder> } }"""
+    )
+    changed = ox.Store.read_only(str(commit(copy / "store", change, None)))
+    for name in SUMMARISED:
+        assert_same_answers(changed, name)
+    _, old = answer(before, CATALOG["stance-summary"])
+    _, new = answer(changed, CATALOG["stance-summary"])
+    kaldor = ("NamedNode", "<https://w3id.org/sdkg/id/source/kaldor-cosmopolitan-rejoinder>")
+    assert any(row["source"] == kaldor for row in old) and not any(row["source"] == kaldor for row in new)
+
+
+def test_summarise_replaces_the_graph_and_is_repeatable() -> None:
+    store = ox.Store()
+    store.load(
+        b"""<https://w3id.org/sdkg/id/case/k> a <https://w3id.org/sdkg/ontology#Case> ;
+  <http://www.w3.org/2000/01/rdf-schema#label> "K" .
+<https://w3id.org/sdkg/id/claim/c> <https://w3id.org/sdkg/ontology#aboutCase> <https://w3id.org/sdkg/id/case/k> .
+""",
+        format=ox.RdfFormat.TURTLE,
+        to_graph=ox.NamedNode("https://w3id.org/sdkg/graph/data/x"),
+    )
+    first = summarise(store)
+    quads = set(store)
+    assert first > 0 and summarise(store) == first and set(store) == quads
+    _, rows = answer(store, CATALOG["most-invoked-cases"])
+    assert len(rows) == 1 and rows[0]["invocations"] == ("Literal", '"1"^^<http://www.w3.org/2001/XMLSchema#integer>')
+    assert_same_answers(store, "most-invoked-cases")
