@@ -9,6 +9,10 @@ the corpus, in memory), and writes one ``sdkg:Tally`` per group into
 read the tallies and join the labels themselves, so they give the rows of the direct aggregate
 (``queries/direct/`` holds each direct form; ``tests/build/test_summaries.py`` compares them).
 
+The same graph holds the index of links between sources: one ``sdkg:LinkAcrossSources`` for each
+argument link and pair of different sources its premise and its conclusion are ascribed in, so
+that ``kaldor-dunne-wheeler`` starts from those few links instead of scanning every link.
+
 The tallies are derived counts, never claims: nothing here says what a source says. Each
 summary's query is the direct query without its label variables (labels do not change a count
 and are joined when the catalog query is read), grouped by the tally's entities.
@@ -41,6 +45,8 @@ class Summary:
     query: str
     entities: tuple[tuple[str, str], ...]
     counts: tuple[tuple[str, str], ...]
+    kind: str = "Tally"
+    """The class of its records: ``Tally``, or ``LinkAcrossSources`` for the index of links between sources."""
 
 
 SUMMARIES: tuple[Summary, ...] = (
@@ -140,12 +146,24 @@ GROUP BY ?discourse ?holder""",
         (("discourse", "tallyDiscourse"), ("holder", "tallyHolder")),
         (("claims", "criticisingClaimCount"),),
     ),
+    Summary(
+        "across",  # kaldor-dunne-wheeler: the argument links between a claim of one source and a claim of another
+        """SELECT DISTINCT ?link ?premiseSource ?conclusionSource WHERE {
+    ?link sdkg:premise ?premise ;
+        sdkg:conclusion ?conclusion .
+    [] sdkg:ascribes ?premise ; sdkg:inSource ?premiseSource .
+    [] sdkg:ascribes ?conclusion ; sdkg:inSource ?conclusionSource .
+    FILTER(?premiseSource != ?conclusionSource)
+}""",
+        (("link", "acrossLink"), ("premiseSource", "premiseSource"), ("conclusionSource", "conclusionSource")),
+        (),
+        kind="LinkAcrossSources",
+    ),
 )
 
 
 GRAPH = ox.NamedNode(SUMMARIES_GRAPH)
 TYPE = ox.NamedNode(RDF + "type")
-TALLY_CLASS = ox.NamedNode(SDKG + "Tally")
 
 
 def summarise(store: ox.Store) -> int:
@@ -171,7 +189,7 @@ def tally_quads(store: ox.Store, summary: Summary) -> Iterator[ox.Quad]:
             continue  # an empty aggregate answers one row of unbound groups: no tally
         key = "\n".join(str(term) for _, term in entities)
         tally = ox.NamedNode(f"{TALLY}{summary.name}-{hashlib.sha1(key.encode()).hexdigest()[:16]}")
-        yield ox.Quad(tally, TYPE, TALLY_CLASS, GRAPH)
+        yield ox.Quad(tally, TYPE, ox.NamedNode(SDKG + summary.kind), GRAPH)
         for prop, term in entities:
             yield ox.Quad(tally, ox.NamedNode(SDKG + prop), term, GRAPH)  # type: ignore[arg-type]
         for var, prop in summary.counts:
