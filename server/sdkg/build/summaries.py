@@ -147,6 +147,21 @@ GROUP BY ?discourse ?holder""",
         (("claims", "criticisingClaimCount"),),
     ),
     Summary(
+        "chains",  # argument-chains
+        """SELECT ?conclusion (COUNT(*) AS ?chains) (MAX(IF(BOUND(?deeper), 3, 2)) AS ?longest) WHERE {
+    ?link2 sdkg:conclusion ?middle ; a sdkg:Support ; sdkg:premise ?start ; sdkg:linkSource ?source2 .
+    ?link1 sdkg:premise ?middle ; a sdkg:Support ; sdkg:conclusion ?conclusion ; sdkg:linkSource ?source1 .
+    OPTIONAL {
+        SELECT DISTINCT ?start ?deeper WHERE {
+            ?link3 a sdkg:Support ; sdkg:conclusion ?start ; sdkg:premise ?deeper ; sdkg:linkSource ?source3
+        }
+    }
+}
+GROUP BY ?conclusion""",
+        (("conclusion", "tallyClaim"),),
+        (("chains", "supportChainCount"), ("longest", "longestSupportChain")),
+    ),
+    Summary(
         "across",  # kaldor-dunne-wheeler: the argument links between a claim of one source and a claim of another
         """SELECT DISTINCT ?link ?premiseSource ?conclusionSource WHERE {
     ?link sdkg:premise ?premise ;
