@@ -234,3 +234,13 @@ def test_summarise_replaces_the_graph_and_is_repeatable() -> None:
     _, rows = answer(store, CATALOG["most-invoked-cases"])
     assert len(rows) == 1 and rows[0]["invocations"] == ("Literal", '"1"^^<http://www.w3.org/2001/XMLSchema#integer>')
     assert_same_answers(store, "most-invoked-cases")
+
+
+def test_small_chunks_write_the_same_summaries(repository_store: ox.Store) -> None:
+    """Written a few quads at a time while the aggregates are read, the graph is the build's."""
+    graph = ox.NamedNode(SUMMARIES_GRAPH)
+    copy = ox.Store()
+    copy.bulk_extend(q for q in repository_store if q.graph_name != graph)
+    written = summarise(copy, chunk=3)
+    built = set(repository_store.quads_for_pattern(None, None, None, graph))
+    assert written == len(built) and set(copy.quads_for_pattern(None, None, None, graph)) == built

@@ -21,6 +21,7 @@ and are joined when the catalog query is read), grouped by the tally's entities.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -181,15 +182,23 @@ GRAPH = ox.NamedNode(SUMMARIES_GRAPH)
 TYPE = ox.NamedNode(RDF + "type")
 
 
-def summarise(store: ox.Store) -> int:
-    """Replace the summaries graph with the tallies of the store's other graphs; return its triples."""
+CHUNK = 100_000
+"""Quads written at a time: Python holds no more of a summary than this."""
+
+
+def summarise(store: ox.Store, chunk: int = CHUNK) -> int:
+    """Replace the summaries graph with the tallies of the store's other graphs; return its triples.
+
+    Each summary's rows are written ``chunk`` quads at a time while they are read (the query reads a
+    snapshot of the store, and no summary's query matches a tally)."""
     if GRAPH in set(store.named_graphs()):
         store.remove_graph(GRAPH)
     written = 0
     for summary in SUMMARIES:
-        quads = list(tally_quads(store, summary))  # one quad list per summary: its groups, not the corpus
-        store.bulk_extend(quads)
-        written += len(quads)
+        quads = tally_quads(store, summary)
+        while batch := list(itertools.islice(quads, chunk)):
+            store.bulk_extend(batch)
+            written += len(batch)
     store.flush()
     return written
 
