@@ -73,7 +73,7 @@ def load(project: Path, location: Path) -> dict[str, Any]:
     ruled = time.monotonic()
     log(f"rules: {inferred:,} inferred triples in {ruled - loaded:.1f} s")
     store.bulk_extend(catalog_quads(read_catalog(ProjectLayout.at(REPO).queries)))
-    summarised = summarise(store)  # the build's tallies, which eight catalog queries read
+    summarised = summarise(store)  # the build's tallies, which nine catalog queries read
     counted = time.monotonic()
     log(f"summaries: {summarised:,} triples in {counted - ruled:.1f} s")
     store.flush()

@@ -85,6 +85,7 @@ def test_every_direct_form_is_a_catalog_query_that_reads_the_summaries() -> None
         "argument-chains",
         "claims-per-discourse",
         "critics-by-discourse",
+        "discourse-concepts",
         "kaldor-dunne-wheeler",
         "most-invoked-cases",
         "reported-positions-by-holder",

@@ -148,6 +148,18 @@ GROUP BY ?discourse ?holder""",
         (("claims", "criticisingClaimCount"),),
     ),
     Summary(
+        "discourse-concept",  # discourse-concepts
+        """SELECT ?discourse ?concept (COUNT(DISTINCT ?claim) AS ?claims) WHERE {
+    ?discourse a sdkg:Discourse .
+    { ?claim sdkg:expressesDiscourse ?discourse ; sdkg:usesConcept ?concept }
+    UNION
+    { ?concept sdkg:relatedDiscourse ?discourse }
+}
+GROUP BY ?discourse ?concept""",
+        (("discourse", "tallyDiscourse"), ("concept", "tallyConcept")),
+        (("claims", "expressingClaimCount"),),
+    ),
+    Summary(
         "chains",  # argument-chains
         """SELECT ?conclusion (COUNT(*) AS ?chains) (MAX(IF(BOUND(?deeper), 3, 2)) AS ?longest) WHERE {
     ?link2 sdkg:conclusion ?middle ; a sdkg:Support ; sdkg:premise ?start ; sdkg:linkSource ?source2 .
