@@ -38,6 +38,8 @@ from sdkg.catalog.rdf import catalog_quads
 from sdkg.layout import ProjectLayout
 from sdkg.project import discover, load_files
 from sdkg.sparql.bindings import substitute
+from sdkg.sparql.tokens import operation
+from sdkg.web.paging import Page, pageable
 
 REPO = Path(__file__).resolve().parent.parent
 SYNTHETIC_DEFAULTS = {  # the same synthetic entities as python -m bench binds
@@ -98,14 +100,22 @@ def bound_term(name: str, term: Term) -> Term:
     return term
 
 
-def catalog(queries_dir: Path, only: list[str] | None) -> list[tuple[str, str, dict[str, Term]]]:
-    """(name, text, bindings) of every catalog query without SERVICE, in name order."""
+def catalog(
+    queries_dir: Path, only: list[str] | None, page_size: int | None = None
+) -> list[tuple[str, str, dict[str, Term]]]:
+    """(name, text, bindings) of every catalog query without SERVICE, in name order; with ``page_size``, each
+    SELECT cut to its first page as ``/queries/{name}.json?size=N`` cuts it (CONSTRUCTs left out)."""
     out = []
     for path in sorted(queries_dir.glob("*.rq")):
         query = read_query(path)
         if re.search(r"\bSERVICE\b", query.text, re.IGNORECASE) or (only and query.name not in only):
             continue
-        out.append((query.name, query.text, {p.name: bound_term(p.name, p.term()) for p in query.parameters}))
+        text = query.text
+        if page_size is not None:
+            if operation(text) != "SELECT" or not pageable(text):
+                continue
+            text = Page(1, page_size).query(text)
+        out.append((query.name, text, {p.name: bound_term(p.name, p.term()) for p in query.parameters}))
     return out
 
 
@@ -184,7 +194,7 @@ def time_catalog(location: Path, queries_dir: Path, args: argparse.Namespace) ->
     runner = Runner(location, args.bind)
     results: list[dict[str, Any]] = []
     try:
-        for name, text, binds in catalog(queries_dir, args.only):
+        for name, text, binds in catalog(queries_dir, args.only, args.page_size):
             first = runner.run(text, binds, args.limit)
             if first is None:
                 log(f"{name:32} over the {args.limit:g} s limit")
@@ -232,6 +242,9 @@ def main() -> None:
         choices=("values", "substitutions"),
         default="values",
         help="bind parameters as a VALUES block, as /queries/{name} does (default), or as pyoxigraph substitutions",
+    )
+    timing.add_argument(
+        "--page-size", type=int, help="time each SELECT's first page of this many rows (/queries/{name}.json?size=N)"
     )
     timing.add_argument("--out", type=Path, help="write the results as JSON here")
     args = parser.parse_args()
