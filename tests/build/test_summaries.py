@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 import pytest
 
@@ -27,6 +28,7 @@ from sdkg.catalog import CannedQuery, load_catalog, read_query
 from sdkg.layout import ProjectLayout
 from sdkg.namespaces import RDF, SDKG, SUMMARIES_GRAPH
 from tests.conftest import REPO
+from tests.endpoint_support import sdkg_server
 
 CATALOG = load_catalog(REPO / "queries")
 DIRECT = {path.stem: read_query(path) for path in sorted((REPO / "queries" / "direct").glob("*.rq"))}
@@ -140,12 +142,7 @@ def test_a_synthetic_corpus_answers_as_the_direct_aggregate(synthetic_store: ox.
     )  # it links no two sources, chains no supports
 
 
-def test_unbuilt_data_gets_its_summaries_too(tmp_path: Path) -> None:
-    """``sdkg serve --data FILE`` builds the files without validation or rules: the summaries are made
-    all the same, so the catalog's aggregates answer from them."""
-    data = tmp_path / "data.ttl"
-    data.write_text(
-        """@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+DATA = """@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix sdkg: <https://w3id.org/sdkg/ontology#> .
 @prefix id: <https://w3id.org/sdkg/id/> .
 id:discourse\\/realist a sdkg:Discourse ; rdfs:label "realism"@en .
@@ -168,9 +165,15 @@ id:argument\\/l a sdkg:Support ; sdkg:premise id:claim\\/c1 ; sdkg:conclusion id
     sdkg:linkSource id:source\\/t .
 id:argument\\/m a sdkg:Support ; sdkg:premise id:claim\\/c2 ; sdkg:conclusion id:claim\\/c1 ;
     sdkg:linkSource id:source\\/s .
-""",
-        encoding="utf-8",
-    )
+"""
+"""Unbuilt data for ``sdkg serve --data``: two sources, a discourse, two supports (one between the sources)."""
+
+
+def test_unbuilt_data_gets_its_summaries_too(tmp_path: Path) -> None:
+    """``sdkg serve --data FILE`` builds the files without validation or rules: the summaries are made
+    all the same, so the catalog's aggregates answer from them."""
+    data = tmp_path / "data.ttl"
+    data.write_text(DATA, encoding="utf-8")
     result = build(ProjectLayout.at(tmp_path), data_paths=[data], publish=False)
     store = open_store(result.path)
     for name in SUMMARISED:
@@ -245,3 +248,26 @@ def test_small_chunks_write_the_same_summaries(repository_store: ox.Store) -> No
     written = summarise(copy, chunk=3)
     built = set(repository_store.quads_for_pattern(None, None, None, graph))
     assert written == len(built) and set(copy.quads_for_pattern(None, None, None, graph)) == built
+
+
+def test_sdkg_serve_data_answers_the_catalog_over_http(tmp_path: Path) -> None:
+    """A real ``sdkg serve --data FILE``: each summarised query, sent to /sparql, answers as its direct form."""
+    data = tmp_path / "data.ttl"
+    data.write_text(DATA, encoding="utf-8")
+    accept = {"Accept": "application/sparql-results+json"}
+    with sdkg_server(tmp_path, "--data", str(data)) as (base, _), httpx.Client(base_url=base, timeout=60) as http:
+        for name in SUMMARISED:
+            answers = []
+            for query in (CATALOG[name], DIRECT[name]):
+                response = http.post("/sparql", data={"query": query.text}, headers=accept)
+                assert response.status_code == 200, response.text
+                lists = concatenated(query)
+                answers.append(
+                    [
+                        {k: frozenset(v["value"].split(", ")) if k in lists else v for k, v in b.items()}
+                        for b in response.json()["results"]["bindings"]
+                    ]
+                )
+            assert answers[0] == answers[1], name
+            if name in ("claims-per-discourse", "kaldor-dunne-wheeler", "argument-chains"):
+                assert answers[0], name
