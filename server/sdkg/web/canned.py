@@ -28,10 +28,11 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from ..catalog import CannedQuery
+from ..catalog import CannedQuery, CatalogError, load_catalog
 from ..catalog.parameters import curie, given_values, kind_of, options, resolve
+from ..namespaces import SUMMARIES_GRAPH
 from ..sparql import federation
-from ..sparql.engine import Engine, select
+from ..sparql.engine import Engine, ask, select
 from ..sparql.job import QueryJob
 from ..sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format
 from ..sparql.tokens import operation
@@ -100,6 +101,8 @@ async def run_canned(request: Request, file: str) -> Response:
     if not name or (extension not in FORMATS and extension not in GRAPH_EXTENSIONS and extension != QUERY_TEXT):
         raise NotFound(f"no such resource {file!r}: use /queries/{{name}}, .json, .csv, .ttl, .jsonld or .rq")
     query = catalog_query(request, name)
+    if extension != QUERY_TEXT:
+        query = await served_form(request, query)
     if extension != QUERY_TEXT and extension not in answer_extensions(query):
         offered = " or ".join(f"/queries/{query.name}.{e}" for e in answer_extensions(query))
         kind = "triples (a CONSTRUCT)" if makes_graph(query) else "solutions (a SELECT)"
@@ -142,6 +145,36 @@ def catalog_query(request: Request, name: str) -> CannedQuery:
     return query
 
 
+async def served_form(request: Request, query: CannedQuery) -> CannedQuery:
+    """The query, or its direct form (``queries/direct/``) when the served store has no summaries graph (a
+    remote store filled by other means than ``sdkg push``): the same answer, read the slow way."""
+    return (await direct_forms(request)).get(query.name, query)
+
+
+async def direct_forms(request: Request) -> dict[str, CannedQuery]:
+    """The direct forms to answer with instead of the catalog's, once per served build: none when the store
+    holds the summaries (every build does)."""
+    state = state_of(request)
+
+    async def make() -> dict[str, CannedQuery]:
+        layout = state.settings.layout
+        if layout is None or not (layout.queries / DIRECT).is_dir():
+            return {}
+        with server_made("the look-up of the summaries graph"):
+            if await ask(state.engine, HAS_SUMMARIES):
+                return {}
+        try:
+            return load_catalog(layout.queries / DIRECT)
+        except (CatalogError, OSError, ValueError):
+            return {}
+
+    return await state.per_build("direct-forms", make)
+
+
+DIRECT = "direct"
+HAS_SUMMARIES = f"ASK {{ GRAPH <{SUMMARIES_GRAPH}> {{ ?tally ?p ?o }} }}"
+
+
 def paged_params(request: Request, query: CannedQuery) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """The paging values (``page``, ``size``) and the query's own parameters, from the query string."""
     if any(p.name in paging.RESERVED for p in query.parameters):
@@ -152,7 +185,7 @@ def paged_params(request: Request, query: CannedQuery) -> tuple[dict[str, str], 
 async def canned_page(request: Request, name: str) -> Response:
     """``/queries/{name}``: one page of the answer as an HTML table, with links to the next and previous
     pages and to the same page as JSON and CSV."""
-    query = catalog_query(request, name)
+    query = await served_form(request, catalog_query(request, name))
     if makes_graph(query):
         offered = " or ".join(f"/queries/{query.name}.{e}" for e in answer_extensions(query))
         raise NotFound(f"{query.name!r} answers with triples (a CONSTRUCT): ask for {offered}")
