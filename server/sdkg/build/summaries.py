@@ -2,8 +2,9 @@
 
 An aggregate over every ascription (``stance-summary``, ``claims-per-discourse``, ...) visits
 each of them on every request: seconds at a million claims. The build runs each aggregate once,
-after the rules, as a SPARQL ``GROUP BY`` over the on-disk store (Oxigraph keeps the groups, not
-the corpus, in memory), and writes one ``sdkg:Tally`` per group into
+after the rules, as a SPARQL ``GROUP BY`` over the on-disk store (Oxigraph holds the groups and,
+for ``COUNT(DISTINCT …)``, the values counted, at most one entry per ascription, claim or link; no
+Python copy of the corpus), and writes one ``sdkg:Tally`` per group into
 :data:`~sdkg.namespaces.SUMMARIES_GRAPH`: the entities the group is of (``sdkg:tallySource``,
 ``sdkg:tallyDiscourse``, ...) and its counts (``sdkg:ascriptionCount``, ...). The catalog queries
 read the tallies and join the labels themselves, so they give the rows of the direct aggregate
