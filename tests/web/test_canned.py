@@ -65,6 +65,7 @@ def test_list(client: TestClient, root: Path) -> None:
     assert set(entries) == set(load_catalog(root / "queries"))
     typed = entries["test-typed-labels"]
     assert typed["links"] == {
+        "html": "/queries/test-typed-labels",
         "json": "/queries/test-typed-labels.json",
         "csv": "/queries/test-typed-labels.csv",
         "rq": "/queries/test-typed-labels.rq",

@@ -80,7 +80,10 @@ def entry(query: CannedQuery) -> dict[str, object]:
             for p in query.parameters
         ],
         "federated": federation.is_federated(query.text),
-        "links": {ext: f"/queries/{query.name}.{ext}" for ext in (*answer_extensions(query), QUERY_TEXT)},
+        "links": {
+            **({} if makes_graph(query) else {"html": f"/queries/{query.name}"}),  # pages of the answer as a table
+            **{ext: f"/queries/{query.name}.{ext}" for ext in (*answer_extensions(query), QUERY_TEXT)},
+        },
     }
 
 
