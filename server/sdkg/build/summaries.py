@@ -80,31 +80,27 @@ GROUP BY ?source ?reporter ?stance""",
         (("ascriptions", "ascriptionCount"), ("ownClaims", "ownClaimCount")),
     ),
     Summary(
-        "holder",  # reported-positions-by-holder: the claims reported on a holder's behalf by a labelled reporter
-        """SELECT ?holder (COUNT(DISTINCT ?claim) AS ?claims) WHERE {
+        "holder",  # reported-positions-by-holder: what the direct query computes per holder, less the holder's label
+        """SELECT ?holder (COUNT(DISTINCT ?claim) AS ?claims)
+       (SUM(IF(?stance = sdkg:Endorses, 1, 0)) AS ?endorsed) (SUM(IF(?stance = sdkg:Rejects, 1, 0)) AS ?rejected)
+       (SUM(IF(?stance = sdkg:ReportsNeutrally, 1, 0)) AS ?neutral)
+       (GROUP_CONCAT(DISTINCT ?reporterLabel; separator=", ") AS ?reporters) WHERE {
     ?ascription sdkg:ascribes ?claim ;
         sdkg:heldBy ?holder ;
         sdkg:reportedBy ?reporter ;
         sdkg:stance ?stance .
     FILTER(?holder != ?reporter)
-    FILTER EXISTS { ?reporter rdfs:label ?reporterLabel }
+    ?reporter rdfs:label ?reporterLabel .
 }
 GROUP BY ?holder""",
         (("holder", "tallyHolder"),),
-        (("claims", "reportedClaimCount"),),
-    ),
-    Summary(
-        "holder-reporter-stance",  # reported-positions-by-holder: the reports, counted per reporter and stance
-        """SELECT ?holder ?reporter ?stance (COUNT(*) AS ?reports) WHERE {
-    ?ascription sdkg:ascribes ?claim ;
-        sdkg:heldBy ?holder ;
-        sdkg:reportedBy ?reporter ;
-        sdkg:stance ?stance .
-    FILTER(?holder != ?reporter)
-}
-GROUP BY ?holder ?reporter ?stance""",
-        (("holder", "tallyHolder"), ("reporter", "tallyReporter"), ("stance", "tallyStance")),
-        (("reports", "reportCount"),),
+        (
+            ("claims", "reportedClaimCount"),
+            ("endorsed", "endorsedReportCount"),
+            ("rejected", "rejectedReportCount"),
+            ("neutral", "neutralReportCount"),
+            ("reporters", "reporterLabels"),
+        ),
     ),
     Summary(
         "source",  # source-overview
