@@ -3,11 +3,11 @@
 Two steps, so that one store serves many timing runs::
 
     python -m bench.synthetic /tmp/cat100k --claims 100000
-    python -m bench.catalog_scale load /tmp/cat100k /tmp/cat100k-store      # bulk load + rules + catalog graph
+    python -m bench.catalog_scale load /tmp/cat100k /tmp/cat100k-store      # bulk load + rules + catalog + summaries
     python -m bench.catalog_scale time /tmp/cat100k-store --out result.json  # every catalog query, p50 / p95
 
 The store is loaded the way ``sdkg build`` loads it (one named graph per file, several files at
-once, the rules into the inferred graph, the catalog graph), but with no validation:
+once, the rules into the inferred graph, the catalog graph, the summaries graph), but with no validation:
 ``bench.buildrun`` measures the build itself. Queries run in a worker process on
 ``Store.read_only`` with ``use_default_graph_as_union=True``, parameters bound to synthetic entities
 as ``python -m bench`` binds them: a ``VALUES`` block, as ``/queries/{name}`` does (``--bind
@@ -32,11 +32,14 @@ from typing import Any
 import pyoxigraph as ox
 
 from sdkg.build.rules import infer
+from sdkg.build.summaries import summarise
 from sdkg.catalog import read_catalog, read_query
 from sdkg.catalog.rdf import catalog_quads
 from sdkg.layout import ProjectLayout
 from sdkg.project import discover, load_files
 from sdkg.sparql.bindings import substitute
+from sdkg.sparql.tokens import operation
+from sdkg.web.paging import Page, pageable
 
 REPO = Path(__file__).resolve().parent.parent
 SYNTHETIC_DEFAULTS = {  # the same synthetic entities as python -m bench binds
@@ -72,11 +75,14 @@ def load(project: Path, location: Path) -> dict[str, Any]:
     ruled = time.monotonic()
     log(f"rules: {inferred:,} inferred triples in {ruled - loaded:.1f} s")
     store.bulk_extend(catalog_quads(read_catalog(ProjectLayout.at(REPO).queries)))
+    summarised = summarise(store)  # the build's tallies, which nine catalog queries read
+    counted = time.monotonic()
+    log(f"summaries: {summarised:,} triples in {counted - ruled:.1f} s")
     store.flush()
     store.optimize()
     info: dict[str, Any] = {"triples": len(store), "inferred": inferred}
-    info.update(load_s=loaded - started, rules_s=ruled - loaded)
-    log(f"store: {info['triples']:,} quads, optimised in {time.monotonic() - ruled:.1f} s")
+    info.update(load_s=loaded - started, rules_s=ruled - loaded, summaries_s=counted - ruled)
+    log(f"store: {info['triples']:,} quads, optimised in {time.monotonic() - counted:.1f} s")
     return info
 
 
@@ -94,14 +100,22 @@ def bound_term(name: str, term: Term) -> Term:
     return term
 
 
-def catalog(queries_dir: Path, only: list[str] | None) -> list[tuple[str, str, dict[str, Term]]]:
-    """(name, text, bindings) of every catalog query without SERVICE, in name order."""
+def catalog(
+    queries_dir: Path, only: list[str] | None, page_size: int | None = None
+) -> list[tuple[str, str, dict[str, Term]]]:
+    """(name, text, bindings) of every catalog query without SERVICE, in name order; with ``page_size``, each
+    SELECT cut to its first page as ``/queries/{name}.json?size=N`` cuts it (CONSTRUCTs left out)."""
     out = []
     for path in sorted(queries_dir.glob("*.rq")):
         query = read_query(path)
         if re.search(r"\bSERVICE\b", query.text, re.IGNORECASE) or (only and query.name not in only):
             continue
-        out.append((query.name, query.text, {p.name: bound_term(p.name, p.term()) for p in query.parameters}))
+        text = query.text
+        if page_size is not None:
+            if operation(text) != "SELECT" or not pageable(text):
+                continue
+            text = Page(1, page_size).query(text)
+        out.append((query.name, text, {p.name: bound_term(p.name, p.term()) for p in query.parameters}))
     return out
 
 
@@ -180,7 +194,7 @@ def time_catalog(location: Path, queries_dir: Path, args: argparse.Namespace) ->
     runner = Runner(location, args.bind)
     results: list[dict[str, Any]] = []
     try:
-        for name, text, binds in catalog(queries_dir, args.only):
+        for name, text, binds in catalog(queries_dir, args.only, args.page_size):
             first = runner.run(text, binds, args.limit)
             if first is None:
                 log(f"{name:32} over the {args.limit:g} s limit")
@@ -228,6 +242,9 @@ def main() -> None:
         choices=("values", "substitutions"),
         default="values",
         help="bind parameters as a VALUES block, as /queries/{name} does (default), or as pyoxigraph substitutions",
+    )
+    timing.add_argument(
+        "--page-size", type=int, help="time each SELECT's first page of this many rows (/queries/{name}.json?size=N)"
     )
     timing.add_argument("--out", type=Path, help="write the results as JSON here")
     args = parser.parse_args()

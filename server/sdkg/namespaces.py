@@ -11,6 +11,8 @@ EDITORIAL_GRAPH = GRAPH + "editorial"
 """Statements neither source makes (``data/editorial/``): the editors' links and alignments."""
 EDITORIAL_DIR = "data/editorial/"
 CATALOG_GRAPH = GRAPH + "catalog"
+SUMMARIES_GRAPH = GRAPH + "summaries"
+"""The build's counts (``sdkg:Tally`` s) that the catalog's aggregate queries read (:mod:`sdkg.build.summaries`)."""
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 NOT_LINKABLE = SDKG + "NotLinkableToWikidata"
 """The class of entities no Wikidata item could match (generated from the ``not linkable:`` rows of the

@@ -65,6 +65,7 @@ def test_list(client: TestClient, root: Path) -> None:
     assert set(entries) == set(load_catalog(root / "queries"))
     typed = entries["test-typed-labels"]
     assert typed["links"] == {
+        "html": "/queries/test-typed-labels",
         "json": "/queries/test-typed-labels.json",
         "csv": "/queries/test-typed-labels.csv",
         "rq": "/queries/test-typed-labels.rq",
@@ -144,7 +145,9 @@ def test_errors(client: TestClient) -> None:
     assert twice.status_code == 400
     assert client.get("/queries/no-such-query.json").status_code == 404
     assert client.get("/queries/test-typed-labels.xml").status_code == 404
-    assert client.get("/queries/test-typed-labels").status_code == 404
+    page = client.get("/queries/test-typed-labels")  # the HTML page of a SELECT (tests/web/test_paging.py)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert client.get("/queries/no-such-query").status_code == 404
 
 
 def test_query_text(client: TestClient) -> None:

@@ -137,6 +137,7 @@ def test_options_list_the_entities_of_the_kind(tmp_path: Path, engine: LocalEngi
 def test_the_entry_links_every_form_and_says_when_wikidata_is_needed(query: CannedQuery, tmp_path: Path) -> None:
     described = entry(query)
     assert described["links"] == {
+        "html": "/queries/things-of-a-type",
         "json": "/queries/things-of-a-type.json",
         "csv": "/queries/things-of-a-type.csv",
         "rq": "/queries/things-of-a-type.rq",

@@ -22,12 +22,13 @@ import pyoxigraph as ox
 from ..builds import BuildInfo
 from ..checks import Report, validate_project
 from ..layout import ProjectLayout
-from ..namespaces import INFERRED_GRAPH
+from ..namespaces import INFERRED_GRAPH, SUMMARIES_GRAPH
 from ..project import LoadedProject, ProjectError, ProjectFile, discover
 from ..search.build import write_index
 from . import publish as publication
 from .publish import building, seal, store_of
 from .rules import UnexplainedDerivation, infer
+from .summaries import summarise
 
 Change = Callable[[ox.Store], None]
 
@@ -60,11 +61,11 @@ class ChangeRefused(ChangeError):
 
 
 def load_copy(store_path: Path) -> ox.Store:
-    """The served quads (without inferred ones) in memory."""
+    """The served quads (without the inferred ones and the summaries: both are derived again) in memory."""
     source = ox.Store.read_only(str(store_path))
     copy = ox.Store()
-    inferred = ox.NamedNode(INFERRED_GRAPH)
-    copy.bulk_extend(q for q in source if q.graph_name != inferred)
+    derived = (ox.NamedNode(INFERRED_GRAPH), ox.NamedNode(SUMMARIES_GRAPH))
+    copy.bulk_extend(q for q in source if q.graph_name not in derived)
     return copy
 
 
@@ -112,6 +113,7 @@ def commit(store_path: Path, change: Change, layout: ProjectLayout | None) -> Pa
             inferred = infer(layout, copy)
         except UnexplainedDerivation as error:
             raise InvalidChange(str(error)) from None
+    summarise(copy)  # the counts the catalog reads, of the changed data
     source = store_path.parent
     previous = BuildInfo.read(source)
     with building(layout.builds if layout is not None else source.parent) as build_dir:

@@ -1,10 +1,11 @@
-"""The build pipeline: files → parse → validate → rules → publish, in the new build's on-disk store.
+"""The build pipeline: files → parse → validate → rules → summaries → publish, in the new build's on-disk store.
 
 The files are parsed strictly and bulk-loaded, several at once (what ``oxigraph load`` does),
 straight into the new build's store on disk; the store is compacted, and the shapes, the quote
 check and the rules run on it. Nothing holds the corpus in memory: the loader writes sorted
 batches, the shapes are SPARQL queries, the rules stream their triples to files that are
-bulk-loaded into the inferred graph (:mod:`.rules`). Memory stays about flat as the corpus
+bulk-loaded into the inferred graph (:mod:`.rules`); the catalog's counts are aggregated on the
+store into the summaries graph (:mod:`.summaries`). Memory stays about flat as the corpus
 grows (bench/README.md has the numbers). A build is all or nothing: any parse error or SHACL
 violation discards the build directory before the published store is touched, and the error
 names the file and the node. The end (seal, publish) is the one publish step that admin
@@ -27,13 +28,14 @@ from ..catalog import read_catalog
 from ..catalog.rdf import catalog_quads
 from ..checks import Report, validate_project
 from ..layout import ProjectLayout
-from ..namespaces import CATALOG_GRAPH, INFERRED_GRAPH
+from ..namespaces import CATALOG_GRAPH, INFERRED_GRAPH, SUMMARIES_GRAPH
 from ..progress import SILENT, Progress
 from ..project import LoadedProject, ProjectError, ProjectFile, discover, files_for_paths, load_files, require_project
 from ..search.build import write_index
 from . import publish as publication
 from .publish import building, seal, store_of
 from .rules import UnexplainedDerivation, infer
+from .summaries import summarise
 
 
 class BuildFailed(Exception):
@@ -52,7 +54,8 @@ class BuildResult:
     seconds: float
     info: BuildInfo
     phases: dict[str, float] = field(default_factory=dict)
-    """Seconds per phase: ``load``, ``compact``, ``validate``, ``rules``, ``catalog``, ``seal``."""
+    """Seconds per phase: ``load``, ``compact``, ``validate``, ``rules``, ``catalog``, ``summaries``, ``index``,
+    ``seal``."""
     peak_mb: dict[str, float] = field(default_factory=dict)
     """The process's peak RSS (MB) so far at the end of each phase."""
 
@@ -123,9 +126,15 @@ def build_in(
             with phase("catalog"):
                 catalog = catalog_quads(read_catalog(layout.queries))
                 store.bulk_extend(catalog)
+        with phase("summaries"):  # unbuilt data (sdkg serve --data) too: the catalog's aggregates read them
+            summarised = summarise(store)
+        progress.step(f"summaries: {summarised:,} triples")
         del project
         graphs = (
-            [f.graph for f in files] + ([INFERRED_GRAPH] if inferred else []) + ([CATALOG_GRAPH] if catalog else [])
+            [f.graph for f in files]
+            + ([INFERRED_GRAPH] if inferred else [])
+            + ([CATALOG_GRAPH] if catalog else [])
+            + ([SUMMARIES_GRAPH] if summarised else [])
         )
         files_read = [str(f.path) for f in files]
         with phase("index"):

@@ -15,24 +15,32 @@ evaluates it (:mod:`sdkg.sparql.federation`): a canned query and the same text s
 answer and fail alike.
 
 An answer is finished like the endpoint's (:func:`.finish.respond`: validators, the row
-cap's headers, metrics).
+cap's headers, metrics). ``?page=N&size=S`` answers one page of the solutions, with ``Link``
+headers to the others (:mod:`.paging`); ``/queries/{name}`` is one page as an HTML table.
 """
 
 from __future__ import annotations
+
+import json
+from dataclasses import replace
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from ..catalog import CannedQuery
+from ..catalog import CannedQuery, CatalogError, load_catalog
 from ..catalog.parameters import curie, given_values, kind_of, options, resolve
+from ..namespaces import SUMMARIES_GRAPH
 from ..sparql import federation
-from ..sparql.engine import Engine, select
+from ..sparql.engine import Engine, ask, select
 from ..sparql.job import QueryJob
 from ..sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format
 from ..sparql.tokens import operation
-from .errors import BadRequest, NotFound
-from .finish import TRUNCATED, respond, server_made
+from . import paging
+from .errors import BadRequest, HttpError, NotFound
+from .finish import TRUNCATED, respond, respond_page, server_made
+from .paging import page_headers, page_of
+from .render import render
 from .search_routes import searched
 from .state import state_of
 
@@ -72,7 +80,10 @@ def entry(query: CannedQuery) -> dict[str, object]:
             for p in query.parameters
         ],
         "federated": federation.is_federated(query.text),
-        "links": {ext: f"/queries/{query.name}.{ext}" for ext in (*answer_extensions(query), QUERY_TEXT)},
+        "links": {
+            **({} if makes_graph(query) else {"html": f"/queries/{query.name}"}),  # pages of the answer as a table
+            **{ext: f"/queries/{query.name}.{ext}" for ext in (*answer_extensions(query), QUERY_TEXT)},
+        },
     }
 
 
@@ -83,20 +94,23 @@ async def list_queries(request: Request) -> Response:
 
 @router.get(
     "/queries/{file}",
-    summary="Run a canned query: /queries/{name}.json or .csv (.ttl or .jsonld for a CONSTRUCT; .rq for its text)",
+    summary="Run a canned query: /queries/{name}.json or .csv (.ttl or .jsonld for a CONSTRUCT; .rq for its text); "
+    "/queries/{name} is an HTML page; ?page=N&size=S pages the solutions",
 )
 async def run_canned(request: Request, file: str) -> Response:
+    if "." not in file:
+        return await respond_page(request, lambda: canned_page(request, file))
     name, _, extension = file.rpartition(".")
     if not name or (extension not in FORMATS and extension not in GRAPH_EXTENSIONS and extension != QUERY_TEXT):
-        raise NotFound(f"no such resource {file!r}: use /queries/{{name}}.json, .csv, .ttl, .jsonld or .rq")
-    query = state_of(request).catalog().get(name)
-    if query is None:
-        raise NotFound(f"no catalog query named {name!r}")
+        raise NotFound(f"no such resource {file!r}: use /queries/{{name}}, .json, .csv, .ttl, .jsonld or .rq")
+    query = catalog_query(request, name)
+    if extension != QUERY_TEXT:
+        query = await served_form(request, query)
     if extension != QUERY_TEXT and extension not in answer_extensions(query):
         offered = " or ".join(f"/queries/{query.name}.{e}" for e in answer_extensions(query))
         kind = "triples (a CONSTRUCT)" if makes_graph(query) else "solutions (a SELECT)"
         raise NotFound(f"{query.name!r} answers with {kind}: ask for {offered}")
-    params = list(request.query_params.multi_items())
+    paging, params = paged_params(request, query)
     if extension == QUERY_TEXT:
         given_values(query, params)
         return PlainTextResponse(query.text, media_type="application/sparql-query; charset=utf-8")
@@ -104,15 +118,126 @@ async def run_canned(request: Request, file: str) -> Response:
         substitutions = await resolve(state_of(request).engine, query, params)
     text, cut = await searched(request, query, substitutions, query.text)
     if extension in GRAPH_EXTENSIONS:
+        if paging:
+            raise BadRequest(f"{query.name!r} answers with triples: page and size are for solutions")
         fmt = GRAPH_EXTENSIONS[extension]
         job = QueryJob(text, graph_format=fmt, substitutions=tuple(substitutions.items()))
     else:
         fmt = FORMATS[extension]
         job = QueryJob(text, fmt, substitutions=tuple(substitutions.items()))
+    page = page_of(paging, text, state_of(request).settings.max_rows)
     disposition = {"Content-Disposition": f'inline; filename="{query.name}.{extension}"'}
     if cut:  # the search matched more documents than the row cap lets through
         disposition[TRUNCATED] = "true"
-    return await respond(request, job, disposition, made_by_server=f"catalog query {query.name!r}")
+    if page is None:
+        return await respond(request, job, disposition, made_by_server=f"catalog query {query.name!r}")
+    job = replace(job, query=page.query(text), max_rows=page.size)
+    return await respond(
+        request,
+        job,
+        disposition,
+        made_by_server=f"catalog query {query.name!r}",
+        about_output=lambda output: page_headers(request, page, output, cut),
+    )
+
+
+def catalog_query(request: Request, name: str) -> CannedQuery:
+    query = state_of(request).catalog().get(name)
+    if query is None:
+        raise NotFound(f"no catalog query named {name!r}")
+    return query
+
+
+async def served_form(request: Request, query: CannedQuery) -> CannedQuery:
+    """The query, or its direct form (``queries/direct/``) when the served store has no summaries graph (a
+    remote store filled by other means than ``sdkg push``): the same answer, read the slow way."""
+    return (await direct_forms(request)).get(query.name, query)
+
+
+async def direct_forms(request: Request) -> dict[str, CannedQuery]:
+    """The direct forms to answer with instead of the catalog's, once per served build: none when the store
+    holds the summaries (every build does)."""
+    state = state_of(request)
+
+    async def make() -> dict[str, CannedQuery]:
+        layout = state.settings.layout
+        if layout is None or not (layout.queries / DIRECT).is_dir():
+            return {}
+        with server_made("the look-up of the summaries graph"):
+            if await ask(state.engine, HAS_SUMMARIES):
+                return {}
+        try:
+            return load_catalog(layout.queries / DIRECT)
+        except (CatalogError, OSError, ValueError):
+            return {}
+
+    return await state.per_build("direct-forms", make)
+
+
+DIRECT = "direct"
+HAS_SUMMARIES = f"ASK {{ GRAPH <{SUMMARIES_GRAPH}> {{ ?tally ?p ?o }} }}"
+
+
+def paged_params(request: Request, query: CannedQuery) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The paging values (``page``, ``size``) and the query's own parameters, from the query string."""
+    if any(p.name in paging.RESERVED for p in query.parameters):
+        raise HttpError(f"catalog query {query.name!r} declares a parameter named page or size, which paging uses", 500)
+    return paging.split(list(request.query_params.multi_items()))
+
+
+async def canned_page(request: Request, name: str) -> Response:
+    """``/queries/{name}``: one page of the answer as an HTML table, with links to the next and previous
+    pages and to the same page as JSON and CSV."""
+    query = await served_form(request, catalog_query(request, name))
+    if makes_graph(query):
+        offered = " or ".join(f"/queries/{query.name}.{e}" for e in answer_extensions(query))
+        raise NotFound(f"{query.name!r} answers with triples (a CONSTRUCT): ask for {offered}")
+    values, params = paged_params(request, query)
+    state = state_of(request)
+    with server_made(f"the parameter look-up of {query.name!r}"):
+        substitutions = await resolve(state.engine, query, params)
+    text, cut = await searched(request, query, substitutions, query.text)
+    page = page_of(values, text, state.settings.max_rows, always=True)
+    assert page is not None
+    job = QueryJob(page.query(text), FORMATS["json"], substitutions=tuple(substitutions.items()), max_rows=page.size)
+    with server_made(f"catalog query {query.name!r}"):
+        output = await state.engine.run(job, request.scope.get("sdkg.arrived"))
+    data = json.loads(output.body)
+    columns: list[str] = data["head"]["vars"]
+    rows = [[cell(binding.get(c)) for c in columns] for binding in data["results"]["bindings"]]
+    more = paging.has_next(page, output)
+    headers = paging.page_headers(request, page, output, cut)
+    return render(
+        request,
+        "canned.html",
+        headers={k: v for k, v in headers.items() if k != TRUNCATED},
+        title=query.title,
+        query=query,
+        columns=columns,
+        rows=rows,
+        page=page,
+        first_row=page.offset + 1,
+        previous=paging.link(request, page.number - 1) if page.number > 1 else None,
+        first=paging.link(request, 1) if page.number > 1 else None,
+        next=paging.link(request, page.number + 1) if more else None,
+        cut=(output.truncated and not more) or cut,
+        formats={
+            ext: f"{request.url.path}.{ext}?{request.url.include_query_params(page=page.number).query}"
+            for ext in FORMATS
+        },
+    )
+
+
+def cell(binding: dict[str, str] | None) -> dict[str, str] | None:
+    """A SPARQL JSON binding as the ``term`` macro reads it."""
+    if binding is None:
+        return None
+    return {
+        "kind": binding["type"],
+        "value": binding["value"],
+        "lang": binding.get("xml:lang", ""),
+        "datatype": binding.get("datatype", ""),
+    }
 
 
 @router.get(

@@ -133,12 +133,14 @@ async def respond(
     headers: dict[str, str] | None = None,
     inline_context: bool = False,
     made_by_server: str | None = None,
+    about_output: Callable[[QueryOutput], dict[str, str]] | None = None,
 ) -> Response:
     """Answer ``job`` on the served engine, finished: validators (or 304), truncation headers, JSON-LD context.
 
     JSON-LD refers to the published ``/context.jsonld`` unless ``inline_context`` (the linked-data pages
     keep the context in the document, so that it stands alone). ``made_by_server`` names a query the
-    server wrote (see :func:`server_made`).
+    server wrote (see :func:`server_made`). ``about_output`` adds headers that depend on the answer
+    (a page of a canned query: its links to the next and previous pages), last.
     """
     state = state_of(request)
     cached, validation = validators(request, job.key(), context_url(request), inline_context)
@@ -164,6 +166,7 @@ async def respond(
         **validation,
         **truncation_headers(output, settings.max_rows, settings.max_answer_bytes),
         **(headers or {}),
+        **(about_output(output) if about_output is not None else {}),
     }
     if output.encoding:
         extra["Content-Encoding"] = output.encoding

@@ -1,0 +1,157 @@
+"""Pages of the canned queries over HTTP, from a real ``sdkg serve`` (no browser): ``?page=N&size=S`` on
+``/queries/{name}.json`` and ``.csv``, and ``/queries/{name}`` as an HTML page.
+
+The pages of an answer, put together, are the whole answer in its order; each page links to the
+next one until the last; a page that the page boundary ended says ``X-SDKG-Truncated: false``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sdkg.web.paging import pageable
+from tests.endpoint_support import sdkg_server
+
+Row = dict[str, object]
+
+
+@pytest.fixture(scope="module")
+def base(built_root: Path) -> Iterator[str]:
+    with sdkg_server(built_root, "--result-cache", "0") as (url, _):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def client(base: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base, timeout=60) as http:
+        yield http
+
+
+def rows(response: httpx.Response) -> list[Row]:
+    assert response.status_code == 200, response.text
+    return list(json.loads(response.content)["results"]["bindings"])
+
+
+def links(response: httpx.Response) -> dict[str, str]:
+    return {rel: url for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', response.headers.get("link", ""))}
+
+
+def all_pages(client: httpx.Client, name: str, size: int) -> tuple[list[Row], list[httpx.Response]]:
+    """Every page of ``name``, following the ``next`` links from page 1."""
+    responses = [client.get(f"/queries/{name}.json", params={"size": size})]
+    while "next" in links(responses[-1]):
+        assert len(responses) < 100
+        responses.append(client.get(links(responses[-1])["next"]))
+    return [row for response in responses for row in rows(response)], responses
+
+
+@pytest.mark.parametrize("name", ["reported-positions-by-holder", "stance-summary", "attacks", "concepts"])
+def test_the_pages_put_together_are_the_whole_answer(client: httpx.Client, name: str) -> None:
+    whole = client.get(f"/queries/{name}.json")
+    assert whole.headers["x-sdkg-truncated"] == "false" and "link" not in whole.headers  # no page asked: as before
+    expected = rows(whole)
+    size = max(2, len(expected) // 3)  # three pages or four, the last one short or full
+    paged, responses = all_pages(client, name, size)
+    assert paged == expected  # rows, values and order
+    assert len(responses) == -(-len(expected) // size)  # as many pages as it takes, and no empty one
+    for number, response in enumerate(responses, start=1):
+        assert response.headers["x-sdkg-page"] == str(number)
+        assert response.headers["x-sdkg-page-size"] == str(size)
+        assert response.headers["x-sdkg-truncated"] == "false"  # the page boundary is not a truncation
+        assert ("prev" in links(response)) == (number > 1) == ("first" in links(response))
+        assert ("next" in links(response)) == (number < len(responses))
+        assert len(rows(response)) == (size if number < len(responses) else len(expected) - size * (number - 1))
+
+
+def test_page_two_and_the_last_page(client: httpx.Client) -> None:
+    expected = rows(client.get("/queries/reported-positions-by-holder.json"))
+    assert len(expected) > 6
+    second = client.get("/queries/reported-positions-by-holder.json", params={"page": 2, "size": 3})
+    assert rows(second) == expected[3:6]
+    assert links(second) == {
+        "first": "/queries/reported-positions-by-holder.json?size=3&page=1",
+        "prev": "/queries/reported-positions-by-holder.json?size=3&page=1",
+        "next": "/queries/reported-positions-by-holder.json?size=3&page=3",
+    }
+    last_number = -(-len(expected) // 3)
+    last = client.get("/queries/reported-positions-by-holder.json", params={"page": last_number, "size": 3})
+    assert rows(last) == expected[3 * (last_number - 1) :] and "next" not in links(last)
+    assert last.headers["x-sdkg-truncated"] == "false"
+    beyond = client.get("/queries/reported-positions-by-holder.json", params={"page": last_number + 1, "size": 3})
+    assert rows(beyond) == [] and "next" not in links(beyond) and "prev" in links(beyond)
+
+
+def test_a_page_as_csv_and_with_a_parameter(client: httpx.Client) -> None:
+    discourse = "https://w3id.org/sdkg/id/discourse/realist"
+    whole = list(
+        csv.DictReader(io.StringIO(client.get("/queries/discourse-critics.csv", params={"discourse": discourse}).text))
+    )
+    assert len(whole) > 2
+    page = client.get("/queries/discourse-critics.csv", params={"discourse": discourse, "page": 2, "size": 2})
+    assert page.status_code == 200
+    assert list(csv.DictReader(io.StringIO(page.text))) == whole[2:4]
+    assert (
+        links(page)["next"].startswith("/queries/discourse-critics.csv?")
+        and f"discourse={discourse}".replace(":", "%3A").replace("/", "%2F") in links(page)["next"]
+    )
+
+
+def test_the_html_page_shows_one_page_with_its_links(client: httpx.Client) -> None:
+    expected = rows(client.get("/queries/reported-positions-by-holder.json"))
+    first = client.get("/queries/reported-positions-by-holder", params={"size": 4})
+    assert first.status_code == 200 and first.headers["content-type"].startswith("text/html")
+    assert first.text.count("<tr>") == 1 + 4  # the header row and a page of four
+    assert (
+        'rel="next" href' not in first.text
+        and 'href="/queries/reported-positions-by-holder?size=4&amp;page=2" rel="next"' in (first.text)
+    )
+    assert 'rel="prev"' not in first.text
+    last_number = -(-len(expected) // 4)
+    last = client.get("/queries/reported-positions-by-holder", params={"size": 4, "page": last_number})
+    assert last.status_code == 200
+    assert last.text.count("<tr>") == 1 + len(expected) - 4 * (last_number - 1)
+    assert 'rel="next"' not in last.text and 'rel="prev"' in last.text
+    label = expected[-1]["holderLabel"]["value"]  # type: ignore[index]
+    assert str(label) in last.text
+    assert f'href="/queries/reported-positions-by-holder.json?size=4&amp;page={last_number}"' in last.text
+
+
+@pytest.mark.parametrize(
+    "query, status, message",
+    [
+        ("page=0", 400, "page must be a whole number"),
+        ("page=x", 400, "page must be a whole number"),
+        ("size=0", 400, "size must be a whole number"),
+        ("size=10001", 400, "size must be a whole number from 1 to 10000"),
+        ("page=1&page=2", 400, "page is given more than once"),
+    ],
+)
+def test_bad_paging_is_a_clear_400(client: httpx.Client, query: str, status: int, message: str) -> None:
+    for path in ("/queries/stance-summary.json", "/queries/stance-summary"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == status and message in response.text, (path, response.text[:300])
+        assert "Traceback" not in response.text
+
+
+def test_a_construct_is_not_paged(client: httpx.Client) -> None:
+    assert client.get("/queries/argument-map.ttl").status_code == 200
+    paged = client.get("/queries/argument-map.ttl", params={"page": 2})
+    assert paged.status_code == 400 and "page and size are for solutions" in paged.text
+    assert client.get("/queries/argument-map").status_code == 404  # no HTML table of triples: .ttl or .jsonld
+
+
+def test_a_query_with_its_own_limit_is_answered_whole() -> None:
+    assert pageable("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s")
+    assert pageable("SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } LIMIT 3 } VALUES ?s { 1 } }")
+    assert not pageable("SELECT ?s WHERE { ?s ?p ?o } LIMIT 10")
+    assert not pageable("SELECT ?s WHERE { ?s ?p ?o } OFFSET 10")
+    assert not pageable("SELECT ?s WHERE { ?s ?p ?o } VALUES ?s { <x> }")
+    assert pageable("SELECT ?s WHERE { ?s ?p ?o } # LIMIT 10")
