@@ -4,7 +4,10 @@ For each corpus size: the synthetic project is generated once (``bench.synthetic
 ``sdkg build`` (``python -m bench.buildrun ROOT``) and the former in-memory path
 (``... --reference``) run in turn, ``--runs`` times each, every run in a child process whose
 address space is capped (``RLIMIT_AS``, what ``prlimit --as`` sets) so that an overrun kills
-only that child. Peak memory is the child's peak RSS (``wait4``). Medians and the spread
+only that child. Peak memory is the child's peak RSS (``wait4``: the highest of the child and of each
+process it reaped, a rule's) and, since the build runs rules in processes of their own beside
+itself, the highest sum of the RSS of the child and all its descendants, sampled every 0.25 s
+(``bench.memtree``). Medians and the spread
 (min–max) of the runs are printed as a Markdown table; the raw runs go to ``--out`` as JSON.
 
     python -m bench.buildmem --claims 10000,100000 --runs 3 --memory 8192
@@ -23,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .memtree import TreeSampler
 from .synthetic import generate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,17 +47,21 @@ def child(root: Path, memory_mb: float, reference: bool) -> dict[str, Any]:
         command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=REPO, preexec_fn=cap
     )
     assert process.stdout is not None
+    sampler = TreeSampler(process.pid)
     output = process.stdout.read()
+    tree_peak = sampler.stop()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.monotonic() - started
     if os.waitstatus_to_exitcode(status) != 0:
         return {
             "failed": f"exit {os.waitstatus_to_exitcode(status)} after {wall:.0f} s",
             "peak_mb": usage.ru_maxrss / 1024,
+            "tree_peak_mb": tree_peak,
         }
     result: dict[str, Any] = json.loads(output)
     result["wall_s"] = wall
     result["peak_mb"] = usage.ru_maxrss / 1024
+    result["tree_peak_mb"] = tree_peak
     if not reference:
         subprocess.run(["rm", "-rf", str(root / "var")], check=True)  # the next run starts from nothing
     return result
@@ -71,8 +79,8 @@ def table(results: list[dict[str, Any]]) -> str:
     lines = [
         "| claims | path | runs | triples (inferred) | peak RSS MB | whole (s) | "
         + " | ".join(f"{p} (s)" for p in phases)
-        + " | peak RSS MB after load / validate / rules |",
-        "|---|---|---|---|---|---|" + "---|" * len(phases) + "---|",
+        + " | peak RSS MB after load / validate / rules | peak RSS MB of the process tree (summed) |",
+        "|---|---|---|---|---|---|" + "---|" * len(phases) + "---|---|",
     ]
     for size in results:
         for path in ("build", "reference"):
@@ -80,7 +88,7 @@ def table(results: list[dict[str, Any]]) -> str:
             failed = [r["failed"] for r in size[path] if "failed" in r]
             if not runs:
                 lines.append(
-                    f"| {size['claims']:,} | {path} | failed: {'; '.join(failed)} |" + " |" * (6 + len(phases))
+                    f"| {size['claims']:,} | {path} | failed: {'; '.join(failed)} |" + " |" * (7 + len(phases))
                 )
                 continue
             triples = (
@@ -94,6 +102,7 @@ def table(results: list[dict[str, Any]]) -> str:
                 f"{statistics.median(r['peak_mb_after'][p] for r in runs):,.0f}" for p in ("load", "validate", "rules")
             )
             cells.append(after)
+            cells.append(spread([r["tree_peak_mb"] for r in runs if "tree_peak_mb" in r]))
             lines.append(
                 f"| {size['claims']:,} | {path} | {count} | {triples} | "
                 f"{spread([r['peak_mb'] for r in runs])} | {spread([r['seconds'] for r in runs])} | "

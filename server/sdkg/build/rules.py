@@ -428,9 +428,9 @@ def unexplained_among(store: ox.Store, suspects: list[Path], limit: int = 20) ->
     found: list[ox.Triple] = []
     seen: set[ox.Triple] = set()
     for path in suspects:
-        for triple in ox.parse(path=path, format=ox.RdfFormat.N_TRIPLES):
-            assert isinstance(triple, ox.Triple)
-            s, p, o = triple.subject, triple.predicate, triple.object
+        for quad in ox.parse(path=path, format=ox.RdfFormat.N_TRIPLES):
+            s, p, o = quad.subject, quad.predicate, quad.object
+            triple = ox.Triple(s, p, o)
             if triple in seen or not has(store, s, p, o, graph) or has(store, s, kind, explanation, graph):
                 continue
             if any(
