@@ -32,7 +32,7 @@ from .synthetic import generate
 REPO = Path(__file__).resolve().parent.parent
 
 
-def child(root: Path, memory_mb: float, reference: bool) -> dict[str, Any]:
+def child(root: Path, memory_mb: float, reference: bool, keep: bool = False) -> dict[str, Any]:
     """One run of the build (or the reference path) in a capped child: its JSON, wall time and peak RSS."""
     env = {k: v for k, v in os.environ.items() if k != "SDKG_STATE"}
     env["SDKG_SOURCES"] = str(root / "sources")
@@ -62,7 +62,7 @@ def child(root: Path, memory_mb: float, reference: bool) -> dict[str, Any]:
     result["wall_s"] = wall
     result["peak_mb"] = usage.ru_maxrss / 1024
     result["tree_peak_mb"] = tree_peak
-    if not reference:
+    if not reference and not keep:
         subprocess.run(["rm", "-rf", str(root / "var")], check=True)  # the next run starts from nothing
     return result
 
@@ -112,6 +112,19 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def keep_one(root: Path, memory_mb: float, out: Path) -> int:
+    """One build of an existing project, kept (its build published under ``root/var``), for later runs."""
+    claims = sum(1 for path in (root / "data").rglob("claims-*.ttl") for line in path.open() if " a sdkg:Claim" in line)
+    size: dict[str, Any] = {"claims": claims, "build": [], "reference": [], "load_average": [os.getloadavg()[0]]}
+    result = child(root, memory_mb, reference=False, keep=True)
+    size["build"].append(result)
+    print(f"{root}, build: {json.dumps(result)}", file=sys.stderr, flush=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"args": {"project": str(root), "memory": memory_mb}, "sizes": [size]}, indent=1))
+    print(table([size]))
+    return 0 if "failed" not in result else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.buildmem", description=__doc__.split("\n\n")[0])
     parser.add_argument("--claims", default="10000,100000", help="corpus sizes (claims)")
@@ -119,9 +132,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", type=float, default=8192, help="MB of address space per run")
     parser.add_argument("--skip-reference", action="store_true", help="only the build")
     parser.add_argument("--work", type=Path, default=REPO / "var" / "bench")
+    parser.add_argument(
+        "--project",
+        type=Path,
+        help="build this generated project (bench.synthetic) once and keep it and its build (no --claims)",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "buildmem-latest.json")
     args = parser.parse_args(argv)
     results: list[dict[str, Any]] = []
+    if args.project:
+        return keep_one(args.project.resolve(), args.memory, args.out)
     for claims in [int(c) for c in args.claims.split(",") if c]:
         root = args.work / f"buildmem-{claims}"
         subprocess.run(["rm", "-rf", str(root)], check=True)
