@@ -48,6 +48,7 @@ def run(root: Path) -> dict[str, object]:
         "files": len(result.files),
         "phases": result.phases,
         "peak_mb_after": result.peak_mb,
+        "rss_mb_after": result.rss_mb,
         "seconds": result.seconds,
         "triples": result.triples,
         "inferred": result.inferred,

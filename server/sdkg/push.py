@@ -3,8 +3,8 @@
 Only ``var/current`` is pushed: a build is published only after it parsed and validated,
 so what reaches the remote store has passed the same gate as what ``sdkg serve`` serves.
 Each named graph (one per project file, plus the inferred graph) replaces the graph of the
-same name on the store with ``PUT <gsp-url>?graph=<graph IRI>``, so pushing twice leaves
-the same content.
+same name on the store with ``PUT <gsp-url>?graph=<graph IRI>`` (a large graph in parts: the first
+PUT, the others POST, see :func:`push`), so pushing twice leaves the same content.
 
 Stores that want a login (Virtuoso's ``/sparql-graph-crud-auth``, a secured Fuseki or
 GraphDB) get one from :func:`credentials`: the user from ``--user`` and the password from
@@ -15,11 +15,13 @@ by the store's challenge.
 
 from __future__ import annotations
 
+import itertools
 import json
 import netrc
 import os
+import sys
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -112,14 +114,24 @@ def current_build(layout: ProjectLayout) -> Path:
     return build_dir
 
 
+PUSH_CHUNK = 500_000
+"""Triples per request: a graph larger than this is sent as a PUT of its first part and a POST (which adds
+to the graph) of each further part, so neither side holds a whole graph of tens of millions of triples."""
+
+
 def push(
     layout: ProjectLayout,
     url: str,
     progress: Callable[[str], None] = lambda _m: None,
     timeout: float = 300.0,
     auth: httpx.Auth | None = None,
+    chunk: int = PUSH_CHUNK,
 ) -> PushResult:
-    """PUT every named graph of the current build to the Graph Store Protocol endpoint at ``url``."""
+    """PUT every named graph of the current build to the Graph Store Protocol endpoint at ``url``.
+
+    A graph of more than ``chunk`` triples goes in parts: a PUT of the first (which replaces the graph on the
+    store), then a POST of each next one (which adds to it). Memory stays that of one part, whatever the build.
+    """
     build_dir = current_build(layout)
     store = open_store(build_dir)
     graphs = graphs_of(build_dir, store)
@@ -127,25 +139,50 @@ def push(
     total_triples = total_bytes = 0
     with httpx.Client(timeout=timeout, auth=auth) as client:
         for number, graph in enumerate(graphs, start=1):
-            body = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)) or b""
-            triples = body.count(b"\n")
-            try:
-                response = client.put(
-                    url, params={"graph": graph}, content=body, headers={"Content-Type": CONTENT_TYPE}
-                )
-            except httpx.HTTPError as error:
-                raise PushFailed(f"cannot reach {url}: {error}") from None
-            if response.status_code == 401 and auth is None:
-                raise PushFailed(f"{url} wants a login (401): give --user and {PASSWORD_VARIABLE}, or a netrc entry")
-            if response.status_code == 401:
-                raise PushFailed(f"{url} refused the login (401): check the user and password")
-            if response.status_code >= 300:
-                raise PushFailed(f"{url} refused graph <{graph}>: {response.status_code} {response.text.strip()[:300]}")
-            total_triples += triples
-            total_bytes += len(body)
+            for part, body in enumerate(parts(store, graph, chunk)):
+                send(client, "PUT" if part == 0 else "POST", url, graph, body, auth)
+                total_triples += body.count(b"\n")
+                total_bytes += len(body)
             if len(graphs) <= 20 or number % max(1, len(graphs) // 10) == 0 or number == len(graphs):
                 progress(f"pushed {number}/{len(graphs)} graphs, {total_triples} triples")
     return PushResult(len(graphs), total_triples, total_bytes, time.monotonic() - started)
+
+
+def parts(store: ox.Store, graph: str, chunk: int) -> Iterator[bytes]:
+    """A graph as N-Triples, ``chunk`` triples a part (one empty part for an empty graph).
+
+    A graph with a blank node goes whole: a blank node's label means one node only within one request,
+    so a node whose triples were split between two parts would become two nodes on the store."""
+    name = ox.NamedNode(graph)
+    if has_blank_node(store, name):
+        chunk = sys.maxsize
+    quads = store.quads_for_pattern(None, None, None, name)
+    sent = False
+    while batch := [ox.Triple(q.subject, q.predicate, q.object) for q in itertools.islice(quads, chunk)]:
+        yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b""
+        sent = True
+    if not sent:
+        yield b""
+
+
+def has_blank_node(store: ox.Store, graph: ox.NamedNode) -> bool:
+    found = store.query(f"ASK {{ GRAPH {graph} {{ ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }} }}")
+    return bool(found)
+
+
+def send(client: httpx.Client, method: str, url: str, graph: str, body: bytes, auth: httpx.Auth | None) -> None:
+    try:
+        response = client.request(
+            method, url, params={"graph": graph}, content=body, headers={"Content-Type": CONTENT_TYPE}
+        )
+    except httpx.HTTPError as error:
+        raise PushFailed(f"cannot reach {url}: {error}") from None
+    if response.status_code == 401 and auth is None:
+        raise PushFailed(f"{url} wants a login (401): give --user and {PASSWORD_VARIABLE}, or a netrc entry")
+    if response.status_code == 401:
+        raise PushFailed(f"{url} refused the login (401): check the user and password")
+    if response.status_code >= 300:
+        raise PushFailed(f"{url} refused graph <{graph}>: {response.status_code} {response.text.strip()[:300]}")
 
 
 def summary(result: PushResult) -> str:

@@ -14,6 +14,8 @@ changes share (:mod:`.publish`).
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import resource
 import time
 from collections.abc import Iterator, Sequence
@@ -33,8 +35,8 @@ from ..progress import SILENT, Progress
 from ..project import LoadedProject, ProjectError, ProjectFile, discover, files_for_paths, load_files, require_project
 from ..search.build import write_index
 from . import publish as publication
-from .publish import building, seal, store_of
-from .rules import UnexplainedDerivation, infer
+from .publish import STORE, building, seal, store_of
+from .rules import RuleFailed, UnexplainedDerivation, infer
 from .summaries import summarise
 
 
@@ -57,7 +59,9 @@ class BuildResult:
     """Seconds per phase: ``load``, ``compact``, ``validate``, ``rules``, ``catalog``, ``summaries``, ``index``,
     ``seal``."""
     peak_mb: dict[str, float] = field(default_factory=dict)
-    """The process's peak RSS (MB) so far at the end of each phase."""
+    """The peak RSS (MB) so far, of the process or of any child it has reaped (a rule's), at the end of each phase."""
+    rss_mb: dict[str, float] = field(default_factory=dict)
+    """The process's own RSS (MB) at the end of each phase: what it kept."""
 
     @property
     def triples(self) -> int:
@@ -75,6 +79,7 @@ class Phases:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.peak_mb: dict[str, float] = {}
+        self.rss_mb: dict[str, float] = {}
 
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
@@ -83,7 +88,19 @@ class Phases:
             yield
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.monotonic() - started
-            self.peak_mb[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            self.peak_mb[name] = max(
+                resource.getrusage(who).ru_maxrss / 1024 for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+            )
+            self.rss_mb[name] = resident_mb()
+
+
+def resident_mb() -> float:
+    """The process's resident memory now (MB), from ``/proc`` (0 where there is none)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return pages * resource.getpagesize() / 2**20
 
 
 def build(
@@ -116,11 +133,12 @@ def build_in(
                 store.optimize()  # one sorted run per index: the checks and rules read it several times
             with phase("validate"):
                 report = require_valid(layout, project, progress)
+                give_back_memory()  # what validation freed, before the rules' processes start beside this one
             progress.step("applying the rules")
             with phase("rules"):
                 try:
-                    inferred = infer(layout, store, scratch=build_dir)
-                except UnexplainedDerivation as error:
+                    inferred = infer(layout, store, scratch=build_dir, store_path=build_dir / STORE, step=phase)
+                except (UnexplainedDerivation, RuleFailed) as error:
                     raise BuildFailed(str(error)) from None
             progress.step(f"inferred {inferred:,} triples")
             with phase("catalog"):
@@ -147,7 +165,19 @@ def build_in(
     progress.step(f"stored {info.triples:,} triples ({inferred:,} inferred) in {build_dir}")
     if publish:
         publication.publish(layout, build_dir)
-    return BuildResult(build_dir, files, report, time.monotonic() - started, info, phase.seconds, phase.peak_mb)
+    return BuildResult(
+        build_dir, files, report, time.monotonic() - started, info, phase.seconds, phase.peak_mb, phase.rss_mb
+    )
+
+
+def give_back_memory() -> None:
+    """Return the heap's freed pages to the system (glibc keeps them for reuse otherwise): the build's own
+    process stays small while the rules run beside it in processes of their own."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
 
 
 def find_files(layout: ProjectLayout, data_paths: Sequence[Path] | None) -> list[ProjectFile]:

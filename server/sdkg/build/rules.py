@@ -14,8 +14,15 @@ came without one, which the build refuses.
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import signal
+import subprocess
+import sys
 import tempfile
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import BinaryIO
 
@@ -71,7 +78,7 @@ def ntriples(term: rdflib.term.Node) -> str:
     raise ValueError(f"a rule's template cannot hold {term!r}")
 
 
-def run_rule(store: ox.Store, query: str, output: BinaryIO) -> None:
+def run_rule(store: ox.Store, query: str, output: BinaryIO, suspects: BinaryIO | None = None) -> bool:
     """Evaluate one CONSTRUCT query over the union of the store's graphs, its triples written to ``output``.
 
     The union is what the rules must read because the inferred graph has been removed before
@@ -83,6 +90,10 @@ def run_rule(store: ox.Store, query: str, output: BinaryIO) -> None:
     corpus (about 600 bytes a derived triple). Any other CONSTRUCT is serialised by the engine.
     A template triple with an unbound variable, a literal subject or a non-IRI predicate is not
     written, as CONSTRUCT does.
+
+    For a rule run row by row, each derived triple whose own row did not also write its
+    ``sdkg:Explanation`` (:func:`explainers`) goes to ``suspects`` too, and the result is ``True``:
+    only those can be unexplained (:func:`unexplained_among`). ``False``: the rule was not checked.
     """
     split = streamed(query)
     if split is None:
@@ -93,7 +104,7 @@ def run_rule(store: ox.Store, query: str, output: BinaryIO) -> None:
             result.serialize(output=output, format=ox.RdfFormat.N_TRIPLES)
         finally:
             del result  # as below: this frame may outlive the call
-        return
+        return False
     select, template = split
     solutions = store.query(select, use_default_graph_as_union=True)
     assert isinstance(solutions, ox.QuerySolutions)
@@ -105,20 +116,68 @@ def run_rule(store: ox.Store, query: str, output: BinaryIO) -> None:
         return (-1, ntriples(term))
 
     slots = [(slot(s), slot(p), slot(o)) for s, p, o in template]
+    why = [e if isinstance(e, int) else (-2 if e is None else slot(e)[0]) for e in explainers(template)]
     try:
-        write_rows(solutions, slots, output)
+        write_rows(solutions, slots, why, output, suspects)
     finally:
         # rdflib's parser (in :func:`streamed`) leaves tracebacks that hold this frame in a reference cycle:
         # the results would live on in it and be freed by a later collection, maybe on another thread,
         # which pyoxigraph refuses. They are dropped here, on this thread.
         del solutions
+    return True
 
 
-def write_rows(solutions: ox.QuerySolutions, slots: list[tuple[Slot, Slot, Slot]], output: BinaryIO) -> None:
-    """A rule's template filled from each row of its SELECT, written as N-Triples."""
+EXPLAINED = -1
+"""In :func:`explainers`: the triple is always explained (an explanation's own triple, or explained by a constant)."""
+
+Template = list[tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]]
+
+
+def explainers(template: Template) -> list[rdflib.term.Node | int | None]:
+    """For each template triple, what explains it whenever it is written.
+
+    :data:`EXPLAINED` for an explanation's own triples (its subject is typed ``sdkg:Explanation`` in the
+    template: written only when that node is bound, and then typed) and for a triple that a constant
+    explanation explains; the explanation's variable when the template writes, for the same subject,
+    property and object, ``?e sdkg:explainsSubject …; sdkg:explainsProperty …; sdkg:explainsObject …``
+    (the triple is explained in a row where ``?e`` is bound to a node); ``None`` when nothing in the
+    template explains it. This is :data:`UNEXPLAINED`'s definition, decided per row.
+    """
+    triples = set(template)
+    kind, explanation = rdflib.RDF.type, rdflib.URIRef(SDKG + "Explanation")
+    nodes = {s for s, p, o in template if p == kind and o == explanation}
+    on = (rdflib.URIRef(SDKG + "explainsSubject"), rdflib.URIRef(SDKG + "explainsProperty"))
+    what = rdflib.URIRef(SDKG + "explainsObject")
+    found: list[rdflib.term.Node | int | None] = []
+    for s, p, o in template:
+        if s in nodes:
+            found.append(EXPLAINED)
+            continue
+        by = [
+            e for e, q, x in template if q == on[0] and x == s and (e, on[1], p) in triples and (e, what, o) in triples
+        ]
+        variables = [e for e in by if isinstance(e, rdflib.Variable)]
+        found.append(EXPLAINED if len(variables) < len(by) else (variables[0] if variables else None))
+    return found
+
+
+def write_rows(
+    solutions: ox.QuerySolutions,
+    slots: list[tuple[Slot, Slot, Slot]],
+    why: list[int],
+    output: BinaryIO,
+    suspects: BinaryIO | None = None,
+) -> None:
+    """A rule's template filled from each row of its SELECT, written as N-Triples.
+
+    ``why`` gives, per template triple, the column of the explanation node that must be bound in the
+    row for the triple to be explained (:data:`EXPLAINED`: always; -2: never); a triple written without
+    one is written to ``suspects`` as well."""
     lines: list[str] = []
+    doubtful: list[str] = []
+    rules = list(zip(slots, why, strict=True))
     for row in solutions:
-        for (sc, sv), (pc, pv), (oc, ov) in slots:
+        for ((sc, sv), (pc, pv), (oc, ov)), ec in rules:
             subject = row[sc] if sc >= 0 else None
             predicate = row[pc] if pc >= 0 else None
             obj = row[oc] if oc >= 0 else None
@@ -128,11 +187,19 @@ def write_rows(solutions: ox.QuerySolutions, slots: list[tuple[Slot, Slot, Slot]
                 continue
             if (oc >= 0 and obj is None) or oc == -2:
                 continue
-            lines.append(f"{subject if sc >= 0 else sv} {predicate if pc >= 0 else pv} {obj if oc >= 0 else ov} .\n")
+            line = f"{subject if sc >= 0 else sv} {predicate if pc >= 0 else pv} {obj if oc >= 0 else ov} .\n"
+            lines.append(line)
+            if ec != EXPLAINED and (ec < 0 or not isinstance(row[ec], (ox.NamedNode, ox.BlankNode))):
+                doubtful.append(line)
         if len(lines) >= 50_000:
             output.write("".join(lines).encode("utf-8"))
             lines.clear()
+        if doubtful and suspects is not None and len(doubtful) >= 1_000:
+            suspects.write("".join(doubtful).encode("utf-8"))
+            doubtful.clear()
     output.write("".join(lines).encode("utf-8"))
+    if suspects is not None:
+        suspects.write("".join(doubtful).encode("utf-8"))
 
 
 REMOVE_ASSERTED = f"""
@@ -149,38 +216,170 @@ of the store first (memory that grows with the corpus)."""
 COUNT_INFERRED = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}"
 
 
-def apply_rules(store: ox.Store, rules_dir: Path, scratch: Path | None = None) -> int:
+Step = Callable[[str], AbstractContextManager[object]]
+"""Times (and notes the memory of) a named step of the rules phase; the build passes its phase timer."""
+
+
+def no_step(_name: str) -> AbstractContextManager[object]:
+    return nullcontext()
+
+
+class RuleFailed(Exception):
+    """A rule's own process failed (not a syntax error): the message names the rule and what happened."""
+
+
+RULE_JOBS = 2
+"""Rules run at once, each in its own process, when the store is on disk (the build's two cores)."""
+
+
+def apply_rules(
+    store: ox.Store,
+    rules_dir: Path,
+    scratch: Path | None = None,
+    store_path: Path | None = None,
+    jobs: int = RULE_JOBS,
+    step: Step = no_step,
+) -> int:
     """Run every rule of ``rules_dir`` and store the new triples in the inferred graph.
 
     The inferred graph is cleared first. Every rule runs before any derived triple is stored,
     so each reads the asserted graphs only: the rules do not depend on each other or on their
-    order. The rules' triples go to one N-Triples file in ``scratch`` (a temporary directory
-    by default; the build uses its own directory), which is then bulk-loaded into the inferred
-    graph, a chunk at a time (:func:`load_in_chunks`; the store keeps each triple once), and
-    removed; last, the triples some other graph already states are deleted.
-    Memory stays that of one bulk-load batch, whatever the corpus.
+    order. Each rule's triples go to its own N-Triples file in ``scratch`` (a temporary directory
+    by default; the build uses its own directory), which are then bulk-loaded into the inferred
+    graph in rule order, a chunk at a time (:func:`load_in_chunks`; the store keeps each triple
+    once), and removed; last, the triples some other graph already states are deleted.
+
+    With ``store_path`` (the on-disk store ``store`` has open), each rule runs in a child process
+    of its own (:mod:`.rulestep`, ``jobs`` at a time) that opens the store read-only and exits
+    when its file is written, so what a rule's evaluation leaves allocated goes with its process
+    and memory does not build up across the rules; a child that fails raises :class:`RuleFailed`
+    naming the rule. Without it (an in-memory store) the rules run here, one after the other.
     Returns the number of triples the inferred graph holds afterwards. A rule that is not
     valid SPARQL raises :class:`SyntaxError` naming the file.
     """
+    return derive(store, rules_dir, scratch, store_path, jobs, step)[0]
+
+
+def derive(
+    store: ox.Store,
+    rules_dir: Path,
+    scratch: Path | None = None,
+    store_path: Path | None = None,
+    jobs: int = RULE_JOBS,
+    step: Step = no_step,
+    limit: int = 20,
+) -> tuple[int, list[ox.Triple]]:
+    """:func:`apply_rules`, and the derived triples without an explanation (at most ``limit``:
+    :func:`unexplained`, looked up only among the triples the rules flagged as they wrote them)."""
     if scratch is None:
         with tempfile.TemporaryDirectory(prefix="sdkg-rules-") as directory:
-            return apply_rules(store, rules_dir, Path(directory))
+            return derive(store, rules_dir, Path(directory), store_path, jobs, step, limit)
     inferred = ox.NamedNode(INFERRED_GRAPH)
     if inferred in set(store.named_graphs()):
         store.remove_graph(inferred)
-    output = scratch / "derived.nt"
+    rules = rule_files(rules_dir)
+    outputs = [scratch / f"derived-{index:03d}.nt" for index in range(len(rules))]
+    suspects = [output.with_suffix(".suspects") for output in outputs]
     try:
-        with output.open("wb") as handle:
-            for path in rule_files(rules_dir):
-                try:
-                    run_rule(store, path.read_text(encoding="utf-8"), handle)
-                except SyntaxError as error:
-                    raise SyntaxError(f"{path}: {error}") from None
-        load_in_chunks(store, output, inferred)
+        with step("rules: run"):
+            run_all(store, rules, outputs, store_path, jobs)
+        with step("rules: load"):
+            for output in outputs:
+                load_in_chunks(store, output, inferred)
+                output.unlink()
+        with step("rules: drop asserted"):
+            store.update(REMOVE_ASSERTED)
+        with step("rules: unexplained"):
+            if all(path.exists() for path in suspects):
+                missing = unexplained_among(store, suspects, limit)
+            else:  # a rule the engine ran whole: no flags, the whole graph is checked
+                missing = unexplained(store, limit)
     finally:
-        output.unlink(missing_ok=True)
-    store.update(REMOVE_ASSERTED)
-    return count(store, COUNT_INFERRED)
+        for path in outputs + suspects:
+            path.unlink(missing_ok=True)
+    return count(store, COUNT_INFERRED), missing
+
+
+def run_all(store: ox.Store, rules: list[Path], outputs: list[Path], store_path: Path | None, jobs: int) -> None:
+    """Each rule's triples written to its output file (and, if it was checked row by row, the triples
+    its rows did not explain to the same name with ``.suspects``): here, or each rule in its own
+    process (``store_path``)."""
+    if store_path is not None:
+        run_in_children(store_path, list(zip(rules, outputs, strict=True)), max(1, jobs))
+        return
+    for path, output in zip(rules, outputs, strict=True):
+        suspects = output.with_suffix(".suspects")
+        with output.open("wb") as handle, suspects.open("wb") as flagged:
+            try:
+                checked = run_rule(store, path.read_text(encoding="utf-8"), handle, flagged)
+            except SyntaxError as error:
+                raise SyntaxError(f"{path}: {error}") from None
+        if not checked:
+            suspects.unlink()
+
+
+def run_in_children(store_path: Path, work: list[tuple[Path, Path]], jobs: int) -> None:
+    """Run each rule (path, output file) in its own :mod:`.rulestep` process, ``jobs`` at a time.
+
+    The first failure stops the others (killed and reaped) and is raised: :class:`SyntaxError`
+    for a rule that is not SPARQL, :class:`RuleFailed` for anything else (an error, a signal,
+    memory), with the rule's file and the child's last words.
+    """
+    pending = list(work)
+    running: list[tuple[Path, Path, subprocess.Popen[bytes]]] = []
+    environment = {**os.environ, "MALLOC_ARENA_MAX": "2"}  # no 64 MB arena reserved per thread
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                rule, output = pending.pop(0)
+                errors = output.with_suffix(".err")
+                with errors.open("wb") as stderr:
+                    child = subprocess.Popen(
+                        [sys.executable, "-m", "sdkg.build.rulestep", str(store_path), str(rule), str(output)],
+                        stdin=subprocess.DEVNULL,
+                        stdout=subprocess.DEVNULL,
+                        stderr=stderr,
+                        env=environment,
+                    )
+                running.append((rule, output, child))
+            rule, output, child = wait_any(running)
+            running = [entry for entry in running if entry[2] is not child]
+            errors = output.with_suffix(".err")
+            said = errors.read_text(encoding="utf-8", errors="replace").strip()
+            errors.unlink(missing_ok=True)
+            if child.returncode == 0:
+                continue
+            if child.returncode == SYNTAX_ERROR:
+                raise SyntaxError(f"{rule}: {said}")
+            raise RuleFailed(
+                f"rule {rule.name} failed in its own process ({exit_reason(child.returncode)}): "
+                + (said.splitlines()[-1] if said else "it said nothing")
+            )
+    finally:
+        for _rule, output, child in running:
+            child.kill()
+            child.wait()
+            output.with_suffix(".err").unlink(missing_ok=True)
+
+
+SYNTAX_ERROR = 3
+"""The exit status of :mod:`.rulestep` for a rule that is not SPARQL."""
+
+
+def wait_any(running: list[tuple[Path, Path, subprocess.Popen[bytes]]]) -> tuple[Path, Path, subprocess.Popen[bytes]]:
+    """The first of the running children to end (reaped)."""
+    while True:
+        for entry in running:
+            if entry[2].poll() is not None:
+                return entry
+        time.sleep(0.05)
+
+
+def exit_reason(code: int) -> str:
+    if code < 0:
+        name = signal.Signals(-code).name
+        return f"killed by {name}" + (": out of memory?" if name in ("SIGKILL", "SIGABRT", "SIGSEGV") else "")
+    return f"exit status {code}"
 
 
 LOAD_CHUNK = 250_000
@@ -214,6 +413,45 @@ SELECT ?s ?p ?o WHERE {{
 # MINUS, an anti-join evaluated once, not FILTER NOT EXISTS, which is evaluated per derived triple.
 
 
+def unexplained_among(store: ox.Store, suspects: list[Path], limit: int = 20) -> list[ox.Triple]:
+    """:func:`unexplained`, looked up for the flagged triples of the ``suspects`` files only (N-Triples).
+
+    A rule run row by row flags each triple its row wrote without its explanation
+    (:func:`write_rows`); any other derived triple is explained in the inferred graph by the
+    explanation its row wrote. A flagged triple may still be explained by another row or rule, or
+    no longer be inferred: each is looked up (a few index lookups, no join over the graph).
+    """
+    graph = ox.NamedNode(INFERRED_GRAPH)
+    kind, explanation = ox.NamedNode(RDF_TYPE), ox.NamedNode(SDKG + "Explanation")
+    on_subject, on_property = ox.NamedNode(SDKG + "explainsSubject"), ox.NamedNode(SDKG + "explainsProperty")
+    on_object = ox.NamedNode(SDKG + "explainsObject")
+    found: list[ox.Triple] = []
+    seen: set[ox.Triple] = set()
+    for path in suspects:
+        for quad in ox.parse(path=path, format=ox.RdfFormat.N_TRIPLES):
+            s, p, o = quad.subject, quad.predicate, quad.object
+            triple = ox.Triple(s, p, o)
+            if triple in seen or not has(store, s, p, o, graph) or has(store, s, kind, explanation, graph):
+                continue
+            if any(
+                has(store, q.subject, on_property, p, graph) and has(store, q.subject, on_object, o, graph)
+                for q in store.quads_for_pattern(None, on_subject, s, graph)
+            ):
+                continue
+            seen.add(triple)
+            found.append(triple)
+            if len(found) >= limit:
+                return found
+    return found
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def has(store: ox.Store, s: object, p: object, o: object, graph: ox.NamedNode) -> bool:
+    return next(store.quads_for_pattern(s, p, o, graph), None) is not None  # type: ignore[arg-type]
+
+
 def unexplained(store: ox.Store, limit: int = 20) -> list[ox.Triple]:
     """Derived triples of the inferred graph that no explanation explains (at most ``limit``).
 
@@ -228,17 +466,23 @@ class UnexplainedDerivation(Exception):
     """The rules derived a triple without an ``sdkg:Explanation``: a rule is incomplete, not the data."""
 
 
-def infer(layout: ProjectLayout, store: ox.Store, scratch: Path | None = None) -> int:
+def infer(
+    layout: ProjectLayout,
+    store: ox.Store,
+    scratch: Path | None = None,
+    store_path: Path | None = None,
+    step: Step = no_step,
+) -> int:
     """Apply the project's rules (if it has any) into the store's inferred graph; the triples derived.
 
     Every derived triple must come with its explanation (the rules write both), so that the
     server can always answer why it holds; raises :class:`UnexplainedDerivation` otherwise.
-    ``scratch`` is where the derived triples wait before they are loaded (see :func:`apply_rules`).
+    ``scratch`` is where the derived triples wait before they are loaded; with ``store_path`` (where
+    ``store`` is on disk) each rule runs in its own process (see :func:`apply_rules`).
     """
     if not layout.rules.is_dir():
         return 0
-    derived = apply_rules(store, layout.rules, scratch)
-    missing = unexplained(store)
+    derived, missing = derive(store, layout.rules, scratch, store_path, step=step)
     if missing:
         shown = "; ".join(f"{t.subject} {t.predicate} {t.object}" for t in missing[:3])
         raise UnexplainedDerivation(
