@@ -63,11 +63,13 @@ ServerPort = 127.0.0.1:{http}
 ServerRoot = {dir}
 ServerThreads = 10
 MaxClientConnections = 10
+Charset = UTF-8
 [SPARQL]
 ResultSetMaxRows = 1000000
 MaxQueryExecutionTime = {limit}
 """
-"""As tests/sparql/test_virtuoso.py starts it, with a buffer pool sized by ``--virtuoso-mb`` (8 KB a buffer)."""
+"""How Virtuoso is started here and by tests/sparql/test_virtuoso.py: a buffer pool of ``buffers`` 8 KB pages, a
+query time limit of ``limit`` seconds."""
 DBA = ("dba", "dba")  # a fresh database's administrator; Virtuoso listens on 127.0.0.1 only, for this run
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 """JSON for a SELECT or ASK, N-Triples for a CONSTRUCT (``argument-map``): rows are then triples."""

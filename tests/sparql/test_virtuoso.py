@@ -24,6 +24,7 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
+from bench.remote import VIRTUOSO_INI
 from sdkg.build import BuildResult
 from sdkg.catalog import load_catalog
 from sdkg.cli import main as sdkg_main
@@ -43,31 +44,6 @@ NTRIPLES = next(f for f in GRAPH_FORMATS if f.name == "ntriples")
 QUERIES = REPO / "queries"
 SDKG = "PREFIX sdkg: <https://w3id.org/sdkg/ontology#>\n"
 DBA = ("dba", "dba")  # a fresh database's administrator; the server listens on 127.0.0.1 only, and lives for the test
-INI = """[Database]
-DatabaseFile = {dir}/virtuoso.db
-ErrorLogFile = {dir}/virtuoso.log
-LockFile = {dir}/virtuoso.lck
-TransactionFile = {dir}/virtuoso.trx
-xa_persistent_file = {dir}/virtuoso.pxa
-TempStorage = TempDatabase
-[TempDatabase]
-DatabaseFile = {dir}/virtuoso-temp.db
-TransactionFile = {dir}/virtuoso-temp.trx
-[Parameters]
-ServerPort = 127.0.0.1:{isql}
-DisableUnixSocket = 1
-DirsAllowed = .
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-[HTTPServer]
-ServerPort = 127.0.0.1:{http}
-ServerRoot = {dir}
-ServerThreads = 10
-Charset = UTF-8
-[SPARQL]
-ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 60
-"""
 """Virtuoso's own default caps answers at 10,000 rows without saying so; this raises the cap."""
 
 VIRTUOSO_BUGS = {
@@ -95,7 +71,9 @@ def start_virtuoso(directory: Path) -> tuple[subprocess.Popen[bytes], str]:
     """A new Virtuoso with a private database in ``directory``, on free ports of 127.0.0.1."""
     http = free_port()
     ini = directory / "virtuoso.ini"
-    ini.write_text(INI.format(dir=directory, http=http, isql=free_port()))
+    ini.write_text(
+        VIRTUOSO_INI.format(dir=directory, http=http, isql=free_port(), buffers=10_000, dirty=6_000, limit=60)
+    )
     process = subprocess.Popen(
         [virtuoso_binary(), "+configfile", str(ini), "+foreground"],
         cwd=directory,
