@@ -156,9 +156,10 @@ def test_memory_cap_answers_507_and_the_worker_is_replaced(server: tuple[str, su
     finally:
         stop.set()
         watcher.join()
-    # the cap is on the address space a query adds to the worker's own (RSS cannot grow by more); 25 MB of slack
-    # for what a worker's own memory moves between the first sample and the query
-    assert 0 < peak < max(baseline, 30.0) + 150 + 25, (baseline, peak)
+    # The cap is on the address space a query adds to what the worker had mapped when it set the cap; more of
+    # that (its libraries, its store's files) may become resident later, so RSS is bounded by the cap plus a
+    # worker's own (30-150 MB resident here). Without the cap the hog grows to gigabytes.
+    assert 0 < peak < 150 + 150, (baseline, peak)
 
 
 def test_answers_are_capped_in_bytes_and_say_so(server: tuple[str, subprocess.Popen[bytes]]) -> None:
