@@ -138,6 +138,11 @@ def worker(location: str, conn: Connection) -> None:
             substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
             substitutions = {ox.Variable(k): v for k, v in terms.items()}
             result = store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+        if isinstance(result, ox.QueryTriples):  # a CONSTRUCT (argument-map): its triples, as N-Triples
+            body = result.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+            seconds = time.perf_counter() - started
+            conn.send((body.count(b"\n"), seconds))
+            continue
         assert isinstance(result, ox.QuerySolutions)
         body = result.serialize(format=ox.QueryResultsFormat.JSON) or b"{}"
         seconds = time.perf_counter() - started
