@@ -102,10 +102,7 @@ def frame(message: object) -> bytes:
 
 def worker_main(setup: WorkerSetup, sock: socket.socket) -> None:
     """The worker loop: one ``(job, admission)`` in, one answer out, until the socket closes."""
-    import pyoxigraph as ox
-
     from . import sandbox
-    from .execute import execute
     from .guard import admit, check_endpoints
     from .tokens import is_update
 
