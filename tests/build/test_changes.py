@@ -28,7 +28,7 @@ from sdkg.build.publish import publish
 from sdkg.builds import BuildInfo, open_store
 from sdkg.layout import ProjectLayout
 from sdkg.namespaces import INFERRED_GRAPH
-from sdkg.sparql.sandbox import capped_child_environment
+from sdkg.sparql.sandbox import child_environment
 from sdkg.web.errors import as_http
 from tests.endpoint_support import EX, RDF_TYPE, RDFS_LABEL, make_store, people
 
@@ -137,7 +137,7 @@ def test_a_change_past_its_memory_cap_is_507_wherever_it_runs_out(layout: Projec
         [sys.executable, "-c", "from sdkg.build.changes import main; main()"],
         input=payload,
         capture_output=True,
-        env=capped_child_environment(),
+        env=child_environment(),
         timeout=120,
     )
     if child.stdout:  # the child's own MemoryError

@@ -199,8 +199,9 @@ def too_large(memory_mb: int) -> str:
 def main() -> None:
     """A change made in a process of its own: ``(store_path, change, layout, memory_mb)`` pickled on stdin,
     ``("ok", new store path)`` or ``("error", exception)`` pickled on stdout."""
-    from ..sparql.sandbox import cap_memory, no_network
+    from ..sparql.sandbox import cap_memory, die_with_parent, no_network
 
+    die_with_parent()  # a change whose server is gone has nobody to switch to its store
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     store_path, change, layout, memory_mb = pickle.load(sys.stdin.buffer)
     if not (isinstance(change, SparqlUpdate) and "load" in change.text.lower()):

@@ -14,7 +14,6 @@ came without one, which the build refuses.
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import signal
 import subprocess
@@ -33,6 +32,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 
 from ..layout import ProjectLayout
 from ..namespaces import INFERRED_GRAPH, SDKG
+from ..sparql.sandbox import child_environment
 
 
 def rule_files(rules_dir: Path) -> list[Path]:
@@ -327,7 +327,7 @@ def run_in_children(store_path: Path, work: list[tuple[Path, Path]], jobs: int) 
     """
     pending = list(work)
     running: list[tuple[Path, Path, subprocess.Popen[bytes]]] = []
-    environment = {**os.environ, "MALLOC_ARENA_MAX": "2"}  # no 64 MB arena reserved per thread
+    environment = child_environment()  # tied to this process: killed with it
     try:
         while pending or running:
             while pending and len(running) < jobs:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..sparql.sandbox import die_with_parent
 from .rules import SYNTAX_ERROR, run_rule
 
 
@@ -26,6 +27,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m sdkg.build.rulestep STORE RULE OUT", file=sys.stderr)
         return 2
     store_path, rule_path, out_path = argv
+    die_with_parent()  # a rule whose build is gone has nobody to read its triples
     try:
         store = ox.Store.read_only(store_path)
         query = Path(rule_path).read_text(encoding="utf-8")

@@ -1,4 +1,5 @@
-"""Limits a query worker puts on itself before it reads a query: no network, a memory cap.
+"""Limits a query worker puts on itself before it reads a query: no network, a memory cap; and the tie
+that makes every child process of the server or the build die with it.
 
 - :func:`no_network`: a seccomp filter that makes ``socket(AF_INET | AF_INET6, …)`` fail with
   ``EPERM``. pyoxigraph fetches any URL a ``SERVICE`` or ``LOAD`` names; the text guard
@@ -12,6 +13,11 @@
   that grows the worker past it fails there (Rust aborts the process, Python raises
   ``MemoryError``) instead of taking the machine's memory. Measured from what the worker
   already maps (the interpreter, pyoxigraph, RocksDB's files), so the cap is what queries may add.
+- :func:`child_environment` and :func:`die_with_parent`: a child started with that environment asks
+  the kernel (``PR_SET_PDEATHSIG``) to kill it when its parent dies. A server or a build killed
+  outright (``SIGKILL``, the out-of-memory killer) closes its sockets, and an idle worker sees that;
+  but a worker in the middle of a query, a rule or an admin change would run on to its end, with
+  nobody to stop it at a deadline or to read its answer.
 """
 
 from __future__ import annotations
@@ -20,8 +26,11 @@ import ctypes
 import os
 import platform
 import resource
+import signal
 import struct
+import threading
 
+PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
@@ -81,11 +90,41 @@ def address_space() -> int:
     return 0
 
 
-def capped_child_environment() -> dict[str, str]:
-    """The environment for a child process that will cap its own memory with :func:`cap_memory`: glibc
-    reserves 64 MB of address space per malloc arena (one per thread that allocates), which would count
-    against the cap without being used; two arenas are enough for one query or change at a time."""
-    return {**os.environ, "MALLOC_ARENA_MAX": "2"}
+PARENT_VARIABLE = "SDKG_DIE_WITH_PARENT"
+"""Set by :func:`child_environment` to the parent's process id; read (and removed) by :func:`die_with_parent`."""
+
+
+def child_environment() -> dict[str, str]:
+    """The environment for a query worker, a rule's process or an admin change's process.
+
+    - ``MALLOC_ARENA_MAX=2``: glibc reserves 64 MB of address space per malloc arena (one per thread
+      that allocates), which would count against a :func:`cap_memory` cap without being used, and
+      stay mapped in a rule's process; two arenas are enough for one query, rule or change at a time.
+    - :data:`PARENT_VARIABLE`, so that the child's :func:`die_with_parent` ties it to this process.
+      Linux sends the parent-death signal when the *thread* that started the child ends, so only a
+      child started from the main thread (which ends with the process) is tied: one started from
+      another thread (a test's client thread) would be killed when that thread ends.
+    """
+    environment = {**os.environ, "MALLOC_ARENA_MAX": "2"}
+    environment.pop(PARENT_VARIABLE, None)
+    if threading.current_thread() is threading.main_thread():
+        environment[PARENT_VARIABLE] = str(os.getpid())
+    return environment
+
+
+def die_with_parent() -> bool:
+    """Be killed (``SIGKILL``) when the parent that :func:`child_environment` named dies; exit at once if
+    it has died already. ``False`` when this process was not started tied (or the kernel refused)."""
+    parent = os.environ.pop(PARENT_VARIABLE, None)
+    if parent is None or not parent.isdigit():
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        return False
+    if os.getppid() != int(parent):  # the parent died before the tie was made
+        os._exit(1)
+    return True
 
 
 def cap_memory(extra_bytes: int) -> int:

@@ -39,7 +39,7 @@ from . import inline
 from .errors import EngineBusy, MemoryCapExceeded, QueryError, QueryFailed, QueryTimeout, StoreCorrupted, WorkerFailed
 from .execute import execute
 from .job import Admission, EngineConfig, QueryJob, QueryOutput
-from .sandbox import capped_child_environment
+from .sandbox import child_environment
 
 STARTUP_SECONDS = 60.0
 HEADER = 4
@@ -107,6 +107,7 @@ def worker_main(setup: WorkerSetup, sock: socket.socket) -> None:
     from .tokens import is_update
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    sandbox.die_with_parent()  # a query whose server is gone has no deadline and no reader
     if not setup.network:
         sandbox.no_network()
     try:
@@ -210,7 +211,7 @@ class Worker:
         self.setup = setup
         parent, child = socket.socketpair()
         command = [sys.executable, "-c", "from sdkg.sparql.workers import main; main()"]
-        env = capped_child_environment()
+        env = child_environment()
         self.process = subprocess.Popen(
             command + [str(child.fileno()), json.dumps(asdict(setup))],
             pass_fds=[child.fileno()],

@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, Response
 
 from ..build.changes import Change, ChangeTooLarge, too_large
 from ..layout import ProjectLayout
-from ..sparql.sandbox import capped_child_environment
+from ..sparql.sandbox import child_environment
 from .errors import Forbidden, HttpError, Unauthorized
 from .state import state_of
 
@@ -66,7 +66,7 @@ async def committed(
         "from sdkg.build.changes import main; main()",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
-        env=capped_child_environment(),  # the child caps its memory as the workers do
+        env=child_environment(),  # the child caps its memory as the workers do
     )
     work = asyncio.ensure_future(child.communicate(pickle.dumps((store_path, change, layout, memory_mb))))
     gone = asyncio.ensure_future(client_gone(request))
