@@ -92,15 +92,25 @@ class Asserted:
     def __init__(self, store: ox.Store):
         self.store = store
         self.inferred = ox.NamedNode(INFERRED_GRAPH)
+        self.subject: object = None
+        self.described = False
 
     def may_be(self, predicate: rdflib.term.Node, obj: rdflib.term.Node) -> bool:
         """Whether a template triple with this predicate and object can be asserted at all."""
         if isinstance(predicate, rdflib.Variable):
             return True
         fixed = None if isinstance(obj, rdflib.Variable) else constant(obj)
-        return self.stated(None, constant(predicate), fixed)
+        return self.any_of(None, constant(predicate), fixed)
 
     def stated(self, s: object, p: object, o: object) -> bool:
+        """Whether another graph states ``s p o``. A row writes several triples of one subject (an
+        explanation node the rule mints: its type, label, the triple it explains, what it rests on), so
+        whether any graph says anything of the subject is asked once and kept for the next triples."""
+        if s != self.subject:
+            self.subject, self.described = s, self.any_of(s, None, None)
+        return self.described and self.any_of(s, p, o)
+
+    def any_of(self, s: object, p: object, o: object) -> bool:
         return any(
             quad.graph_name != self.inferred
             for quad in self.store.quads_for_pattern(s, p, o)  # type: ignore[arg-type]
