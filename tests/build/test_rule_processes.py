@@ -4,6 +4,7 @@ the whole-graph query finds."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 from sdkg.build import BuildFailed, build
-from sdkg.build.rules import derive, rule_files, unexplained
+from sdkg.build.rules import derive, rule_files, streamed, unexplained
 from sdkg.layout import ProjectLayout
 from sdkg.namespaces import INFERRED_GRAPH, SDKG
 from sdkg.project import load_project
@@ -96,3 +97,46 @@ def test_flagged_rows_find_what_the_whole_graph_query_finds(extra: str | None, t
         memory.quads_for_pattern(None, None, None, inferred)
     )
     assert len(rule_files(rules)) == len(rule_files(REPO / "ontology" / "rules")) + (extra is not None)
+
+
+def test_a_derived_triple_a_file_states_is_not_inferred(tmp_path: Path) -> None:
+    """A triple another graph states is not derived: the rows' lookups (:class:`rules.Asserted`) leave out what
+    the ``DELETE`` after a whole-engine run leaves out, in memory and in the rules' own processes."""
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "ontology" / "rules", rules)
+    inferred = ox.NamedNode(INFERRED_GRAPH)
+    first = load_project(ProjectLayout.at(REPO)).store
+    derive(first, rules)
+    explanation = ox.NamedNode(SDKG + "Explanation")
+    derived = next(q for q in first.quads_for_pattern(None, ox.NamedNode(SDKG + "criticOf"), None, inferred))
+    kind = next(q for q in first.quads_for_pattern(None, None, explanation, inferred))
+    stated = [
+        ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode("https://example.org/graph/stated"))
+        for q in (derived, kind)
+    ]
+
+    def with_stated() -> ox.Store:
+        store = load_project(ProjectLayout.at(REPO)).store
+        store.bulk_extend(stated)
+        store.remove_graph(inferred)
+        return store
+
+    memory = with_stated()
+    count, _ = derive(memory, rules)
+    on_disk = ox.Store(str(tmp_path / "store"))
+    on_disk.bulk_extend(with_stated().quads_for_pattern(None, None, None, None))
+    on_disk.flush()
+    disk_count, _ = derive(on_disk, rules, store_path=tmp_path / "store")
+    whole = with_stated()  # the rules run whole by the engine (a CONSTRUCT each), then the DELETE
+    whole_rules = tmp_path / "whole"
+    whole_rules.mkdir()
+    for path in rule_files(rules):
+        text = re.sub(r"^CONSTRUCT", " CONSTRUCT", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
+        assert streamed(text) is None
+        (whole_rules / path.name).write_text(text, encoding="utf-8")
+    whole_count, _ = derive(whole, whole_rules)
+    graphs = [set(s.quads_for_pattern(None, None, None, inferred)) for s in (memory, on_disk, whole)]
+    assert graphs[0] == graphs[1] == graphs[2]
+    assert count == disk_count == whole_count == len(list(first.quads_for_pattern(None, None, None, inferred))) - 2
+    for quad in (derived, kind):
+        assert not any(memory.quads_for_pattern(quad.subject, quad.predicate, quad.object, inferred))

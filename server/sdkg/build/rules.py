@@ -40,9 +40,9 @@ def rule_files(rules_dir: Path) -> list[Path]:
     return sorted(path for path in rules_dir.glob("*.rq") if path.is_file())
 
 
-Slot = tuple[int, str]
-"""A place in a rule's template: ``(column, "")`` for a variable (its column in the rows), ``(-1, term)``
-for a constant (written in N-Triples)."""
+Slot = tuple[int, "ox.NamedNode | ox.Literal | None"]
+"""A place in a rule's template: ``(column, None)`` for a variable (its column in the rows), ``(-1, term)``
+for a constant."""
 
 
 CONSTRUCT_LINE = re.compile(r"^CONSTRUCT\s*\{\s*$", re.MULTILINE)
@@ -67,15 +67,54 @@ def streamed(query: str) -> tuple[str, list[tuple[rdflib.term.Node, rdflib.term.
     return query[: construct.start()] + "SELECT * " + query[where.start() :], template
 
 
-def ntriples(term: rdflib.term.Node) -> str:
-    """A constant of a template in N-Triples (pyoxigraph writes it, as it writes the rows' terms)."""
+def constant(term: rdflib.term.Node) -> ox.NamedNode | ox.Literal:
+    """A constant of a template as pyoxigraph's term (its ``str`` is its N-Triples, as for the rows' terms)."""
     if isinstance(term, rdflib.URIRef):
-        return str(ox.NamedNode(str(term)))
+        return ox.NamedNode(str(term))
     if isinstance(term, rdflib.Literal):
         if term.language:
-            return str(ox.Literal(str(term), language=term.language))
-        return str(ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or rdflib.XSD.string))))
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or rdflib.XSD.string)))
     raise ValueError(f"a rule's template cannot hold {term!r}")
+
+
+class Asserted:
+    """Whether the graphs other than the inferred one already state a triple: such a triple is not derived.
+
+    The rules run before anything is in the inferred graph, over the store the files were loaded into,
+    so a rule's row is checked as it is written, by index lookups in the rule's own process. Most
+    template triples need no lookup at all: one whose predicate (and object, when the template fixes
+    it) no asserted triple uses cannot be asserted (decided once per template triple, :meth:`may_be`).
+    This replaces a ``DELETE`` over the whole inferred graph after the load (:data:`REMOVE_ASSERTED`),
+    which looked up every derived triple in one thread.
+    """
+
+    def __init__(self, store: ox.Store):
+        self.store = store
+        self.inferred = ox.NamedNode(INFERRED_GRAPH)
+        self.subject: object = None
+        self.described = False
+
+    def may_be(self, predicate: rdflib.term.Node, obj: rdflib.term.Node) -> bool:
+        """Whether a template triple with this predicate and object can be asserted at all."""
+        if isinstance(predicate, rdflib.Variable):
+            return True
+        fixed = None if isinstance(obj, rdflib.Variable) else constant(obj)
+        return self.any_of(None, constant(predicate), fixed)
+
+    def stated(self, s: object, p: object, o: object) -> bool:
+        """Whether another graph states ``s p o``. A row writes several triples of one subject (an
+        explanation node the rule mints: its type, label, the triple it explains, what it rests on), so
+        whether any graph says anything of the subject is asked once and kept for the next triples."""
+        if s != self.subject:
+            self.subject, self.described = s, self.any_of(s, None, None)
+        return self.described and self.any_of(s, p, o)
+
+    def any_of(self, s: object, p: object, o: object) -> bool:
+        return any(
+            quad.graph_name != self.inferred
+            for quad in self.store.quads_for_pattern(s, p, o)  # type: ignore[arg-type]
+        )
 
 
 def run_rule(store: ox.Store, query: str, output: BinaryIO, suspects: BinaryIO | None = None) -> bool:
@@ -112,13 +151,15 @@ def run_rule(store: ox.Store, query: str, output: BinaryIO, suspects: BinaryIO |
 
     def slot(term: rdflib.term.Node) -> Slot:
         if isinstance(term, rdflib.Variable):
-            return (columns.get(str(term), -2), "")
-        return (-1, ntriples(term))
+            return (columns.get(str(term), -2), None)
+        return (-1, constant(term))
 
     slots = [(slot(s), slot(p), slot(o)) for s, p, o in template]
     why = [e if isinstance(e, int) else (-2 if e is None else slot(e)[0]) for e in explainers(template)]
+    asserted = Asserted(store)
+    check = [asserted.may_be(p, o) for _s, p, o in template]
     try:
-        write_rows(solutions, slots, why, output, suspects)
+        write_rows(solutions, slots, why, output, suspects, check, asserted)
     finally:
         # rdflib's parser (in :func:`streamed`) leaves tracebacks that hold this frame in a reference cycle:
         # the results would live on in it and be freed by a later collection, maybe on another thread,
@@ -167,27 +208,32 @@ def write_rows(
     why: list[int],
     output: BinaryIO,
     suspects: BinaryIO | None = None,
+    check: list[bool] | None = None,
+    asserted: Asserted | None = None,
 ) -> None:
     """A rule's template filled from each row of its SELECT, written as N-Triples.
 
     ``why`` gives, per template triple, the column of the explanation node that must be bound in the
     row for the triple to be explained (:data:`EXPLAINED`: always; -2: never); a triple written without
-    one is written to ``suspects`` as well."""
+    one is written to ``suspects`` as well. A template triple whose ``check`` is true is looked up in
+    ``asserted`` first, and not written when another graph states it."""
     lines: list[str] = []
     doubtful: list[str] = []
-    rules = list(zip(slots, why, strict=True))
+    rules = list(zip(slots, why, check or [False] * len(slots), strict=True))
     for row in solutions:
-        for ((sc, sv), (pc, pv), (oc, ov)), ec in rules:
-            subject = row[sc] if sc >= 0 else None
-            predicate = row[pc] if pc >= 0 else None
-            obj = row[oc] if oc >= 0 else None
-            if (sc >= 0 and not isinstance(subject, (ox.NamedNode, ox.BlankNode))) or sc == -2:
+        for ((sc, sv), (pc, pv), (oc, ov)), ec, lookup in rules:
+            subject = row[sc] if sc >= 0 else sv
+            predicate = row[pc] if pc >= 0 else pv
+            obj = row[oc] if oc >= 0 else ov
+            if not isinstance(subject, (ox.NamedNode, ox.BlankNode)) or sc == -2:
                 continue
-            if (pc >= 0 and not isinstance(predicate, ox.NamedNode)) or pc == -2:
+            if not isinstance(predicate, ox.NamedNode) or pc == -2:
                 continue
-            if (oc >= 0 and obj is None) or oc == -2:
+            if obj is None or oc == -2:
                 continue
-            line = f"{subject if sc >= 0 else sv} {predicate if pc >= 0 else pv} {obj if oc >= 0 else ov} .\n"
+            if lookup and asserted is not None and asserted.stated(subject, predicate, obj):
+                continue
+            line = f"{subject} {predicate} {obj} .\n"
             lines.append(line)
             if ec != EXPLAINED and (ec < 0 or not isinstance(row[ec], (ox.NamedNode, ox.BlankNode))):
                 doubtful.append(line)
@@ -247,7 +293,8 @@ def apply_rules(
     order. Each rule's triples go to its own N-Triples file in ``scratch`` (a temporary directory
     by default; the build uses its own directory), which are then bulk-loaded into the inferred
     graph in rule order, a chunk at a time (:func:`load_in_chunks`; the store keeps each triple
-    once), and removed; last, the triples some other graph already states are deleted.
+    once), and removed. A triple some other graph already states is not derived: a rule run row by row
+    does not write it (:class:`Asserted`); after a rule the engine ran whole, such triples are deleted.
 
     With ``store_path`` (the on-disk store ``store`` has open), each rule runs in a child process
     of its own (:mod:`.rulestep`, ``jobs`` at a time) that opens the store read-only and exits
@@ -288,7 +335,8 @@ def derive(
                 load_in_chunks(store, output, inferred)
                 output.unlink()
         with step("rules: drop asserted"):
-            store.update(REMOVE_ASSERTED)
+            if not all(path.exists() for path in suspects):  # a rule the engine ran whole wrote them all
+                store.update(REMOVE_ASSERTED)
         with step("rules: unexplained"):
             if all(path.exists() for path in suspects):
                 missing = unexplained_among(store, suspects, limit)
