@@ -249,6 +249,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each query per server")
     parser.add_argument("--limit", type=float, default=20.0, help="seconds per query")
     parser.add_argument("--load-limit", type=float, default=3600.0, help="seconds per load (dump, oxigraph load, push)")
+    parser.add_argument(
+        "--request-timeout",
+        type=float,
+        default=300.0,
+        help="seconds Virtuoso may take to answer one request of sdkg push (then it is sent again)",
+    )
     parser.add_argument("--virtuoso-mb", type=int, default=2048, help="memory for Virtuoso's buffer pool and more")
     parser.add_argument("--servers", default="local,oxigraph,virtuoso", help="which of local,oxigraph,virtuoso")
     parser.add_argument("--only", nargs="*", help="only these catalog queries")
@@ -303,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
             env = {k: v for k, v in os.environ.items() if k != "SDKG_STATE"}
             env["SDKG_PUSH_PASSWORD"] = DBA[1]
             command = [tool("sdkg"), "--root", str(root), "push", "--to", base + "/sparql-graph-crud-auth"]
-            command += ["--user", DBA[0], "--timeout", str(args.load_limit)]
+            command += ["--user", DBA[0], "--timeout", str(args.request_timeout)]
             pushed = run_to_end(command, "sdkg-push", logs, args.load_limit, env)
             result["loads"]["sdkg push to Virtuoso"] = pushed
             if "failed" not in pushed:

@@ -30,6 +30,7 @@ from .layout import ProjectLayout
 from .output import format_table
 from .progress import Progress
 from .project import ProjectError, load_project
+from .push import RETRIES
 from .sparql.bindings import substitute
 from .sparql.engine import LocalEngine
 from .sparql.syntax import explain
@@ -422,7 +423,7 @@ def cmd_push(args: argparse.Namespace) -> int:
 
     try:
         auth = credentials(args.to, args.user)
-        result = push(args.layout, args.to, progress=log, timeout=args.timeout, auth=auth)
+        result = push(args.layout, args.to, progress=log, timeout=args.timeout, auth=auth, retries=args.retries)
     except PushFailed as failure:
         log(f"push failed: {failure}")
         return EXIT_USAGE
@@ -514,7 +515,15 @@ def add_push(commands: Commands) -> None:
     p.add_argument(
         "--to", required=True, metavar="URL", help="Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store"
     )
-    p.add_argument("--timeout", type=float, default=300.0, help="seconds allowed per graph (default: 300)")
+    p.add_argument(
+        "--timeout", type=float, default=300.0, help="seconds the store may take to answer one request (default: 300)"
+    )
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=RETRIES,
+        help=f"times a request the store left unanswered is sent again, on a new connection (default: {RETRIES})",
+    )
     p.add_argument(
         "--user",
         help="log in as this user (Digest or Basic, as the store asks); the password comes from SDKG_PUSH_PASSWORD "

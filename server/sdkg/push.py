@@ -6,6 +6,13 @@ Each named graph (one per project file, plus the inferred graph) replaces the gr
 same name on the store with ``PUT <gsp-url>?graph=<graph IRI>`` (a large graph in parts: the first
 PUT, the others POST, see :func:`push`), so pushing twice leaves the same content.
 
+A request the store does not answer within ``--timeout`` is sent again on a new connection, up to
+``--retries`` times: Virtuoso 7.2.5 was seen to stop answering one request of a long push now and
+then (idle, the request unanswered, until the client gave up; bench/README.md, "Beyond one
+machine"). Sending a part again changes nothing on the store: a part is a set of triples without
+blank nodes (a graph with blank nodes goes whole, in one PUT, which replaces the graph), and adding
+a triple a graph holds leaves it as it was.
+
 Stores that want a login (Virtuoso's ``/sparql-graph-crud-auth``, a secured Fuseki or
 GraphDB) get one from :func:`credentials`: the user from ``--user`` and the password from
 ``SDKG_PUSH_PASSWORD``, or both from the netrc entry for the store's host, never from the
@@ -38,6 +45,14 @@ PASSWORD_VARIABLE = "SDKG_PUSH_PASSWORD"
 
 class PushFailed(Exception):
     """Nothing to push, or the store refused a graph; the message says which."""
+
+
+class NoAnswer(PushFailed):
+    """The store did not answer a request within the time allowed (the request may be sent again)."""
+
+
+RETRIES = 2
+"""How many times a request the store left unanswered is sent again (``sdkg push --retries``)."""
 
 
 @dataclass
@@ -126,25 +141,43 @@ def push(
     timeout: float = 300.0,
     auth: httpx.Auth | None = None,
     chunk: int = PUSH_CHUNK,
+    retries: int = RETRIES,
 ) -> PushResult:
     """PUT every named graph of the current build to the Graph Store Protocol endpoint at ``url``.
 
     A graph of more than ``chunk`` triples goes in parts: a PUT of the first (which replaces the graph on the
     store), then a POST of each next one (which adds to it). Memory stays that of one part, whatever the build.
+    ``timeout`` is per request; a request left unanswered that long is sent again, ``retries`` times at most.
     """
     build_dir = current_build(layout)
     store = open_store(build_dir)
     graphs = graphs_of(build_dir, store)
     started = time.monotonic()
     total_triples = total_bytes = 0
-    with httpx.Client(timeout=timeout, auth=auth) as client:
+    client = httpx.Client(timeout=timeout, auth=auth)
+    try:
         for number, graph in enumerate(graphs, start=1):
             for part, body in enumerate(parts(store, graph, chunk)):
-                send(client, "PUT" if part == 0 else "POST", url, graph, body, auth)
+                method = "PUT" if part == 0 else "POST"
+                for attempt in range(retries + 1):
+                    try:
+                        send(client, method, url, graph, body, auth)
+                        break
+                    except NoAnswer:
+                        if attempt == retries:
+                            raise
+                        progress(
+                            f"no answer in {timeout:g} s to the {method} of part {part + 1} of <{graph}>: "
+                            f"sending it again on a new connection ({attempt + 2} of {retries + 1})"
+                        )
+                        client.close()
+                        client = httpx.Client(timeout=timeout, auth=auth)
                 total_triples += body.count(b"\n")
                 total_bytes += len(body)
             if len(graphs) <= 20 or number % max(1, len(graphs) // 10) == 0 or number == len(graphs):
                 progress(f"pushed {number}/{len(graphs)} graphs, {total_triples} triples")
+    finally:
+        client.close()
     return PushResult(len(graphs), total_triples, total_bytes, time.monotonic() - started)
 
 
@@ -175,6 +208,8 @@ def send(client: httpx.Client, method: str, url: str, graph: str, body: bytes, a
         response = client.request(
             method, url, params={"graph": graph}, content=body, headers={"Content-Type": CONTENT_TYPE}
         )
+    except httpx.TimeoutException:
+        raise NoAnswer(f"{url} gave no answer to the {method} of graph <{graph}> in time") from None
     except httpx.HTTPError as error:
         raise PushFailed(f"cannot reach {url}: {error}") from None
     if response.status_code == 401 and auth is None:

@@ -7,12 +7,14 @@ The build is pushed through the Graph Store Protocol, then the same queries run 
 from __future__ import annotations
 
 import asyncio
+import http.server
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -323,3 +325,92 @@ async def mapped_items_of(engine: RemoteEngine) -> list[str]:
         return await engine.mapped_items(10.0)
     finally:
         await engine.stop()
+
+
+class StallingProxy(http.server.ThreadingHTTPServer):
+    """A proxy in front of a real store that leaves the requests numbered in ``stall`` unanswered, and the first
+    POST too when ``stall_a_post`` (it reads them, then holds the connection open and says nothing), as
+    Virtuoso was seen to do now and then. ``stalled`` records the methods it left unanswered."""
+
+    daemon_threads = True
+
+    def __init__(self, target: str, stall: set[int], stall_a_post: bool = False):
+        self.target, self.stall, self.seen, self.stall_a_post = target, stall, 0, stall_a_post
+        self.stalled: list[str] = []
+        self.lock, self.released = threading.Lock(), threading.Event()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:
+                self.forward()
+
+            do_POST = do_PUT
+            do_GET = do_PUT
+
+            def forward(self) -> None:
+                server: StallingProxy = self.server  # type: ignore[assignment]
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with server.lock:
+                    server.seen += 1
+                    stall = server.seen in server.stall or (server.stall_a_post and self.command == "POST")
+                    if stall:
+                        server.stalled.append(self.command)
+                        server.stall_a_post = server.stall_a_post and self.command != "POST"
+                if stall:
+                    server.released.wait(60)
+                    return
+                response = httpx.request(
+                    self.command,
+                    server.target + self.path,
+                    content=body,
+                    headers={k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")},
+                    timeout=60,
+                )
+                self.send_response(response.status_code)
+                for name in ("content-type",):
+                    if name in response.headers:
+                        self.send_header(name, response.headers[name])
+                self.send_header("Content-Length", str(len(response.content)))
+                self.end_headers()
+                self.wfile.write(response.content)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+@pytest.mark.slow
+def test_a_request_left_unanswered_is_sent_again_and_the_graphs_come_out_exact(
+    built_root: Path, store_path: Path
+) -> None:
+    """The first PUT and a POST in the middle of a graph get no answer: each is sent again on a new connection
+    and the store ends up holding every graph exactly; with no retries left, the push fails and says so."""
+    process, url = start_oxigraph()
+    proxy = StallingProxy(url, stall={1}, stall_a_post=True)
+    serving = threading.Thread(target=proxy.serve_forever, daemon=True)
+    serving.start()
+    said: list[str] = []
+    try:
+        address = f"http://127.0.0.1:{proxy.server_address[1]}/store"
+        pushed = push(ProjectLayout.at(built_root), address, progress=said.append, timeout=1.0, chunk=2000)
+        local = ox.Store.read_only(str(store_path))
+        assert pushed.triples == len(local)
+        assert sum("no answer in 1 s" in line for line in said) == 2, said
+        assert proxy.stalled == ["PUT", "POST"]
+        remote = ox.Store()
+        dumped = httpx.get(url + "/store", headers={"Accept": "application/n-quads"}, timeout=60)
+        remote.load(dumped.content, format=ox.RdfFormat.N_QUADS)
+        for graph in local.named_graphs():
+            mine = ox.Dataset(local.quads_for_pattern(None, None, None, graph))
+            theirs = ox.Dataset(remote.quads_for_pattern(None, None, None, graph))
+            mine.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+            theirs.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+            assert mine == theirs, graph
+        proxy.stall, proxy.seen = {1, 2, 3}, 0
+        with pytest.raises(PushFailed, match="gave no answer to the PUT of graph"):
+            push(ProjectLayout.at(built_root), address, timeout=1.0, retries=2)
+    finally:
+        proxy.released.set()
+        proxy.shutdown()
+        process.terminate()
+        process.wait(timeout=10)
