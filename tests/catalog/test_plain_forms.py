@@ -40,6 +40,7 @@ PARAMETER_VALUES = {
     "why": """SELECT DISTINCT ?rule ?subject ?property ?object WHERE { ?explanation sdkg:byRule ?rule ;
         sdkg:explainsSubject ?subject ; sdkg:explainsProperty ?property ; sdkg:explainsObject ?object }""",
     "support-chains": "SELECT DISTINCT ?conclusion WHERE { ?link a sdkg:Support ; sdkg:conclusion ?conclusion }",
+    "discourse-cases": "SELECT * WHERE {}",  # no parameter: asked once
 }
 MOST = {"why": 120}
 """Parameter values asked at most per query and store (spread over the data, in a stable order; 400 unless
@@ -63,7 +64,7 @@ def order_keys(query: CannedQuery) -> list[str]:
 
 def answer(store: ox.Store, query: CannedQuery, binds: Bindings) -> tuple[list[str], list[dict[str, Value]]]:
     """The query's rows with its parameters bound as the endpoint binds them (a VALUES block)."""
-    result = store.query(substitute(query.text, binds), use_default_graph_as_union=True)
+    result = store.query(substitute(query.text, binds) if binds else query.text, use_default_graph_as_union=True)
     assert isinstance(result, ox.QuerySolutions)
     names = [v.value for v in result.variables]
     lists = separators(query)
@@ -143,6 +144,17 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ox.Sto
     root = generate(tmp_path_factory.mktemp("synthetic") / "project", 600)
     result = build(ProjectLayout.at(root), publish=False)
     yield open_store(result.path)
+
+
+def test_discourse_cases_on_the_repository_build(repository_store: ox.Store) -> None:
+    assert compare_everywhere(repository_store, "discourse-cases")
+    for premise in ("?premise a/rdfs:subClassOf+ sdkg:Case", "?premise sdkg:aboutCase []"):  # both branches compared
+        asked = repository_store.query(
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nPREFIX sdkg: <https://w3id.org/sdkg/ontology#>\n"
+            f"ASK {{ [] sdkg:showsFailureOf|sdkg:showsSuccessOf [] ; sdkg:premise ?premise . {premise} }}",
+            use_default_graph_as_union=True,
+        )
+        assert isinstance(asked, ox.QueryBoolean) and bool(asked), premise
 
 
 def test_why_on_the_repository_build(repository_store: ox.Store) -> None:
