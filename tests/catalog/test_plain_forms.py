@@ -26,6 +26,9 @@ from sdkg.build import build
 from sdkg.builds import open_store
 from sdkg.catalog import CannedQuery, load_catalog, read_query
 from sdkg.layout import ProjectLayout
+from sdkg.search.index import Budget, SearchIndex
+from sdkg.search.schema import INDEX_FILE
+from sdkg.search.values import bind_search
 from sdkg.sparql.bindings import substitute
 from tests.conftest import REPO
 
@@ -41,6 +44,9 @@ PARAMETER_VALUES = {
         sdkg:explainsSubject ?subject ; sdkg:explainsProperty ?property ; sdkg:explainsObject ?object }""",
     "support-chains": "SELECT DISTINCT ?conclusion WHERE { ?link a sdkg:Support ; sdkg:conclusion ?conclusion }",
     "discourse-cases": "SELECT * WHERE {}",  # no parameter: asked once
+    # words searched in the build's index, as /queries/passage-search binds them, and without the index
+    "passage-search": """SELECT ?text WHERE { VALUES ?text { "human security" "Libya" "state" "security state"
+        "\\"human rights\\"" "sovereign*" "violence OR justice" "security -state" "no-such-word" } }""",
 }
 MOST = {"why": 120}
 """Parameter values asked at most per query and store (spread over the data, in a stable order; 400 unless
@@ -62,9 +68,17 @@ def order_keys(query: CannedQuery) -> list[str]:
     return re.findall(r"\?(\w+)", clause.group(1)) if clause else []
 
 
-def answer(store: ox.Store, query: CannedQuery, binds: Bindings) -> tuple[list[str], list[dict[str, Value]]]:
-    """The query's rows with its parameters bound as the endpoint binds them (a VALUES block)."""
-    result = store.query(substitute(query.text, binds) if binds else query.text, use_default_graph_as_union=True)
+def answer(
+    store: ox.Store, query: CannedQuery, binds: Bindings, index: SearchIndex | None = None
+) -> tuple[list[str], list[dict[str, Value]]]:
+    """The query's rows with its parameters bound as the endpoint binds them (a VALUES block; a search
+    parameter's words searched in ``index`` and the matches bound, as ``/queries/{name}`` does)."""
+    text = query.text
+    for parameter in query.parameters:
+        if parameter.kind == "search" and index is not None:
+            words = str(binds[parameter.name].value)
+            text, _ = bind_search(index, text, words, parameter.scope, parameter.hit_variable, Budget.of(60, None))
+    result = store.query(substitute(text, binds) if binds else text, use_default_graph_as_union=True)
     assert isinstance(result, ox.QuerySolutions)
     names = [v.value for v in result.variables]
     lists = separators(query)
@@ -83,10 +97,12 @@ def answer(store: ox.Store, query: CannedQuery, binds: Bindings) -> tuple[list[s
     return names, rows
 
 
-def assert_same_answers(store: ox.Store, name: str, binds: Bindings) -> list[dict[str, Value]]:
+def assert_same_answers(
+    store: ox.Store, name: str, binds: Bindings, index: SearchIndex | None = None
+) -> list[dict[str, Value]]:
     """The catalog query and its plain form agree on ``store`` for ``binds``; return the rows."""
-    plain_names, plain = answer(store, PLAIN[name], binds)
-    names, planned = answer(store, CATALOG[name], binds)
+    plain_names, plain = answer(store, PLAIN[name], binds, index)
+    names, planned = answer(store, CATALOG[name], binds, index)
     assert names == plain_names, name
     key = sorted(names)
     assert Counter(tuple(r[n] for n in key) for r in planned) == Counter(tuple(r[n] for n in key) for r in plain), (
@@ -107,7 +123,7 @@ def parameter_values(store: ox.Store, name: str) -> list[Bindings]:
     assert isinstance(result, ox.QuerySolutions)
     names = [v.value for v in result.variables]
     parameters = [p.name for p in CATALOG[name].parameters]
-    every = sorted(tuple(row[n] for n in names) for row in result)
+    every = sorted((tuple(row[n] for n in names) for row in result), key=lambda row: [str(term) for term in row])
     most = MOST.get(name, 400)
     step = max(1, len(every) // most)
     return [
@@ -116,13 +132,13 @@ def parameter_values(store: ox.Store, name: str) -> list[Bindings]:
     ]
 
 
-def compare_everywhere(store: ox.Store, name: str) -> list[dict[str, Value]]:
+def compare_everywhere(store: ox.Store, name: str, index: SearchIndex | None = None) -> list[dict[str, Value]]:
     """Compare the two forms for each parameter value; return every row of the catalog form."""
     rows: list[dict[str, Value]] = []
     values = parameter_values(store, name)
     assert values, name
     for binds in values:
-        rows += assert_same_answers(store, name, binds)
+        rows += assert_same_answers(store, name, binds, index)
     return rows
 
 
@@ -140,10 +156,14 @@ def repository_store(store_path: Path) -> ox.Store:
 
 
 @pytest.fixture(scope="module")
-def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ox.Store]:
+def synthetic_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = generate(tmp_path_factory.mktemp("synthetic") / "project", 600)
-    result = build(ProjectLayout.at(root), publish=False)
-    yield open_store(result.path)
+    return build(ProjectLayout.at(root), publish=False).path
+
+
+@pytest.fixture(scope="module")
+def synthetic_store(synthetic_build: Path) -> Iterator[ox.Store]:
+    yield open_store(synthetic_build)
 
 
 def test_discourse_cases_on_the_repository_build(repository_store: ox.Store) -> None:
@@ -173,6 +193,17 @@ def test_support_chains_on_the_repository_build(repository_store: ox.Store) -> N
 @pytest.mark.parametrize("name", sorted(PARAMETER_VALUES))
 def test_a_synthetic_corpus_answers_as_the_plain_form(synthetic_store: ox.Store, name: str) -> None:
     assert compare_everywhere(synthetic_store, name)
+
+
+def test_passage_search_on_the_repository_build(repository_store: ox.Store, store_path: Path) -> None:
+    searched = compare_everywhere(repository_store, "passage-search", SearchIndex(store_path.parent / INDEX_FILE))
+    assert len({r["text"] for r in searched}) > 4 and any(r["claims"] for r in searched)
+    raw = compare_everywhere(repository_store, "passage-search")  # no index: the fallback, CONTAINS
+    assert raw and all(r["score"] is None for r in raw)
+
+
+def test_passage_search_on_a_synthetic_corpus(synthetic_store: ox.Store, synthetic_build: Path) -> None:
+    assert compare_everywhere(synthetic_store, "passage-search", SearchIndex(synthetic_build / INDEX_FILE))
 
 
 def test_the_parameter_is_bound_as_the_endpoint_binds_it(repository_store: ox.Store) -> None:
