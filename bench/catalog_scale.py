@@ -14,6 +14,12 @@ as ``python -m bench`` binds them: a ``VALUES`` block, as ``/queries/{name}`` do
 substitutions`` uses pyoxigraph's substitutions instead, which the optimiser plans as if unbound).
 A query over its time limit is killed (pyoxigraph cannot cancel) and reported as such. Results are
 serialised to JSON as the server does; the server adds only a few ms per query on top.
+
+A query with a search parameter (``passage-search``) is answered as ``/queries/{name}`` answers it: the
+words searched in the build's index (``search.sqlite`` beside the store, or ``--index``) with the
+server's own code (:func:`sdkg.search.values.bind_search`, the server's time limit and row cap), the
+matches bound as a ``VALUES`` block, then the query; the time reported is the search and the query
+together. Without an index the raw query runs (its fallback scans every passage), and the log says so.
 """
 
 from __future__ import annotations
@@ -37,9 +43,13 @@ from sdkg.catalog import read_catalog, read_query
 from sdkg.catalog.rdf import catalog_quads
 from sdkg.layout import ProjectLayout
 from sdkg.project import discover, load_files
+from sdkg.search.index import Budget, SearchIndex
+from sdkg.search.schema import INDEX_FILE
+from sdkg.search.values import bind_search
 from sdkg.sparql.bindings import substitute
 from sdkg.sparql.tokens import operation
 from sdkg.web.paging import Page, pageable
+from sdkg.web.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 SYNTHETIC_DEFAULTS = {  # the same synthetic entities as python -m bench binds
@@ -50,6 +60,10 @@ SYNTHETIC_DEFAULTS = {  # the same synthetic entities as python -m bench binds
     "https://w3id.org/sdkg/id/source/": "https://w3id.org/sdkg/id/source/s0",
 }
 Term = ox.NamedNode | ox.Literal
+Search = tuple[str, str, str]
+"""A search parameter as the server runs it: the words, the kind of document searched, the variable bound."""
+SERVED = Settings(store_path=Path("."))
+"""The server's defaults: the time limit and row cap a search runs under."""
 
 
 def log(message: str) -> None:
@@ -102,9 +116,10 @@ def bound_term(name: str, term: Term) -> Term:
 
 def catalog(
     queries_dir: Path, only: list[str] | None, page_size: int | None = None
-) -> list[tuple[str, str, dict[str, Term]]]:
-    """(name, text, bindings) of every catalog query without SERVICE, in name order; with ``page_size``, each
-    SELECT cut to its first page as ``/queries/{name}.json?size=N`` cuts it (CONSTRUCTs left out)."""
+) -> list[tuple[str, str, dict[str, Term], Search | None]]:
+    """(name, text, bindings, search) of every catalog query without SERVICE, in name order; with ``page_size``,
+    each SELECT cut to its first page as ``/queries/{name}.json?size=N`` cuts it (CONSTRUCTs left out). A
+    search parameter is in ``search`` (run on the index before the query) as well as in the bindings."""
     out = []
     for path in sorted(queries_dir.glob("*.rq")):
         query = read_query(path)
@@ -115,23 +130,32 @@ def catalog(
             if operation(text) != "SELECT" or not pageable(text):
                 continue
             text = Page(1, page_size).query(text)
-        out.append((query.name, text, {p.name: bound_term(p.name, p.term()) for p in query.parameters}))
+        binds = {p.name: bound_term(p.name, p.term()) for p in query.parameters}
+        search = next(
+            ((str(binds[p.name].value), p.scope, p.hit_variable) for p in query.parameters if p.kind == "search"), None
+        )
+        out.append((query.name, text, binds, search))
     return out
 
 
 # ------------------------------------------------------------------ time
 
 
-def worker(location: str, conn: Connection) -> None:
-    """Answer (text, bindings) with (rows, seconds): query and JSON serialisation, as the server does."""
+def worker(location: str, conn: Connection, index_path: str | None = None) -> None:
+    """Answer (text, bindings, how, search) with (rows, seconds): the search on the index if the query has
+    one, the query and JSON serialisation, as the server does."""
     store = ox.Store.read_only(location)
+    index = SearchIndex(Path(index_path)) if index_path else None
     while True:
         job = conn.recv()
         if job is None:
             return
-        text, binds, how = job
+        text, binds, how, search = job
         terms = {k: parse_bound(v) for k, v in binds.items()}
         started = time.perf_counter()
+        if search is not None and index is not None:
+            words, scope, variable = search
+            text, _ = bind_search(index, text, words, scope, variable, Budget.of(SERVED.timeout, SERVED.max_rows))
         if how == "values" and terms:
             result = store.query(substitute(text, terms), use_default_graph_as_union=True)
         else:
@@ -152,23 +176,26 @@ def worker(location: str, conn: Connection) -> None:
 class Runner:
     """A worker process on the store, replaced when a query overruns its limit."""
 
-    def __init__(self, location: Path, how: str):
+    def __init__(self, location: Path, how: str, index: Path | None = None):
         self.location = str(location)
         self.how = how
+        self.index = str(index) if index else None
         self.process: mp.Process | None = None
         self.conn: Connection | None = None
 
     def start(self) -> None:
         parent, child = mp.Pipe()
-        self.process = mp.Process(target=worker, args=(self.location, child), daemon=True)
+        self.process = mp.Process(target=worker, args=(self.location, child, self.index), daemon=True)
         self.process.start()
         self.conn = parent
 
-    def run(self, text: str, binds: dict[str, Term], limit: float) -> tuple[int, float] | None:
+    def run(
+        self, text: str, binds: dict[str, Term], limit: float, search: Search | None = None
+    ) -> tuple[int, float] | None:
         if self.process is None or not self.process.is_alive():
             self.start()
         assert self.conn is not None and self.process is not None
-        self.conn.send((text, {k: str(v) for k, v in binds.items()}, self.how))
+        self.conn.send((text, {k: str(v) for k, v in binds.items()}, self.how, search))
         if not self.conn.poll(limit):
             self.process.kill()
             self.process.join()
@@ -195,12 +222,23 @@ def parse_bound(value: str) -> Term:
     return ox.Literal(lexical, datatype=ox.NamedNode(match.group(2))) if match.group(2) else ox.Literal(lexical)
 
 
+def search_index(location: Path, given: Path | None) -> Path | None:
+    """The build's search index: ``given``, or the one beside the store (a build directory's layout)."""
+    if given is not None:
+        return given
+    beside = location.parent / INDEX_FILE
+    return beside if beside.is_file() else None
+
+
 def time_catalog(location: Path, queries_dir: Path, args: argparse.Namespace) -> list[dict[str, Any]]:
-    runner = Runner(location, args.bind)
+    index = search_index(location, args.index)
+    runner = Runner(location, args.bind, index)
     results: list[dict[str, Any]] = []
     try:
-        for name, text, binds in catalog(queries_dir, args.only, args.page_size):
-            first = runner.run(text, binds, args.limit)
+        for name, text, binds, search in catalog(queries_dir, args.only, args.page_size):
+            if search is not None:
+                log(f"{name}: " + (f"searched in {index} as served" if index else "no search index: the raw query"))
+            first = runner.run(text, binds, args.limit, search)
             if first is None:
                 log(f"{name:32} over the {args.limit:g} s limit")
                 results.append({"query": name, "rows": None, "p50_ms": None, "p95_ms": None, "runs": 0})
@@ -209,7 +247,7 @@ def time_catalog(location: Path, queries_dir: Path, args: argparse.Namespace) ->
             times = [seconds] if seconds > args.seconds else []  # a slow query's warm-up is its one run
             deadline = time.monotonic() + args.seconds
             while not times or (len(times) < args.runs and time.monotonic() < deadline):
-                again = runner.run(text, binds, args.limit)
+                again = runner.run(text, binds, args.limit, search)
                 if again is None:
                     break
                 times.append(again[1])
@@ -218,6 +256,8 @@ def time_catalog(location: Path, queries_dir: Path, args: argparse.Namespace) ->
             p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))] * 1000
             log(f"{name:32} {rows:7} rows  p50 {p50:9.1f} ms  p95 {p95:9.1f} ms  ({len(times)} runs)")
             results.append({"query": name, "rows": rows, "p50_ms": p50, "p95_ms": p95, "runs": len(times)})
+            if search is not None:
+                results[-1]["searched"] = index is not None  # the index's matches bound, as the server does
     finally:
         runner.stop()
     return results
@@ -250,6 +290,9 @@ def main() -> None:
     )
     timing.add_argument(
         "--page-size", type=int, help="time each SELECT's first page of this many rows (/queries/{name}.json?size=N)"
+    )
+    timing.add_argument(
+        "--index", type=Path, help="the build's search index (default: search.sqlite beside the store, if there)"
     )
     timing.add_argument("--out", type=Path, help="write the results as JSON here")
     args = parser.parse_args()

@@ -40,3 +40,13 @@ def search_values(
 def with_search(query: str, block: str) -> str:
     """The query with the search's ``VALUES`` block at the top of its WHERE group."""
     return insert_values(query, block)
+
+
+def bind_search(
+    index: SearchIndex, query: str, words: str, scope: str, variable: str, budget: Budget, most: int = MAX_HITS
+) -> tuple[str, bool]:
+    """``query`` with ``words`` searched on ``index`` and the matches bound (:func:`search_values`), and
+    whether they were cut: what ``/queries/{name}`` runs for a search parameter, and what
+    ``bench.catalog_scale`` times with the query, so that the number reported is what a user waits for."""
+    block, cut = search_values(index, words, scope, variable, budget, most)
+    return with_search(query, block), cut

@@ -28,7 +28,7 @@ from ..catalog import CannedQuery, CatalogError
 from ..search.index import Budget, IndexUnavailable, SearchIndex, SearchPage
 from ..search.schema import KIND_LABELS, KINDS
 from ..search.syntax import MAX_LENGTH, SearchSyntaxError, parse
-from ..search.values import MAX_HITS, search_values, with_search
+from ..search.values import MAX_HITS, bind_search
 from .errors import BadRequest, as_http, prefers_html
 from .finish import finish, get_and_head, respond_page, validators
 from .render import local_href, render
@@ -266,12 +266,11 @@ async def searched(
     if parameter.scope and parameter.scope not in KINDS:
         raise CatalogError(f"{query.path}: search scope {parameter.scope!r} is not one of {', '.join(KINDS)}")
     words = str(bound[parameter.name].value)
-    block, cut = await index_call(
+    return await index_call(
         request,
         f"search for {query.name}: {words}",
-        lambda index, budget: search_values(index, words, parameter.scope, parameter.hit_variable, budget, most),
+        lambda index, budget: bind_search(index, text, words, parameter.scope, parameter.hit_variable, budget, most),
     )
-    return with_search(text, block), cut
 
 
 EXAMPLE_HITS = 50
