@@ -115,6 +115,19 @@ def test_push_copies_every_graph(oxigraph: str, store_path: Path) -> None:
     }
 
 
+def assert_same_graphs(local: ox.Store, url: str) -> None:
+    """Every named graph of ``local`` is on the ``oxigraph serve`` at ``url`` exactly (blank nodes up to renaming)."""
+    remote = ox.Store()
+    dumped = httpx.get(url + "/store", headers={"Accept": "application/n-quads"}, timeout=60)
+    remote.load(dumped.content, format=ox.RdfFormat.N_QUADS)
+    for graph in local.named_graphs():
+        mine = ox.Dataset(local.quads_for_pattern(None, None, None, graph))
+        theirs = ox.Dataset(remote.quads_for_pattern(None, None, None, graph))
+        mine.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        theirs.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
+        assert mine == theirs, graph
+
+
 @pytest.mark.slow
 def test_a_push_in_parts_copies_every_graph_exactly(built: BuildResult, built_root: Path, store_path: Path) -> None:
     """Graphs larger than a part go as a PUT and POSTs; a graph with blank nodes goes whole (their labels
@@ -124,15 +137,7 @@ def test_a_push_in_parts_copies_every_graph_exactly(built: BuildResult, built_ro
         pushed = push(ProjectLayout.at(built_root), url + "/store", chunk=100)
         local = ox.Store.read_only(str(store_path))
         assert pushed.triples == len(local)
-        remote = ox.Store()
-        dumped = httpx.get(url + "/store", headers={"Accept": "application/n-quads"}, timeout=60)
-        remote.load(dumped.content, format=ox.RdfFormat.N_QUADS)
-        for graph in local.named_graphs():
-            mine = ox.Dataset(local.quads_for_pattern(None, None, None, graph))
-            theirs = ox.Dataset(remote.quads_for_pattern(None, None, None, graph))
-            mine.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
-            theirs.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
-            assert mine == theirs, graph
+        assert_same_graphs(local, url)
         blank = [
             g for g in local.named_graphs() if local.query(f"ASK {{ GRAPH {g} {{ ?s ?p ?o FILTER isBlank(?s) }} }}")
         ]
@@ -397,15 +402,7 @@ def test_a_request_left_unanswered_is_sent_again_and_the_graphs_come_out_exact(
         assert pushed.triples == len(local)
         assert sum("no answer in 1 s" in line for line in said) == 2, said
         assert proxy.stalled == ["PUT", "POST"]
-        remote = ox.Store()
-        dumped = httpx.get(url + "/store", headers={"Accept": "application/n-quads"}, timeout=60)
-        remote.load(dumped.content, format=ox.RdfFormat.N_QUADS)
-        for graph in local.named_graphs():
-            mine = ox.Dataset(local.quads_for_pattern(None, None, None, graph))
-            theirs = ox.Dataset(remote.quads_for_pattern(None, None, None, graph))
-            mine.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
-            theirs.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
-            assert mine == theirs, graph
+        assert_same_graphs(local, url)
         proxy.stall, proxy.seen = {1, 2, 3}, 0
         with pytest.raises(PushFailed, match="gave no answer to the PUT of graph"):
             push(ProjectLayout.at(built_root), address, timeout=1.0, retries=2)
