@@ -6,6 +6,7 @@ bounded: a few examples per operation.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,8 +38,13 @@ def test_openapi_is_published(app: FastAPI) -> None:
     docs = client.get("/docs")
     assert docs.status_code == 200 and "/static/vendor/swagger-ui/swagger-ui-bundle.js" in docs.text
     assert "cdn." not in docs.text and client.get("/static/vendor/swagger-ui/swagger-ui.css").status_code == 200
-    paths = client.get("/openapi.json").json()["paths"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FastAPI warns of an operation id used twice
+        paths = client.get("/openapi.json").json()["paths"]
     assert {"/sparql", "/store", "/health", "/metrics", "/.well-known/void"} <= set(paths)
+    identifiers = [operation["operationId"] for path in paths.values() for operation in path.values()]
+    assert len(identifiers) == len(set(identifiers)), "OpenAPI: every operationId is unique"
+    assert "head" not in paths["/compare"] and {"get", "post"} <= set(paths["/reconcile"])
 
 
 @pytest.mark.slow

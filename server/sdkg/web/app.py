@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import warnings
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -89,5 +91,35 @@ def create_app(settings: Settings) -> App:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    document_each_operation_once(app)
     endpoints = {"/sparql": sparql_routes.endpoint}
     return App(app, endpoints, settings.max_request_bytes, settings.max_url_bytes)
+
+
+def document_each_operation_once(app: FastAPI) -> None:
+    """``/openapi.json`` with an ``operationId`` of its own for every operation, as OpenAPI requires.
+
+    FastAPI documents a route that answers several methods once per method under one id. A HEAD
+    answers as its GET does, without a body (RFC 9110), so it is left to its GET; a route that
+    answers GET and POST (``/reconcile``) gets the method at the end of each id.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Duplicate Operation ID", category=UserWarning)
+                schema = generate()
+            for path in schema["paths"].values():
+                if "get" in path:
+                    path.pop("head", None)
+            seen = Counter(op.get("operationId") for path in schema["paths"].values() for op in path.values())
+            for path in schema["paths"].values():
+                for method, operation in path.items():
+                    identifier = operation.get("operationId")
+                    if identifier and seen[identifier] > 1 and not identifier.endswith(f"_{method}"):
+                        operation["operationId"] = f"{identifier.rsplit('_', 1)[0]}_{method}"
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
