@@ -29,13 +29,13 @@ from sdkg.catalog import CannedQuery, load_catalog, read_query
 from sdkg.layout import ProjectLayout
 from sdkg.namespaces import RDF, SDKG, SUMMARIES_GRAPH
 from sdkg.web.app import Settings, create_app
+from tests.answers import Value, rows_of
 from tests.conftest import REPO
 from tests.endpoint_support import sdkg_server
 
 CATALOG = load_catalog(REPO / "queries")
 DIRECT = {path.stem: read_query(path) for path in sorted((REPO / "queries" / "direct").glob("*.rq"))}
 SUMMARISED = sorted(DIRECT)
-Value = tuple[str, ...] | frozenset[str] | None
 
 
 def concatenated(query: CannedQuery) -> set[str]:
@@ -58,21 +58,7 @@ def list_columns(query: CannedQuery) -> set[str]:
 def answer(store: ox.Store, query: CannedQuery) -> tuple[list[str], list[dict[str, Value]]]:
     result = store.query(query.text, use_default_graph_as_union=True)
     assert isinstance(result, ox.QuerySolutions)
-    names = [v.value for v in result.variables]
-    lists = list_columns(query)
-    rows = []
-    for solution in result:
-        row: dict[str, Value] = {}
-        for name in names:
-            term = solution[name]
-            if term is None:
-                row[name] = None
-            elif name in lists:
-                row[name] = frozenset(term.value.split(", ")) if term.value else frozenset()
-            else:
-                row[name] = (type(term).__name__, str(term))  # the term itself: kind, value, datatype
-        rows.append(row)
-    return names, rows
+    return rows_of(result, dict.fromkeys(list_columns(query), ", "))
 
 
 def assert_same_answers(store: ox.Store, name: str) -> int:

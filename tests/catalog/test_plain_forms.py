@@ -30,11 +30,11 @@ from sdkg.search.index import Budget, SearchIndex
 from sdkg.search.schema import INDEX_FILE
 from sdkg.search.values import bind_search
 from sdkg.sparql.bindings import substitute
+from tests.answers import Value, rows_of
 from tests.conftest import REPO
 
 CATALOG = load_catalog(REPO / "queries")
 PLAIN = {path.stem: read_query(path) for path in sorted((REPO / "queries" / "plain").glob("*.rq"))}
-Value = tuple[str, ...] | frozenset[str] | None
 Bindings = dict[str, ox.NamedNode | ox.Literal]
 
 PARAMETER_VALUES = {
@@ -80,21 +80,7 @@ def answer(
             text, _ = bind_search(index, text, words, parameter.scope, parameter.hit_variable, Budget.of(60, None))
     result = store.query(substitute(text, binds) if binds else text, use_default_graph_as_union=True)
     assert isinstance(result, ox.QuerySolutions)
-    names = [v.value for v in result.variables]
-    lists = separators(query)
-    rows = []
-    for solution in result:
-        row: dict[str, Value] = {}
-        for name in names:
-            term = solution[name]
-            if term is None:
-                row[name] = None
-            elif name in lists:
-                row[name] = frozenset(term.value.split(lists[name])) if term.value else frozenset()
-            else:
-                row[name] = (type(term).__name__, str(term))  # the term itself: kind, value, datatype
-        rows.append(row)
-    return names, rows
+    return rows_of(result, separators(query))
 
 
 def assert_same_answers(
