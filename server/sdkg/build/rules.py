@@ -207,9 +207,9 @@ def write_rows(
     slots: list[tuple[Slot, Slot, Slot]],
     why: list[int],
     output: BinaryIO,
-    suspects: BinaryIO | None = None,
-    check: list[bool] | None = None,
-    asserted: Asserted | None = None,
+    suspects: BinaryIO | None,
+    check: list[bool],
+    asserted: Asserted,
 ) -> None:
     """A rule's template filled from each row of its SELECT, written as N-Triples.
 
@@ -219,7 +219,7 @@ def write_rows(
     ``asserted`` first, and not written when another graph states it."""
     lines: list[str] = []
     doubtful: list[str] = []
-    rules = list(zip(slots, why, check or [False] * len(slots), strict=True))
+    rules = list(zip(slots, why, check, strict=True))
     for row in solutions:
         for ((sc, sv), (pc, pv), (oc, ov)), ec, lookup in rules:
             subject = row[sc] if sc >= 0 else sv
@@ -231,7 +231,7 @@ def write_rows(
                 continue
             if obj is None or oc == -2:
                 continue
-            if lookup and asserted is not None and asserted.stated(subject, predicate, obj):
+            if lookup and asserted.stated(subject, predicate, obj):
                 continue
             line = f"{subject} {predicate} {obj} .\n"
             lines.append(line)
@@ -334,11 +334,12 @@ def derive(
             for output in outputs:
                 load_in_chunks(store, output, inferred)
                 output.unlink()
+        every_rule_checked = all(path.exists() for path in suspects)  # each run row by row, flagging
         with step("rules: drop asserted"):
-            if not all(path.exists() for path in suspects):  # a rule the engine ran whole wrote them all
+            if not every_rule_checked:  # a rule the engine ran whole wrote the triples a file states too
                 store.update(REMOVE_ASSERTED)
         with step("rules: unexplained"):
-            if all(path.exists() for path in suspects):
+            if every_rule_checked:
                 missing = unexplained_among(store, suspects, limit)
             else:  # a rule the engine ran whole: no flags, the whole graph is checked
                 missing = unexplained(store, limit)
