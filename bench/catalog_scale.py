@@ -115,22 +115,26 @@ def bound_term(name: str, term: Term) -> Term:
 
 
 def catalog(
-    queries_dir: Path, only: list[str] | None, page_size: int | None = None
+    queries_dir: Path, only: list[str] | None, page_size: int | None = None, page: int = 1
 ) -> list[tuple[str, str, dict[str, Term], Search | None]]:
     """(name, text, bindings, search) of every catalog query without SERVICE, in name order; with ``page_size``,
-    each SELECT cut to its first page as ``/queries/{name}.json?size=N`` cuts it (CONSTRUCTs left out). A
-    search parameter is in ``search`` (run on the index before the query) as well as in the bindings."""
+    each SELECT cut to its page ``page`` as ``/queries/{name}.json?page=P&size=N`` cuts it (CONSTRUCTs left
+    out). A search parameter is in ``search`` (run on the index before the query) as well as in the bindings."""
     out = []
     for path in sorted(queries_dir.glob("*.rq")):
         query = read_query(path)
         if re.search(r"\bSERVICE\b", query.text, re.IGNORECASE) or (only and query.name not in only):
             continue
         text = query.text
+        binds = {p.name: bound_term(p.name, p.term()) for p in query.parameters}
         if page_size is not None:
             if operation(text) != "SELECT" or not pageable(text):
                 continue
-            text = Page(1, page_size).query(text)
-        binds = {p.name: bound_term(p.name, p.term()) for p in query.parameters}
+            cut = Page(page, page_size, query.page_by)
+            if cut.by:  # as the server pages it: the parameters in the page's VALUES block
+                text, binds = cut.query(text, binds), {}
+            else:
+                text = cut.query(text)
         search = next(
             ((str(binds[p.name].value), p.scope, p.hit_variable) for p in query.parameters if p.kind == "search"), None
         )
@@ -235,7 +239,7 @@ def time_catalog(location: Path, queries_dir: Path, args: argparse.Namespace) ->
     runner = Runner(location, args.bind, index)
     results: list[dict[str, Any]] = []
     try:
-        for name, text, binds, search in catalog(queries_dir, args.only, args.page_size):
+        for name, text, binds, search in catalog(queries_dir, args.only, args.page_size, args.page):
             if search is not None:
                 log(f"{name}: " + (f"searched in {index} as served" if index else "no search index: the raw query"))
             first = runner.run(text, binds, args.limit, search)
@@ -291,6 +295,7 @@ def main() -> None:
     timing.add_argument(
         "--page-size", type=int, help="time each SELECT's first page of this many rows (/queries/{name}.json?size=N)"
     )
+    timing.add_argument("--page", type=int, default=1, help="with --page-size: time this page instead of the first")
     timing.add_argument(
         "--index", type=Path, help="the build's search index (default: search.sqlite beside the store, if there)"
     )

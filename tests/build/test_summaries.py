@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from bench.synthetic import generate
 from sdkg.build import build
 from sdkg.build.changes import commit, sparql_update
-from sdkg.build.summaries import SUMMARIES, summarise
+from sdkg.build.summaries import LISTING, LISTINGS, SUMMARIES, summarise
 from sdkg.builds import open_store
 from sdkg.catalog import CannedQuery, load_catalog, read_query
 from sdkg.layout import ProjectLayout
@@ -70,6 +70,9 @@ def assert_same_answers(store: ox.Store, name: str) -> int:
     assert Counter(tuple(r[n] for n in key) for r in summarised) == Counter(tuple(r[n] for n in key) for r in direct), (
         name
     )
+    if CATALOG[name].page_by:  # ordered by the build's row numbers: the same rows in the same order
+        assert summarised == direct, name
+        return len(direct)
     ordered = order_keys(CATALOG[name])
     assert ordered == order_keys(DIRECT[name]), name
     assert [tuple(r[n] for n in ordered) for r in summarised] == [tuple(r[n] for n in ordered) for r in direct], name
@@ -79,18 +82,23 @@ def assert_same_answers(store: ox.Store, name: str) -> int:
 def test_every_direct_form_is_a_catalog_query_that_reads_the_summaries() -> None:
     assert SUMMARISED == [
         "argument-chains",
+        "attacks",
         "claims-per-discourse",
         "critics-by-discourse",
         "discourse-concepts",
+        "discourse-critics",
         "kaldor-dunne-wheeler",
         "most-invoked-cases",
+        "rejected-claims",
+        "reported-positions",
         "reported-positions-by-holder",
         "source-overview",
         "stance-summary",
     ]
+    assert sorted(n for n, q in CATALOG.items() if q.page_by) == sorted(listing.name for listing in LISTINGS)
     for name in SUMMARISED:
         assert "sdkg:tally" not in DIRECT[name].text and "sdkg:across" not in DIRECT[name].text, name
-        assert "sdkg:tally" in CATALOG[name].text or "sdkg:acrossLink" in CATALOG[name].text, name
+        assert any(term in CATALOG[name].text for term in ("sdkg:tally", "sdkg:acrossLink", "sdkg:rowNumber")), name
         assert f"queries/direct/{name}.rq" in CATALOG[name].text, name
 
 
@@ -116,8 +124,30 @@ def test_the_build_writes_one_tally_per_group_into_its_own_graph(repository_stor
         tallies |= records
     kinds = Counter(t.value.rsplit("/", 1)[1].rsplit("-", 1)[0] for t in tallies)  # type: ignore[union-attr]
     assert set(kinds) == {s.name for s in SUMMARIES}
-    # nothing but tallies and the index in the graph: it adds counts and entries, never claims
-    assert {q.subject for q in repository_store.quads_for_pattern(None, None, None, graph)} == tallies
+    rows = {q.subject for q in repository_store.quads_for_pattern(None, a, ox.NamedNode(SDKG + "ListingRow"), None)}
+    listed = Counter(str(q.object.value) for q in repository_store.quads_for_pattern(None, LISTING, None, graph))
+    assert set(listed) == {listing.name for listing in LISTINGS} and sum(listed.values()) == len(rows)
+    # nothing but tallies, the index and the listings' rows in the graph: it adds counts and order, never claims
+    assert {q.subject for q in repository_store.quads_for_pattern(None, None, None, graph)} == tallies | rows
+
+
+def test_each_listing_is_numbered_from_one_without_gaps(repository_store: ox.Store) -> None:
+    """Row numbers are what a page binds: 1, 2, … in each listing (and each value of its partition)."""
+    for listing in LISTINGS:
+        numbers: dict[str, list[int]] = {}
+        result = repository_store.query(
+            "PREFIX sdkg: <https://w3id.org/sdkg/ontology#>\n"
+            f"SELECT ?part ?n WHERE {{ ?row sdkg:listing {ox.Literal(listing.name)} ; "
+            "sdkg:rowNumber ?n . OPTIONAL { ?row sdkg:rowDiscourse ?part } }",
+            use_default_graph_as_union=True,
+        )
+        assert isinstance(result, ox.QuerySolutions)
+        for row in result:
+            part = str(row["part"]) if listing.partition else ""
+            numbers.setdefault(part, []).append(int(row["n"].value))  # type: ignore[union-attr]
+        assert numbers, listing.name
+        for part, found in numbers.items():
+            assert sorted(found) == list(range(1, len(found) + 1)), (listing.name, part)
 
 
 @pytest.fixture(scope="module")

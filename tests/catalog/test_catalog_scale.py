@@ -16,7 +16,7 @@ from tests.conftest import REPO
 
 def timing_args(**given: object) -> argparse.Namespace:
     values: dict[str, object] = dict(
-        only=["passage-search"], runs=1, seconds=0.0, limit=60.0, bind="values", page_size=None, index=None
+        only=["passage-search"], runs=1, seconds=0.0, limit=60.0, bind="values", page_size=None, page=1, index=None
     )
     values.update(given)
     return argparse.Namespace(**values)

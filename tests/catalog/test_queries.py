@@ -8,6 +8,7 @@ elsewhere the test asks for rows that must be there, so the data may grow.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -510,6 +511,7 @@ def test_a_catalog_header_refuses_what_it_cannot_mean(tmp_path: Path) -> None:
     cases = {
         "# param: text: lookup = x  (kind unknown)": "kind 'lookup' is not one of term, search",
         "# param: text: term passage = x  (a scope without search)": "only a search parameter has a scope",
+        "# page-by: ?row number": "expected 'page-by: variable'",
     }
     for line, message in cases.items():
         path = tmp_path / "bad.rq"
@@ -522,3 +524,14 @@ def test_a_catalog_header_refuses_what_it_cannot_mean(tmp_path: Path) -> None:
     )
     with pytest.raises(CatalogError, match="at most one search parameter"):
         read_query(path)
+
+
+def test_a_numbered_listing_names_the_variable_its_pages_bind() -> None:
+    """``# page-by:`` is read into the query, and every numbered listing orders by that variable and reads the
+    build's rows of its own name."""
+    numbered = {name: q for name, q in CATALOG.items() if q.page_by}
+    assert len(numbered) == 7
+    for name, query in numbered.items():
+        assert query.page_by == "rowNumber", name
+        assert f'sdkg:listing "{name}"' in query.text and "sdkg:rowNumber ?rowNumber" in query.text, name
+        assert re.search(r"^ORDER BY (\?discourse )?\?rowNumber$", query.text, flags=re.MULTILINE), name

@@ -15,9 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 
-from sdkg.web.paging import pageable
+from sdkg.sparql.bindings import substitute
+from sdkg.web.paging import Page, pageable
 from tests.endpoint_support import sdkg_server
 
 Row = dict[str, object]
@@ -53,7 +55,9 @@ def all_pages(client: httpx.Client, name: str, size: int) -> tuple[list[Row], li
     return [row for response in responses for row in rows(response)], responses
 
 
-@pytest.mark.parametrize("name", ["reported-positions-by-holder", "stance-summary", "attacks", "concepts"])
+@pytest.mark.parametrize(
+    "name", ["reported-positions-by-holder", "stance-summary", "attacks", "concepts", "reported-positions"]
+)
 def test_the_pages_put_together_are_the_whole_answer(client: httpx.Client, name: str) -> None:
     whole = client.get(f"/queries/{name}.json")
     assert whole.headers["x-sdkg-truncated"] == "false" and "link" not in whole.headers  # no page asked: as before
@@ -148,6 +152,23 @@ def test_a_construct_is_not_paged(client: httpx.Client) -> None:
     assert client.get("/queries/argument-map").status_code == 404  # no HTML table of triples: .ttl or .jsonld
 
 
+def test_a_numbered_page_binds_its_row_numbers_and_one_more() -> None:
+    """Page 3 of size 2 reads rows 5, 6 and 7 (one more tells that a next page exists), with a parameter bound in
+    the same block, and no OFFSET."""
+    store = ox.Store()
+    for part in ("a", "b"):
+        for n in range(1, 11):
+            store.add(ox.Quad(ox.NamedNode(f"http://x/{part}{n}"), ox.NamedNode("http://x/n"), ox.Literal(n)))
+            store.add(ox.Quad(ox.NamedNode(f"http://x/{part}{n}"), ox.NamedNode("http://x/part"), ox.Literal(part)))
+    text = "SELECT ?row WHERE { ?row <http://x/n> ?rowNumber ; <http://x/part> ?part } ORDER BY ?rowNumber"
+    paged = Page(3, 2, "rowNumber").query(text, {"part": ox.Literal("b")})
+    assert "OFFSET" not in paged and paged.rstrip().endswith("LIMIT 3")
+    result = store.query(paged)
+    assert isinstance(result, ox.QuerySolutions)
+    assert [str(row["row"].value) for row in result] == ["http://x/b5", "http://x/b6", "http://x/b7"]  # type: ignore[union-attr]
+    assert Page(3, 2).query(text).rstrip().endswith("LIMIT 3 OFFSET 4")
+
+
 def test_a_query_with_its_own_limit_is_answered_whole() -> None:
     assert pageable("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s")
     assert pageable("SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } LIMIT 3 } VALUES ?s { 1 } }")
@@ -155,3 +176,48 @@ def test_a_query_with_its_own_limit_is_answered_whole() -> None:
     assert not pageable("SELECT ?s WHERE { ?s ?p ?o } OFFSET 10")
     assert not pageable("SELECT ?s WHERE { ?s ?p ?o } VALUES ?s { <x> }")
     assert pageable("SELECT ?s WHERE { ?s ?p ?o } # LIMIT 10")
+
+
+DIRECT = Path(__file__).resolve().parents[2] / "queries" / "direct"
+
+
+def direct_rows(client: httpx.Client, name: str, **binds: str) -> list[Row]:
+    """The listing sorted the long way (``queries/direct/NAME.rq``), through ``/sparql``."""
+    text = substitute(
+        (DIRECT / f"{name}.rq").read_text(encoding="utf-8"), {v: ox.NamedNode(i) for v, i in binds.items()}
+    )
+    response = client.post("/sparql", data={"query": text}, headers={"Accept": "application/sparql-results+json"})
+    return rows(response)
+
+
+@pytest.mark.parametrize("name", ["reported-positions", "rejected-claims", "attacks", "discourse-concepts"])
+def test_a_numbered_listing_pages_by_its_row_numbers(client: httpx.Client, name: str) -> None:
+    """Each page binds the rows of its numbers: the same rows, in the same places, as the direct form sorted
+    whole, far into the listing, and the page past the end is empty."""
+    expected = direct_rows(client, name)
+    assert len(expected) > 8, name
+    size = 3
+    for number in (1, 2, len(expected) // size, -(-len(expected) // size)):
+        page = client.get(f"/queries/{name}.json", params={"page": number, "size": size})
+        assert rows(page) == expected[size * (number - 1) : size * number], (name, number)
+        assert ("next" in links(page)) == (size * number < len(expected)), (name, number)
+    beyond = client.get(f"/queries/{name}.json", params={"page": -(-len(expected) // size) + 1, "size": size})
+    assert rows(beyond) == []
+
+
+def test_a_numbered_listing_with_a_parameter_is_numbered_per_value(client: httpx.Client) -> None:
+    for discourse in ("realist", "pluralist", "critical"):
+        iri = f"https://w3id.org/sdkg/id/discourse/{discourse}"
+        expected = direct_rows(client, "discourse-critics", discourse=iri)
+        page = client.get("/queries/discourse-critics.json", params={"discourse": iri, "page": 2, "size": 2})
+        assert rows(page) == expected[2:4], discourse
+
+
+def test_the_whole_of_a_numbered_listing_is_cut_at_the_row_cap(built_root: Path) -> None:
+    """Without page or size, a numbered listing is read up to the row cap from its numbers: the first rows of
+    the direct form, and marked truncated."""
+    with sdkg_server(built_root, "--result-cache", "0", "--max-rows", "5") as (url, _):
+        with httpx.Client(base_url=url, timeout=60) as capped:
+            whole = capped.get("/queries/reported-positions.json")
+            assert whole.headers["x-sdkg-truncated"] == "true"
+            assert rows(whole) == direct_rows(capped, "reported-positions")[:5]

@@ -14,6 +14,13 @@ The same graph holds the index of links between sources: one ``sdkg:LinkAcrossSo
 argument link and pair of different sources its premise and its conclusion are ascribed in, so
 that ``kaldor-dunne-wheeler`` starts from those few links instead of scanning every link.
 
+The graph also holds the order of the catalog's long listings (``reported-positions``,
+``attacks``, ...): one ``sdkg:ListingRow`` per row, with its number (``sdkg:rowNumber``) and the
+entities that make the row what it is. Oxigraph sorts every row of an ordered query before it
+gives the first, so a page of a 150,000-row listing took seconds; the catalog query pages by
+row number instead (``# page-by: rowNumber``, :mod:`sdkg.web.paging`), and a page reads only its
+own rows and joins the rest of them from their entities.
+
 The tallies are derived counts, never claims: nothing here says what a source says. Each
 summary's query is the direct query without its label variables (labels do not change a count
 and are joined when the catalog query is read), grouped by the tally's entities.
@@ -28,7 +35,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..namespaces import ID, RDF, SDKG, SUMMARIES_GRAPH
+from ..namespaces import ID, RDF, SDKG, SUMMARIES_GRAPH, XSD
 
 PREFIXES = """PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -36,6 +43,8 @@ PREFIX sdkg: <https://w3id.org/sdkg/ontology#>
 """
 TALLY = ID + "tally/"
 """Where the tallies' IRIs are: ``tally/<summary>-<digest of the group's entities>``."""
+ROW = ID + "row/"
+"""Where the listing rows' IRIs are: ``row/<listing>-<digest of the row's entities>``."""
 
 
 @dataclass(frozen=True)
@@ -187,8 +196,144 @@ GROUP BY ?conclusion""",
 )
 
 
+@dataclass(frozen=True)
+class Listing:
+    """The order of one catalog listing (``queries/NAME.rq``): a query of its rows' entities in the listing's
+    order (that of ``queries/direct/NAME.rq``, made total by the entities), the property each entity is
+    written with, and the parameters within each value of which rows are numbered from 1."""
+
+    name: str
+    query: str
+    entities: tuple[tuple[str, str], ...]
+    partition: tuple[str, ...] = ()
+
+
+LISTINGS: tuple[Listing, ...] = (
+    Listing(
+        "reported-positions",
+        """SELECT ?holder ?claim ?reporter ?stance ?source WHERE {
+    ?ascription sdkg:ascribes ?claim ;
+        sdkg:heldBy ?holder ;
+        sdkg:reportedBy ?reporter ;
+        sdkg:stance ?stance ;
+        sdkg:inSource ?source .
+    FILTER(?holder != ?reporter)
+    ?holder rdfs:label ?holderLabel .
+    ?reporter rdfs:label ?reporterLabel .
+    ?stance rdfs:label ?stanceLabel .
+    ?claim rdfs:label ?claimLabel .
+}
+GROUP BY ?holder ?holderLabel ?claim ?claimLabel ?reporter ?reporterLabel ?stance ?stanceLabel ?source
+ORDER BY ?holderLabel ?claimLabel ?reporterLabel ?stanceLabel ?source ?holder ?claim ?reporter ?stance""",
+        (
+            ("holder", "rowHolder"),
+            ("claim", "rowClaim"),
+            ("reporter", "rowReporter"),
+            ("stance", "rowStance"),
+            ("source", "rowSource"),
+        ),
+    ),
+    Listing(
+        "rejected-claims",
+        """SELECT ?claim ?holder ?reporter ?source WHERE {
+    ?ascription sdkg:ascribes ?claim ;
+        sdkg:stance sdkg:Rejects ;
+        sdkg:heldBy ?holder ;
+        sdkg:reportedBy ?reporter ;
+        sdkg:inSource ?source .
+    ?holder rdfs:label ?holderLabel .
+    ?reporter rdfs:label ?reporterLabel .
+    ?claim rdfs:label ?claimLabel .
+}
+GROUP BY ?claim ?claimLabel ?holder ?holderLabel ?reporter ?reporterLabel ?source
+ORDER BY ?source ?holderLabel ?claimLabel ?reporterLabel ?holder ?claim ?reporter""",
+        (("claim", "rowClaim"), ("holder", "rowHolder"), ("reporter", "rowReporter"), ("source", "rowSource")),
+    ),
+    Listing(
+        "discourse-critics",
+        """SELECT ?discourse ?holder ?claim ?reporter ?stance WHERE {
+    ?claim sdkg:criticisesDiscourse ?discourse ;
+        rdfs:label ?claimLabel .
+    ?ascription sdkg:ascribes ?claim ;
+        sdkg:heldBy ?holder ;
+        sdkg:reportedBy ?reporter ;
+        sdkg:stance ?stance .
+    ?holder rdfs:label ?holderLabel .
+    ?reporter rdfs:label ?reporterLabel .
+    ?stance rdfs:label ?stanceLabel .
+}
+GROUP BY ?discourse ?holder ?holderLabel ?reporter ?reporterLabel ?stance ?stanceLabel ?claim ?claimLabel
+ORDER BY ?discourse ?holderLabel ?claimLabel ?reporterLabel ?stanceLabel ?holder ?claim ?reporter ?stance""",
+        (
+            ("discourse", "rowDiscourse"),
+            ("holder", "rowHolder"),
+            ("claim", "rowClaim"),
+            ("reporter", "rowReporter"),
+            ("stance", "rowStance"),
+        ),
+        partition=("discourse",),
+    ),
+    Listing(
+        "attacks",
+        """SELECT ?link ?source WHERE {
+    ?link a sdkg:Attack ;
+        sdkg:premise ?premise ;
+        sdkg:conclusion ?conclusion .
+    ?premise rdfs:label ?premiseLabel .
+    ?conclusion rdfs:label ?conclusionLabel .
+    FILTER EXISTS { ?link sdkg:assertedBy/rdfs:label [] }
+    OPTIONAL { ?link sdkg:linkSource ?source }
+}
+GROUP BY ?link ?premiseLabel ?conclusionLabel ?source
+ORDER BY ?source ?conclusionLabel ?premiseLabel ?link""",
+        (("link", "rowLink"), ("source", "rowSource")),
+    ),
+    Listing(  # the three below order tallies, so they run after the tallies are written
+        "critics-by-discourse",
+        """SELECT ?discourse ?holder WHERE {
+    ?tally a sdkg:Tally ;
+        sdkg:tallyDiscourse ?discourse ;
+        sdkg:tallyHolder ?holder ;
+        sdkg:criticisingClaimCount ?claims .
+    ?discourse rdfs:label ?discourseLabel .
+    ?holder rdfs:label ?holderLabel .
+}
+ORDER BY ?discourseLabel DESC(?claims) ?holderLabel ?discourse ?holder""",
+        (("discourse", "rowDiscourse"), ("holder", "rowHolder")),
+    ),
+    Listing(
+        "discourse-concepts",
+        """SELECT ?discourse ?concept WHERE {
+    ?tally a sdkg:Tally ;
+        sdkg:tallyDiscourse ?discourse ;
+        sdkg:tallyConcept ?concept ;
+        sdkg:expressingClaimCount ?claims .
+    ?discourse rdfs:label ?discourseLabel .
+    ?concept rdfs:label ?conceptLabel .
+}
+ORDER BY DESC(?discourseLabel) DESC(?claims) ?conceptLabel ?discourse ?concept""",
+        (("discourse", "rowDiscourse"), ("concept", "rowConcept")),
+    ),
+    Listing(
+        "reported-positions-by-holder",
+        """SELECT ?holder WHERE {
+    ?tally a sdkg:Tally ;
+        sdkg:tallyHolder ?holder ;
+        sdkg:reportedClaimCount ?claims .
+    ?holder rdfs:label ?holderLabel .
+}
+ORDER BY DESC(?claims) ?holderLabel ?holder""",
+        (("holder", "rowHolder"),),
+    ),
+)
+
+
 GRAPH = ox.NamedNode(SUMMARIES_GRAPH)
 TYPE = ox.NamedNode(RDF + "type")
+LISTING_ROW = ox.NamedNode(SDKG + "ListingRow")
+LISTING = ox.NamedNode(SDKG + "listing")
+ROW_NUMBER = ox.NamedNode(SDKG + "rowNumber")
+INTEGER = ox.NamedNode(XSD + "integer")
 
 
 CHUNK = 100_000
@@ -196,15 +341,18 @@ CHUNK = 100_000
 
 
 def summarise(store: ox.Store, chunk: int = CHUNK) -> int:
-    """Replace the summaries graph with the tallies of the store's other graphs; return its triples.
+    """Replace the summaries graph with the tallies of the store's other graphs and the rows of the catalog's
+    listings; return its triples.
 
     Each summary's rows are written ``chunk`` quads at a time while they are read (the query reads a
-    snapshot of the store, and no summary's query matches a tally)."""
+    snapshot of the store, and no summary's query matches a tally). The listings come last: three of
+    them order tallies."""
     if GRAPH in set(store.named_graphs()):
         store.remove_graph(GRAPH)
     written = 0
-    for summary in SUMMARIES:
-        quads = tally_quads(store, summary)
+    for quads in itertools.chain(
+        (tally_quads(store, summary) for summary in SUMMARIES), (row_quads(store, listing) for listing in LISTINGS)
+    ):
         while batch := list(itertools.islice(quads, chunk)):
             store.bulk_extend(batch)
             written += len(batch)
@@ -229,3 +377,24 @@ def tally_quads(store: ox.Store, summary: Summary) -> Iterator[ox.Quad]:
             count = row[var]
             if count is not None:
                 yield ox.Quad(tally, ox.NamedNode(SDKG + prop), count, GRAPH)
+
+
+def row_quads(store: ox.Store, listing: Listing) -> Iterator[ox.Quad]:
+    """The quads of one listing's rows, numbered in the order its query gives them (from 1 within each value
+    of its partition). An entity the query leaves unbound (an editorial attack has no source) is not written."""
+    result = store.query(PREFIXES + listing.query, use_default_graph_as_union=True)
+    assert isinstance(result, ox.QuerySolutions)
+    numbers: dict[tuple[str, ...], int] = {}
+    name = ox.Literal(listing.name)
+    for solution in result:
+        entities = [(prop, solution[var]) for var, prop in listing.entities]
+        part = tuple(str(solution[var]) for var in listing.partition)
+        numbers[part] = number = numbers.get(part, 0) + 1
+        key = "\n".join(str(term) for _, term in entities)
+        row = ox.NamedNode(f"{ROW}{listing.name}-{hashlib.sha1(key.encode()).hexdigest()[:16]}")
+        yield ox.Quad(row, TYPE, LISTING_ROW, GRAPH)
+        yield ox.Quad(row, LISTING, name, GRAPH)
+        yield ox.Quad(row, ROW_NUMBER, ox.Literal(str(number), datatype=INTEGER), GRAPH)
+        for prop, term in entities:
+            if term is not None:
+                yield ox.Quad(row, ox.NamedNode(SDKG + prop), term, GRAPH)  # type: ignore[arg-type]

@@ -12,6 +12,9 @@ Parameters are SPARQL variables bound by a ``VALUES`` block of pyoxigraph-serial
 (``sdkg.sparql.bindings.substitute``), never by pasting request text into the query; a default is
 an IRI in angle brackets or a literal.
 
+A listing whose rows the build numbers (``sdkg:ListingRow``) says so with ``# page-by: rowNumber``:
+a page of it is the rows of its numbers, not the whole answer sorted and cut.
+
 A parameter of kind ``search`` (``# param: text: search passage = Libya (words to look for)``) is
 words for the build's search index: the server binds ``?text`` to the words as typed and, in
 another ``VALUES`` block, the variable named by the scope (``?passage``; ``?hit`` without a
@@ -27,7 +30,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-_HEADER = re.compile(r"^#\s*(title|description|question|param)\s*:\s*(.*)$")
+_HEADER = re.compile(r"^#\s*(title|description|question|param|page-by)\s*:\s*(.*)$")
 _PARAM = re.compile(r"^(\w+)\s*(?::\s*([a-z]+)(?:\s+([a-z]+))?\s*)?=\s*(\S.*?)\s*(?:\((.*)\))?$")
 KINDS = ("term", "search")
 """What a parameter's value is: an RDF term (the default), or words for the search index."""
@@ -68,6 +71,10 @@ class CannedQuery:
     question: str
     text: str
     parameters: list[Parameter] = field(default_factory=list)
+    page_by: str = ""
+    """The variable a page is chosen by (``# page-by: rowNumber``): the query's rows are numbered 1, 2, …
+    in that variable, in the query's order, so page N of size S is the rows numbered (N-1)·S+1 to N·S
+    (:mod:`sdkg.web.paging`); empty: a page is cut with ``LIMIT``/``OFFSET``."""
 
 
 def parse_term(value: str) -> ox.NamedNode | ox.Literal:
@@ -107,6 +114,12 @@ def read_query(path: Path) -> CannedQuery:
             if kind == "search" and any(p.kind == "search" for p in parameters):
                 raise CatalogError(f"{path}:{number}: a query has at most one search parameter")
             parameters.append(Parameter(name, default, description or "", kind or "term", scope or ""))
+        elif key == "page-by":
+            if not re.fullmatch(r"\??[A-Za-z_]\w*", value.strip()):
+                raise CatalogError(
+                    f"{path}:{number}: expected 'page-by: variable' (the variable that numbers the rows)"
+                )
+            fields[key] = value.strip().lstrip("?")
         else:
             fields[key] = value.strip()
     name = path.stem
@@ -122,6 +135,7 @@ def read_query(path: Path) -> CannedQuery:
         question=fields.get("question", ""),
         text=text,
         parameters=parameters,
+        page_by=fields.get("page-by", ""),
     )
 
 

@@ -10,7 +10,7 @@ parametrised catalog query took 14 s that way and 0.1 s with ``VALUES``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
 
@@ -19,17 +19,21 @@ from .tokens import where_group
 
 def values_block(substitutions: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
     """``VALUES (?a ?b) { (<iri> "literal"@en) }`` from terms serialised by pyoxigraph (escaped, valid)."""
-    names = []
-    for name in substitutions:
+    return values_rows(list(substitutions), [list(substitutions.values())])
+
+
+def values_rows(names: Sequence[str], rows: Iterable[Sequence[ox.NamedNode | ox.Literal]]) -> str:
+    """``VALUES (?a ?b) { (…) (…) }``: one row of terms per solution, serialised by pyoxigraph."""
+    for name in names:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise ValueError(f"not a SPARQL variable name: {name!r}")
-        names.append("?" + name)
-    terms = []
-    for term in substitutions.values():
-        if not isinstance(term, ox.NamedNode | ox.Literal):
-            raise ValueError(f"a parameter must be an IRI or a literal, not {type(term).__name__}")
-        terms.append(str(term))
-    return f" VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }} "
+    lines = []
+    for row in rows:
+        for term in row:
+            if not isinstance(term, ox.NamedNode | ox.Literal):
+                raise ValueError(f"a parameter must be an IRI or a literal, not {type(term).__name__}")
+        lines.append(f"({' '.join(str(term) for term in row)})")
+    return f" VALUES ({' '.join('?' + name for name in names)}) {{ {' '.join(lines)} }} "
 
 
 def insert_values(query: str, block: str) -> str:

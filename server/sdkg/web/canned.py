@@ -22,6 +22,7 @@ headers to the others (:mod:`.paging`); ``/queries/{name}`` is one page as an HT
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 
 import pyoxigraph as ox
@@ -29,7 +30,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from ..catalog import CannedQuery, CatalogError, load_catalog
-from ..catalog.parameters import curie, given_values, kind_of, options, resolve
+from ..catalog.parameters import Term, curie, given_values, kind_of, options, resolve
 from ..namespaces import SUMMARIES_GRAPH
 from ..sparql import federation
 from ..sparql.engine import Engine, ask, select
@@ -39,7 +40,7 @@ from ..sparql.tokens import operation
 from . import paging
 from .errors import BadRequest, HttpError, NotFound
 from .finish import TRUNCATED, respond, respond_page, server_made
-from .paging import page_headers, page_of
+from .paging import Page, page_headers, page_of
 from .render import render
 from .search_routes import searched
 from .state import state_of
@@ -125,13 +126,18 @@ async def run_canned(request: Request, file: str) -> Response:
     else:
         fmt = FORMATS[extension]
         job = QueryJob(text, fmt, substitutions=tuple(substitutions.items()))
-    page = page_of(paging, text, state_of(request).settings.max_rows)
+    page = page_of(paging, text, state_of(request).settings.max_rows, by=query.page_by)
     disposition = {"Content-Disposition": f'inline; filename="{query.name}.{extension}"'}
     if cut:  # the search matched more documents than the row cap lets through
         disposition[TRUNCATED] = "true"
     if page is None:
-        return await respond(request, job, disposition, made_by_server=f"catalog query {query.name!r}")
-    job = replace(job, query=page.query(text), max_rows=page.size)
+        return await respond(
+            request,
+            capped(job, query, state_of(request).settings.max_rows),
+            disposition,
+            made_by_server=f"catalog query {query.name!r}",
+        )
+    job = paged(replace(job, max_rows=page.size), page, text, substitutions)
     return await respond(
         request,
         job,
@@ -178,6 +184,23 @@ DIRECT = "direct"
 HAS_SUMMARIES = f"ASK {{ GRAPH <{SUMMARIES_GRAPH}> {{ ?tally ?p ?o }} }}"
 
 
+def paged(job: QueryJob, page: Page, text: str, substitutions: Mapping[str, Term]) -> QueryJob:
+    """The job for one page: a page by row numbers binds the parameters in its own ``VALUES`` block
+    (:meth:`Page.query`), any other page leaves them to the job."""
+    if page.by:
+        return replace(job, query=page.query(text, substitutions), substitutions=())
+    return replace(job, query=page.query(text), substitutions=tuple(substitutions.items()))
+
+
+def capped(job: QueryJob, query: CannedQuery, max_rows: int | None) -> QueryJob:
+    """A whole answer of a numbered listing (``# page-by:``), as the row cap will cut it: the rows numbered up to
+    the cap and one more, so that the engine reads those instead of sorting every row; the same rows, and
+    ``truncated`` when there are more."""
+    if not query.page_by or not max_rows or job.query != query.text:
+        return job
+    return paged(job, Page(1, max_rows, query.page_by), job.query, dict(job.substitutions))
+
+
 def paged_params(request: Request, query: CannedQuery) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """The paging values (``page``, ``size``) and the query's own parameters, from the query string."""
     if any(p.name in paging.RESERVED for p in query.parameters):
@@ -197,9 +220,9 @@ async def canned_page(request: Request, name: str) -> Response:
     with server_made(f"the parameter look-up of {query.name!r}"):
         substitutions = await resolve(state.engine, query, params)
     text, cut = await searched(request, query, substitutions, query.text)
-    page = page_of(values, text, state.settings.max_rows, always=True)
+    page = page_of(values, text, state.settings.max_rows, always=True, by=query.page_by)
     assert page is not None
-    job = QueryJob(page.query(text), FORMATS["json"], substitutions=tuple(substitutions.items()), max_rows=page.size)
+    job = paged(QueryJob(text, FORMATS["json"], max_rows=page.size), page, text, substitutions)
     with server_made(f"catalog query {query.name!r}"):
         output = await state.engine.run(job, request.scope.get("sdkg.arrived"))
     data = json.loads(output.body)
