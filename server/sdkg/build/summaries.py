@@ -290,7 +290,7 @@ ORDER BY ?source ?conclusionLabel ?premiseLabel ?link""",
     ),
     Listing(  # the three below order tallies, so they run after the tallies are written
         "critics-by-discourse",
-        """SELECT ?discourse ?holder WHERE {
+        """SELECT ?tally WHERE {
     ?tally a sdkg:Tally ;
         sdkg:tallyDiscourse ?discourse ;
         sdkg:tallyHolder ?holder ;
@@ -299,11 +299,11 @@ ORDER BY ?source ?conclusionLabel ?premiseLabel ?link""",
     ?holder rdfs:label ?holderLabel .
 }
 ORDER BY ?discourseLabel DESC(?claims) ?holderLabel ?discourse ?holder""",
-        (("discourse", "rowDiscourse"), ("holder", "rowHolder")),
+        (("tally", "rowTally"),),
     ),
     Listing(
         "discourse-concepts",
-        """SELECT ?discourse ?concept WHERE {
+        """SELECT ?tally WHERE {
     ?tally a sdkg:Tally ;
         sdkg:tallyDiscourse ?discourse ;
         sdkg:tallyConcept ?concept ;
@@ -312,18 +312,18 @@ ORDER BY ?discourseLabel DESC(?claims) ?holderLabel ?discourse ?holder""",
     ?concept rdfs:label ?conceptLabel .
 }
 ORDER BY DESC(?discourseLabel) DESC(?claims) ?conceptLabel ?discourse ?concept""",
-        (("discourse", "rowDiscourse"), ("concept", "rowConcept")),
+        (("tally", "rowTally"),),
     ),
     Listing(
         "reported-positions-by-holder",
-        """SELECT ?holder WHERE {
+        """SELECT ?tally WHERE {
     ?tally a sdkg:Tally ;
         sdkg:tallyHolder ?holder ;
         sdkg:reportedClaimCount ?claims .
     ?holder rdfs:label ?holderLabel .
 }
 ORDER BY DESC(?claims) ?holderLabel ?holder""",
-        (("holder", "rowHolder"),),
+        (("tally", "rowTally"),),
     ),
 )
 
