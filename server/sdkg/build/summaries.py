@@ -281,7 +281,8 @@ ORDER BY ?discourse ?holderLabel ?claimLabel ?reporterLabel ?stanceLabel ?holder
         sdkg:conclusion ?conclusion .
     ?premise rdfs:label ?premiseLabel .
     ?conclusion rdfs:label ?conclusionLabel .
-    FILTER EXISTS { ?link sdkg:assertedBy/rdfs:label [] }
+    ?link sdkg:assertedBy ?asserter .
+    ?asserter rdfs:label ?asserterLabel .
     OPTIONAL { ?link sdkg:linkSource ?source }
 }
 GROUP BY ?link ?premiseLabel ?conclusionLabel ?source
