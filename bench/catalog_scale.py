@@ -130,11 +130,7 @@ def catalog(
         if page_size is not None:
             if operation(text) != "SELECT" or not pageable(text):
                 continue
-            cut = Page(page, page_size, query.page_by)
-            if cut.by:  # as the server pages it: the parameters in the page's VALUES block
-                text, binds = cut.query(text, binds), {}
-            else:
-                text = cut.query(text)
+            text, binds = Page(page, page_size, query.page_by).bind(text, binds)  # as the server pages it
         search = next(
             ((str(binds[p.name].value), p.scope, p.hit_variable) for p in query.parameters if p.kind == "search"), None
         )

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..namespaces import ID, RDF, SDKG, SUMMARIES_GRAPH, XSD
+from ..namespaces import ID, RDF, SDKG, SUMMARIES_GRAPH
 
 PREFIXES = """PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -334,7 +334,6 @@ TYPE = ox.NamedNode(RDF + "type")
 LISTING_ROW = ox.NamedNode(SDKG + "ListingRow")
 LISTING = ox.NamedNode(SDKG + "listing")
 ROW_NUMBER = ox.NamedNode(SDKG + "rowNumber")
-INTEGER = ox.NamedNode(XSD + "integer")
 
 
 CHUNK = 100_000
@@ -361,6 +360,13 @@ def summarise(store: ox.Store, chunk: int = CHUNK) -> int:
     return written
 
 
+def record_iri(base: str, name: str, terms: Iterable[object]) -> ox.NamedNode:
+    """A tally's or a listing row's IRI: ``<base><name>-<digest of its entities>``, the same in every build of
+    the same data."""
+    key = "\n".join(str(term) for term in terms)
+    return ox.NamedNode(f"{base}{name}-{hashlib.sha1(key.encode()).hexdigest()[:16]}")
+
+
 def tally_quads(store: ox.Store, summary: Summary) -> Iterator[ox.Quad]:
     """The quads of one summary's tallies: one tally per group of its aggregate."""
     result = store.query(PREFIXES + summary.query, use_default_graph_as_union=True)
@@ -369,8 +375,7 @@ def tally_quads(store: ox.Store, summary: Summary) -> Iterator[ox.Quad]:
         entities = [(prop, row[var]) for var, prop in summary.entities]
         if any(term is None for _, term in entities):
             continue  # an empty aggregate answers one row of unbound groups: no tally
-        key = "\n".join(str(term) for _, term in entities)
-        tally = ox.NamedNode(f"{TALLY}{summary.name}-{hashlib.sha1(key.encode()).hexdigest()[:16]}")
+        tally = record_iri(TALLY, summary.name, [term for _, term in entities])
         yield ox.Quad(tally, TYPE, ox.NamedNode(SDKG + summary.kind), GRAPH)
         for prop, term in entities:
             yield ox.Quad(tally, ox.NamedNode(SDKG + prop), term, GRAPH)  # type: ignore[arg-type]
@@ -391,11 +396,10 @@ def row_quads(store: ox.Store, listing: Listing) -> Iterator[ox.Quad]:
         entities = [(prop, solution[var]) for var, prop in listing.entities]
         part = tuple(str(solution[var]) for var in listing.partition)
         numbers[part] = number = numbers.get(part, 0) + 1
-        key = "\n".join(str(term) for _, term in entities)
-        row = ox.NamedNode(f"{ROW}{listing.name}-{hashlib.sha1(key.encode()).hexdigest()[:16]}")
+        row = record_iri(ROW, listing.name, [term for _, term in entities])
         yield ox.Quad(row, TYPE, LISTING_ROW, GRAPH)
         yield ox.Quad(row, LISTING, name, GRAPH)
-        yield ox.Quad(row, ROW_NUMBER, ox.Literal(str(number), datatype=INTEGER), GRAPH)
+        yield ox.Quad(row, ROW_NUMBER, ox.Literal(number), GRAPH)  # an xsd:integer
         for prop, term in entities:
             if term is not None:
                 yield ox.Quad(row, ox.NamedNode(SDKG + prop), term, GRAPH)  # type: ignore[arg-type]

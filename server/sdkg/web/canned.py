@@ -187,9 +187,8 @@ HAS_SUMMARIES = f"ASK {{ GRAPH <{SUMMARIES_GRAPH}> {{ ?tally ?p ?o }} }}"
 def paged(job: QueryJob, page: Page, text: str, substitutions: Mapping[str, Term]) -> QueryJob:
     """The job for one page: a page by row numbers binds the parameters in its own ``VALUES`` block
     (:meth:`Page.query`), any other page leaves them to the job."""
-    if page.by:
-        return replace(job, query=page.query(text, substitutions), substitutions=())
-    return replace(job, query=page.query(text), substitutions=tuple(substitutions.items()))
+    query, left = page.bind(text, substitutions)
+    return replace(job, query=query, substitutions=tuple(left.items()))
 
 
 def capped(job: QueryJob, query: CannedQuery, max_rows: int | None) -> QueryJob:

@@ -69,6 +69,15 @@ class Page:
         block = values_rows([self.by, *given], ([ox.Literal(n), *given.values()] for n in numbers))
         return f"{insert_values(text, block).rstrip()}\nLIMIT {self.size + 1}\n"
 
+    def bind(
+        self, text: str, binds: Mapping[str, ox.NamedNode | ox.Literal]
+    ) -> tuple[str, dict[str, ox.NamedNode | ox.Literal]]:
+        """The page's query and the parameters left for the caller to bind: none for a page by row numbers,
+        which binds them with its numbers (:meth:`query`), all of them otherwise."""
+        if self.by:
+            return self.query(text, binds), {}
+        return self.query(text), dict(binds)
+
 
 def split(params: list[tuple[str, str]]) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """The paging values, and the query's own parameters (each paging name at most once)."""
