@@ -60,8 +60,9 @@ SYNTHETIC_DEFAULTS = {  # the same synthetic entities as python -m bench binds
     "https://w3id.org/sdkg/id/source/": "https://w3id.org/sdkg/id/source/s0",
 }
 Term = ox.NamedNode | ox.Literal
-Search = tuple[str, str, str]
-"""A search parameter as the server runs it: the words, the kind of document searched, the variable bound."""
+Search = tuple[str, str, str, int | None]
+"""A search parameter as the server runs it: the words, the kind of document searched, the variable bound, and
+how many of the answer's first rows a page needs (``None``: the whole answer)."""
 SERVED = Settings(store_path=Path("."))
 """The server's defaults: the time limit and row cap a search runs under."""
 
@@ -127,12 +128,16 @@ def catalog(
             continue
         text = query.text
         binds = {p.name: bound_term(p.name, p.term()) for p in query.parameters}
+        rows = None
         if page_size is not None:
             if operation(text) != "SELECT" or not pageable(text):
                 continue
-            text, binds = Page(page, page_size, query.page_by).bind(text, binds)  # as the server pages it
+            cut = Page(page, page_size, query.page_by)
+            text, binds = cut.bind(text, binds)  # as the server pages it
+            rows = cut.end + 1
         search = next(
-            ((str(binds[p.name].value), p.scope, p.hit_variable) for p in query.parameters if p.kind == "search"), None
+            ((str(binds[p.name].value), p.scope, p.hit_variable, rows) for p in query.parameters if p.kind == "search"),
+            None,
         )
         out.append((query.name, text, binds, search))
     return out
@@ -154,8 +159,9 @@ def worker(location: str, conn: Connection, index_path: str | None = None) -> No
         terms = {k: parse_bound(v) for k, v in binds.items()}
         started = time.perf_counter()
         if search is not None and index is not None:
-            words, scope, variable = search
-            text, _ = bind_search(index, text, words, scope, variable, Budget.of(SERVED.timeout, SERVED.max_rows))
+            words, scope, variable, rows = search
+            budget = Budget.of(SERVED.timeout, SERVED.max_rows)
+            text, _ = bind_search(index, text, words, scope, variable, budget, rows=rows)
         if how == "values" and terms:
             result = store.query(substitute(text, terms), use_default_graph_as_union=True)
         else:

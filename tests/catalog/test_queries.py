@@ -19,7 +19,8 @@ import pytest
 from sdkg.catalog import CannedQuery, load_catalog
 from sdkg.passages import read_normalised
 from sdkg.search.index import Budget, open_index
-from sdkg.search.values import search_values, with_search
+from sdkg.search.syntax import parse
+from sdkg.search.values import best_through_ties, ordered_by_score, search_values, with_search, written
 from sdkg.sparql import federation as wd
 from sdkg.sparql.bindings import substitute
 from sdkg.sparql.execute import mapped_items
@@ -490,6 +491,37 @@ def test_passage_search_with_the_index(store: ox.Store, store_path: Path) -> Non
     scores = [float(r["score"]) for r in rows]
     assert scores == sorted(scores, reverse=True)
     assert any("Rwandan genocide" in r.get("claims", "") for r in rows)
+
+
+@pytest.mark.parametrize("words", ["security", "the"])  # pairs of tied scores; every match tied (a stop word)
+def test_the_best_matches_take_their_ties_along(store_path: Path, words: str) -> None:
+    """A page sorted by the score first needs only the best matches: those, and every match tied with the
+    last of them as the query compares scores (:func:`written`), never cut unless the cap is reached."""
+    index = open_index(store_path.parent)
+    budget = Budget.of(10, None)
+    every = index.ranked(parse(words), budget, ("passage",), 10_000)
+    assert len(every) > 100
+    for best in (1, 2, 3, 7, 50, len(every) - 1, len(every)):
+        found, cut = best_through_ties(index, parse(words), budget, ("passage",), best, 10_000)
+        edge = float(written(every[best - 1][1])[:-2])
+        needed = {iri for iri, score in every if float(written(score)[:-2]) >= edge}
+        assert needed <= {iri for iri, _ in found} and len(found) >= best and not cut
+    found, cut = best_through_ties(index, parse("the"), budget, ("passage",), 2, 3)  # ties past the cap
+    assert len(found) == 3 and cut
+
+
+def test_only_a_query_sorted_by_the_score_first_is_paged_by_the_best_matches() -> None:
+    assert ordered_by_score(CATALOG["passage-search"].text)
+    assert ordered_by_score("SELECT * { ?p ?s ?o } order by desc ( ?score ) ?p")
+    for text in (
+        "SELECT * { ?p ?s ?o } ORDER BY ?p DESC(?score)",  # another key first
+        "SELECT * { ?p ?s ?o } ORDER BY ASC(?score)",
+        "SELECT * { { SELECT * { ?p ?s ?o } ORDER BY DESC(?score) } }",  # only a subquery's order
+        "SELECT * { ?p ?s ?o }  # ORDER BY DESC(?score)",
+        'SELECT * { ?p ?s "ORDER BY DESC(?score)" }',
+        "SELECT * { ?p ?s ?o } ORDER BY DESC(?score2)",
+    ):
+        assert not ordered_by_score(text), text
 
 
 def test_search_parameters_are_well_formed() -> None:

@@ -75,6 +75,20 @@ def test_the_pages_put_together_are_the_whole_answer(client: httpx.Client, name:
         assert len(rows(response)) == (size if number < len(responses) else len(expected) - size * (number - 1))
 
 
+@pytest.mark.parametrize("words", ["security", "the"])  # scores tied in pairs; every score tied (a stop word)
+def test_a_page_of_a_search_binds_only_the_best_matches_and_is_the_same_page(client: httpx.Client, words: str) -> None:
+    """``passage-search`` sorts by the score first, so a page binds only the matches it needs (and their ties):
+    each page is still that page of the whole answer, ties sorted by source and position among all matches."""
+    whole = rows(client.get("/queries/passage-search.json", params={"text": words}))
+    assert len(whole) > 100
+    for size in (3, 7, 40):
+        for number in (1, 2, 3, len(whole) // size + 1):
+            response = client.get("/queries/passage-search.json", params={"text": words, "size": size, "page": number})
+            assert rows(response) == whole[(number - 1) * size : number * size], (size, number)
+            assert ("next" in links(response)) == (number * size < len(whole))
+            assert response.headers["x-sdkg-truncated"] == "false"  # neither the page nor the matches were cut
+
+
 def test_page_two_and_the_last_page(client: httpx.Client) -> None:
     expected = rows(client.get("/queries/reported-positions-by-holder.json"))
     assert len(expected) > 6

@@ -117,7 +117,8 @@ async def run_canned(request: Request, file: str) -> Response:
         return PlainTextResponse(query.text, media_type="application/sparql-query; charset=utf-8")
     with server_made(f"the parameter look-up of {query.name!r}"):
         substitutions = await resolve(state_of(request).engine, query, params)
-    text, cut = await searched(request, query, substitutions, query.text)
+    page = page_of(paging, query.text, state_of(request).settings.max_rows, by=query.page_by)
+    text, cut = await searched(request, query, substitutions, query.text, rows=None if page is None else page.end + 1)
     if extension in GRAPH_EXTENSIONS:
         if paging:
             raise BadRequest(f"{query.name!r} answers with triples: page and size are for solutions")
@@ -126,7 +127,6 @@ async def run_canned(request: Request, file: str) -> Response:
     else:
         fmt = FORMATS[extension]
         job = QueryJob(text, fmt, substitutions=tuple(substitutions.items()))
-    page = page_of(paging, text, state_of(request).settings.max_rows, by=query.page_by)
     disposition = {"Content-Disposition": f'inline; filename="{query.name}.{extension}"'}
     if cut:  # the search matched more documents than the row cap lets through
         disposition[TRUNCATED] = "true"
@@ -218,9 +218,9 @@ async def canned_page(request: Request, name: str) -> Response:
     state = state_of(request)
     with server_made(f"the parameter look-up of {query.name!r}"):
         substitutions = await resolve(state.engine, query, params)
-    text, cut = await searched(request, query, substitutions, query.text)
-    page = page_of(values, text, state.settings.max_rows, always=True, by=query.page_by)
+    page = page_of(values, query.text, state.settings.max_rows, always=True, by=query.page_by)
     assert page is not None
+    text, cut = await searched(request, query, substitutions, query.text, rows=page.end + 1)
     job = paged(QueryJob(text, FORMATS["json"], max_rows=page.size), page, text, substitutions)
     with server_made(f"catalog query {query.name!r}"):
         output = await state.engine.run(job, request.scope.get("sdkg.arrived"))

@@ -56,6 +56,11 @@ class Page:
     def offset(self) -> int:
         return (self.number - 1) * self.size
 
+    @property
+    def end(self) -> int:
+        """How many of the answer's rows this page and those before it hold."""
+        return self.number * self.size
+
     def query(self, text: str, binds: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> str:
         """The query cut to this page, and one row more, which tells whether a next page exists.
 

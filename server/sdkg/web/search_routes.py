@@ -256,10 +256,16 @@ async def suggest(request: Request) -> Response:
 
 
 async def searched(
-    request: Request, query: CannedQuery, bound: dict[str, Any], text: str, most: int = MAX_HITS
+    request: Request,
+    query: CannedQuery,
+    bound: dict[str, Any],
+    text: str,
+    most: int = MAX_HITS,
+    rows: int | None = None,
 ) -> tuple[str, bool]:
     """A catalog query's text with its search parameter run on the index (a ``VALUES`` block of the
-    matching documents, :mod:`sdkg.search.values`), and whether the matches were cut; unchanged without one."""
+    matching documents, :mod:`sdkg.search.values`), and whether the matches were cut; unchanged without one.
+    ``rows``: how many of the answer's first rows a page needs (the best matches are then enough)."""
     parameter = next((p for p in query.parameters if p.kind == "search"), None)
     if parameter is None:
         return text, False
@@ -269,7 +275,9 @@ async def searched(
     return await index_call(
         request,
         f"search for {query.name}: {words}",
-        lambda index, budget: bind_search(index, text, words, parameter.scope, parameter.hit_variable, budget, most),
+        lambda index, budget: bind_search(
+            index, text, words, parameter.scope, parameter.hit_variable, budget, most, rows
+        ),
     )
 
 
