@@ -38,9 +38,16 @@ DIRECT = {path.stem: read_query(path) for path in sorted((REPO / "queries" / "di
 SUMMARISED = sorted(DIRECT)
 
 
-def concatenated(query: CannedQuery) -> set[str]:
-    """The variables a query binds with GROUP_CONCAT (their order inside is open)."""
-    return set(re.findall(r"GROUP_CONCAT\([^)]*\)\s+AS\s+\?(\w+)", query.text, flags=re.IGNORECASE))
+def concatenated(query: CannedQuery) -> dict[str, str]:
+    """The variables a query binds with GROUP_CONCAT (their order inside is open), each with its separator."""
+    found = re.findall(r"GROUP_CONCAT\(([^)]*)\)\s+AS\s+\?(\w+)", query.text, flags=re.IGNORECASE)
+    return {name: separator(arguments) for arguments, name in found}
+
+
+def separator(arguments: str) -> str:
+    """The separator of a GROUP_CONCAT's arguments (a space when none is given)."""
+    given = re.search(r'separator\s*=\s*"([^"]*)"', arguments, flags=re.IGNORECASE)
+    return given.group(1) if given else " "
 
 
 def order_keys(query: CannedQuery) -> list[str]:
@@ -49,16 +56,17 @@ def order_keys(query: CannedQuery) -> list[str]:
     return re.findall(r"\?(\w+)", clause.group(1)) if clause else []
 
 
-def list_columns(query: CannedQuery) -> set[str]:
-    """The GROUP_CONCAT columns of a query or of its direct form (a tally may hold the concatenation)."""
+def list_columns(query: CannedQuery) -> dict[str, str]:
+    """The GROUP_CONCAT columns of a query or of its direct form (a tally may hold the concatenation), each
+    with its separator."""
     direct = DIRECT.get(query.name)
-    return concatenated(query) | (concatenated(direct) if direct is not None else set())
+    return concatenated(query) | (concatenated(direct) if direct is not None else {})
 
 
 def answer(store: ox.Store, query: CannedQuery) -> tuple[list[str], list[dict[str, Value]]]:
     result = store.query(query.text, use_default_graph_as_union=True)
     assert isinstance(result, ox.QuerySolutions)
-    return rows_of(result, dict.fromkeys(list_columns(query), ", "))
+    return rows_of(result, list_columns(query))
 
 
 def assert_same_answers(store: ox.Store, name: str) -> int:
@@ -297,7 +305,7 @@ def test_sdkg_serve_data_answers_the_catalog_over_http(tmp_path: Path) -> None:
                 lists = list_columns(query)
                 answers.append(
                     [
-                        {k: frozenset(v["value"].split(", ")) if k in lists else v for k, v in b.items()}
+                        {k: frozenset(v["value"].split(lists[k])) if k in lists else v for k, v in b.items()}
                         for b in response.json()["results"]["bindings"]
                     ]
                 )
@@ -324,7 +332,7 @@ def test_a_store_without_summaries_is_answered_with_the_direct_forms(
         assert response.status_code == 200, response.text
         lists = list_columns(CATALOG[name])
         return [
-            {k: frozenset(v["value"].split(", ")) if k in lists else v for k, v in b.items()}
+            {k: frozenset(v["value"].split(lists[k])) if k in lists else v for k, v in b.items()}
             for b in response.json()["results"]["bindings"]
         ]
 

@@ -200,12 +200,18 @@ GROUP BY ?conclusion""",
 class Listing:
     """The order of one catalog listing (``queries/NAME.rq``): a query of its rows' entities in the listing's
     order (that of ``queries/direct/NAME.rq``, made total by the entities), the property each entity is
-    written with, and the parameters within each value of which rows are numbered from 1."""
+    written with, and the parameters within each value of which rows are numbered from 1.
+
+    ``extras``: values a page shows that are no entity of the row, each with its property, several to a row
+    (the query repeats the row once for each, the repeats one after another). They spare a page a join
+    that Oxigraph would make over the whole store: an ``OPTIONAL`` of more than one pattern is evaluated on
+    its own, then joined (docs/querying.md)."""
 
     name: str
     query: str
     entities: tuple[tuple[str, str], ...]
     partition: tuple[str, ...] = ()
+    extras: tuple[tuple[str, str], ...] = ()
 
 
 LISTINGS: tuple[Listing, ...] = (
@@ -251,7 +257,7 @@ ORDER BY ?source ?holderLabel ?claimLabel ?reporterLabel ?holder ?claim ?reporte
     ),
     Listing(
         "discourse-critics",
-        """SELECT ?discourse ?holder ?claim ?reporter ?stance WHERE {
+        """SELECT ?discourse ?holder ?claim ?reporter ?stance (STR(?premiseLabel) AS ?premise) WHERE {
     ?claim sdkg:criticisesDiscourse ?discourse ;
         rdfs:label ?claimLabel .
     ?ascription sdkg:ascribes ?claim ;
@@ -261,9 +267,16 @@ ORDER BY ?source ?holderLabel ?claimLabel ?reporterLabel ?holder ?claim ?reporte
     ?holder rdfs:label ?holderLabel .
     ?reporter rdfs:label ?reporterLabel .
     ?stance rdfs:label ?stanceLabel .
+    OPTIONAL {
+        ?support a sdkg:Support ;
+            sdkg:conclusion ?claim ;
+            sdkg:linkSource ?supportSource ;
+            sdkg:premise/rdfs:label ?premiseLabel .
+    }
 }
-GROUP BY ?discourse ?holder ?holderLabel ?reporter ?reporterLabel ?stance ?stanceLabel ?claim ?claimLabel
-ORDER BY ?discourse ?holderLabel ?claimLabel ?reporterLabel ?stanceLabel ?holder ?claim ?reporter ?stance""",
+GROUP BY ?discourse ?holder ?holderLabel ?reporter ?reporterLabel ?stance ?stanceLabel ?claim ?claimLabel ?premiseLabel
+ORDER BY ?discourse ?holderLabel ?claimLabel ?reporterLabel ?stanceLabel ?holder ?claim ?reporter ?stance
+    ?premiseLabel""",
         (
             ("discourse", "rowDiscourse"),
             ("holder", "rowHolder"),
@@ -272,6 +285,7 @@ ORDER BY ?discourse ?holderLabel ?claimLabel ?reporterLabel ?stanceLabel ?holder
             ("stance", "rowStance"),
         ),
         partition=("discourse",),
+        extras=(("premise", "rowPremiseLabel"),),
     ),
     Listing(
         "attacks",
@@ -387,19 +401,28 @@ def tally_quads(store: ox.Store, summary: Summary) -> Iterator[ox.Quad]:
 
 def row_quads(store: ox.Store, listing: Listing) -> Iterator[ox.Quad]:
     """The quads of one listing's rows, numbered in the order its query gives them (from 1 within each value
-    of its partition). An entity the query leaves unbound (an editorial attack has no source) is not written."""
+    of its partition); a solution with the entities of the one before it adds its extras to that row. An
+    entity or extra the query leaves unbound (an editorial attack has no source) is not written."""
     result = store.query(PREFIXES + listing.query, use_default_graph_as_union=True)
     assert isinstance(result, ox.QuerySolutions)
     numbers: dict[tuple[str, ...], int] = {}
     name = ox.Literal(listing.name)
+    previous: list[object] = []
     for solution in result:
         entities = [(prop, solution[var]) for var, prop in listing.entities]
-        part = tuple(str(solution[var]) for var in listing.partition)
-        numbers[part] = number = numbers.get(part, 0) + 1
-        row = record_iri(ROW, listing.name, [term for _, term in entities])
-        yield ox.Quad(row, TYPE, LISTING_ROW, GRAPH)
-        yield ox.Quad(row, LISTING, name, GRAPH)
-        yield ox.Quad(row, ROW_NUMBER, ox.Literal(number), GRAPH)  # an xsd:integer
-        for prop, term in entities:
-            if term is not None:
-                yield ox.Quad(row, ox.NamedNode(SDKG + prop), term, GRAPH)  # type: ignore[arg-type]
+        terms = [term for _, term in entities]
+        row = record_iri(ROW, listing.name, terms)
+        if terms != previous:
+            previous = terms
+            part = tuple(str(solution[var]) for var in listing.partition)
+            numbers[part] = number = numbers.get(part, 0) + 1
+            yield ox.Quad(row, TYPE, LISTING_ROW, GRAPH)
+            yield ox.Quad(row, LISTING, name, GRAPH)
+            yield ox.Quad(row, ROW_NUMBER, ox.Literal(number), GRAPH)  # an xsd:integer
+            for prop, term in entities:
+                if term is not None:
+                    yield ox.Quad(row, ox.NamedNode(SDKG + prop), term, GRAPH)  # type: ignore[arg-type]
+        for var, prop in listing.extras:
+            extra = solution[var]
+            if extra is not None:
+                yield ox.Quad(row, ox.NamedNode(SDKG + prop), extra, GRAPH)
