@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from bench.synthetic import generate
 from sdkg.build import build
 from sdkg.build.changes import commit, sparql_update
-from sdkg.build.summaries import LISTING, LISTINGS, SUMMARIES, summarise
+from sdkg.build.summaries import FINGERPRINT, FINGERPRINT_PROPERTY, LISTING, LISTINGS, SUMMARIES, summarise
 from sdkg.builds import open_store
 from sdkg.catalog import CannedQuery, load_catalog, read_query
 from sdkg.layout import ProjectLayout
@@ -135,8 +135,10 @@ def test_the_build_writes_one_tally_per_group_into_its_own_graph(repository_stor
     rows = {q.subject for q in repository_store.quads_for_pattern(None, a, ox.NamedNode(SDKG + "ListingRow"), None)}
     listed = Counter(str(q.object.value) for q in repository_store.quads_for_pattern(None, LISTING, None, graph))
     assert set(listed) == {listing.name for listing in LISTINGS} and sum(listed.values()) == len(rows)
-    # nothing but tallies, the index and the listings' rows in the graph: it adds counts and order, never claims
-    assert {q.subject for q in repository_store.quads_for_pattern(None, None, None, graph)} == tallies | rows
+    # nothing but tallies, the index, the listings' rows and its fingerprint in the graph: counts and order
+    assert {q.subject for q in repository_store.quads_for_pattern(None, None, None, graph)} == tallies | rows | {graph}
+    said = list(repository_store.quads_for_pattern(graph, None, None, graph))
+    assert [(q.predicate, q.object) for q in said] == [(FINGERPRINT_PROPERTY, ox.Literal(FINGERPRINT))]
 
 
 def test_each_listing_is_numbered_from_one_without_gaps(repository_store: ox.Store) -> None:
@@ -314,21 +316,33 @@ def test_sdkg_serve_data_answers_the_catalog_over_http(tmp_path: Path) -> None:
                 assert answers[0], name
 
 
-def test_a_store_without_summaries_is_answered_with_the_direct_forms(
-    store_path: Path, built_root: Path, tmp_path: Path
+@pytest.mark.parametrize("summaries", ["none", "older"])
+def test_a_store_without_these_summaries_is_answered_with_the_direct_forms(
+    store_path: Path, built_root: Path, tmp_path: Path, summaries: str
 ) -> None:
-    """A store filled by other means than a build (no summaries graph): the canned endpoints answer each
-    summarised query with its direct form, so the answers stay those of the build."""
+    """A store filled by other means than a build (no summaries graph), or built by another version of the
+    summaries step (here: rows without their premises' labels, and another fingerprint): the canned endpoints
+    answer each summarised query with its direct form, so the answers stay those of the build."""
     copy = tmp_path / "build" / "store"
     copy.parent.mkdir()
     graph = ox.NamedNode(SUMMARIES_GRAPH)
+    premise_label = ox.NamedNode(SDKG + "rowPremiseLabel")
     target = ox.Store(str(copy))
-    target.bulk_extend(q for q in ox.Store.read_only(str(store_path)) if q.graph_name != graph)
+    if summaries == "none":
+        target.bulk_extend(q for q in ox.Store.read_only(str(store_path)) if q.graph_name != graph)
+    else:
+        kept = (
+            q for q in ox.Store.read_only(str(store_path)) if q.predicate not in (premise_label, FINGERPRINT_PROPERTY)
+        )
+        target.bulk_extend(kept)
+        target.add(ox.Quad(graph, FINGERPRINT_PROPERTY, ox.Literal("0123456789abcdef"), graph))
+        with pytest.raises(AssertionError, match="discourse-critics"):  # read as they are, the rows lack premises
+            assert_same_answers(target, "discourse-critics")
     target.flush()
     del target
 
-    def answers(client: TestClient, name: str) -> list[dict[str, object]]:
-        response = client.get(f"/queries/{name}.json")
+    def answers(client: TestClient, name: str, **params: str) -> list[dict[str, object]]:
+        response = client.get(f"/queries/{name}.json", params=params)
         assert response.status_code == 200, response.text
         lists = list_columns(CATALOG[name])
         return [
@@ -342,5 +356,9 @@ def test_a_store_without_summaries_is_answered_with_the_direct_forms(
         for name in SUMMARISED:
             expected = answers(built, name)
             assert expected and answers(bare, name) == expected, name
+        pluralism = {"discourse": "https://w3id.org/sdkg/id/discourse/pluralist"}  # its critics' claims have premises
+        expected = answers(built, "discourse-critics", **pluralism)
+        assert any(row.get("supportedBy") for row in expected)
+        assert answers(bare, "discourse-critics", **pluralism) == expected
         page = bare.get("/queries/stance-summary", params={"size": 2})
         assert page.status_code == 200 and page.text.count("<tr>") == 3

@@ -21,6 +21,11 @@ gives the first, so a page of a 150,000-row listing took seconds; the catalog qu
 row number instead (``# page-by: rowNumber``, :mod:`sdkg.web.paging`), and a page reads only its
 own rows and joins the rest of them from their entities.
 
+The graph says which definitions wrote it (``sdkg:summariesFingerprint``, :data:`FINGERPRINT`, a digest of
+:data:`SUMMARIES` and :data:`LISTINGS`): a server whose code defines them otherwise (a build made before an
+upgrade, or pushed to a remote store by another version) answers those catalog queries with their direct
+forms instead of reading rows that are not there or not the same.
+
 The tallies are derived counts, never claims: nothing here says what a source says. Each
 summary's query is the direct query without its label variables (labels do not change a count
 and are joined when the catalog query is read), grouped by the tally's entities.
@@ -344,6 +349,9 @@ ORDER BY DESC(?claims) ?holderLabel ?holder""",
 
 
 GRAPH = ox.NamedNode(SUMMARIES_GRAPH)
+FINGERPRINT = hashlib.sha1(repr((SUMMARIES, LISTINGS)).encode()).hexdigest()[:16]
+"""The digest of this code's summaries, written into the graph it makes (``sdkg:summariesFingerprint``)."""
+FINGERPRINT_PROPERTY = ox.NamedNode(SDKG + "summariesFingerprint")
 TYPE = ox.NamedNode(RDF + "type")
 LISTING_ROW = ox.NamedNode(SDKG + "ListingRow")
 LISTING = ox.NamedNode(SDKG + "listing")
@@ -360,7 +368,7 @@ def summarise(store: ox.Store, chunk: int = CHUNK) -> int:
 
     Each summary's rows are written ``chunk`` quads at a time while they are read (the query reads a
     snapshot of the store, and no summary's query matches a tally). The listings come last: three of
-    them order tallies."""
+    them order tallies. Then the graph's fingerprint, the digest of the definitions that wrote it."""
     if GRAPH in set(store.named_graphs()):
         store.remove_graph(GRAPH)
     written = 0
@@ -370,8 +378,9 @@ def summarise(store: ox.Store, chunk: int = CHUNK) -> int:
         while batch := list(itertools.islice(quads, chunk)):
             store.bulk_extend(batch)
             written += len(batch)
+    store.add(ox.Quad(GRAPH, FINGERPRINT_PROPERTY, ox.Literal(FINGERPRINT), GRAPH))
     store.flush()
-    return written
+    return written + 1
 
 
 def record_iri(base: str, name: str, terms: Iterable[object]) -> ox.NamedNode:

@@ -29,6 +29,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from ..build.summaries import FINGERPRINT, FINGERPRINT_PROPERTY
 from ..catalog import CannedQuery, CatalogError, load_catalog
 from ..catalog.parameters import Term, curie, given_values, kind_of, options, resolve
 from ..namespaces import SUMMARIES_GRAPH
@@ -156,7 +157,8 @@ def catalog_query(request: Request, name: str) -> CannedQuery:
 
 async def served_form(request: Request, query: CannedQuery) -> CannedQuery:
     """The query, or its direct form (``queries/direct/``) when the served store has no summaries graph (a
-    remote store filled by other means than ``sdkg push``): the same answer, read the slow way."""
+    remote store filled by other means than ``sdkg push``) or one that other definitions wrote (a build made
+    before an upgrade of the code): the same answer, read the slow way."""
     return (await direct_forms(request)).get(query.name, query)
 
 
@@ -181,7 +183,9 @@ async def direct_forms(request: Request) -> dict[str, CannedQuery]:
 
 
 DIRECT = "direct"
-HAS_SUMMARIES = f"ASK {{ GRAPH <{SUMMARIES_GRAPH}> {{ ?tally ?p ?o }} }}"
+SUMMARIES = ox.NamedNode(SUMMARIES_GRAPH)
+HAS_SUMMARIES = f"ASK {{ GRAPH {SUMMARIES} {{ {SUMMARIES} {FINGERPRINT_PROPERTY} {ox.Literal(FINGERPRINT)} }} }}"
+"""Whether the store holds summaries written by this code's definitions (:data:`summaries.FINGERPRINT`)."""
 
 
 def paged(job: QueryJob, page: Page, text: str, substitutions: Mapping[str, Term]) -> QueryJob:
