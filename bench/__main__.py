@@ -9,7 +9,9 @@
    without SERVICE, plus ``bench/queries/*.rq``) must return the same number of rows from all
    three; then per-query latency (p50, p95) and catalog throughput at 1, 8 and 32 clients.
 2. Scale: for each corpus size, build time by phase (load, validate, rules, ...) against
-   ``oxigraph load`` of the same files, store size, peak memory and catalog latency.
+   ``oxigraph load`` of the same files, store size, peak memory, and the catalog as ``/queries`` of
+   ``sdkg serve`` (its defaults, the answer cache off) serves it: each query's first page of 100 rows,
+   and its whole answer cut at the row cap.
 
 Results go to ``bench/results/latest.md`` (and ``.json``). Everything is bounded: each
 step in count and time, the whole run by ``--budget`` seconds (later steps are skipped,
@@ -26,19 +28,27 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from sdkg.catalog import CatalogError, read_query
+from sdkg.catalog import CannedQuery, CatalogError, Parameter, read_query
 from sdkg.sparql.bindings import substitute
+from sdkg.web.canned import makes_graph
+from sdkg.web.paging import DEFAULT_SIZE
+from sdkg.web.settings import Settings
 
 from . import servers
-from .loadgen import Latency, Throughput, measure_latency, measure_throughput
+from .loadgen import Latency, Throughput, measure_get_latency, measure_latency, measure_throughput
+from .report import ms
 from .synthetic import generate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,33 +66,82 @@ def log(message: str) -> None:
     print(f"[{time.monotonic() - STARTED:6.0f} s] {message}", file=sys.stderr, flush=True)
 
 
-def catalog() -> list[tuple[str, str]]:
-    """(name, text) of every catalog query that runs offline, parameters bound to synthetic entities."""
-    queries: list[tuple[str, str]] = []
-    for path in sorted((REPO / "queries").glob("*.rq")) + sorted((REPO / "bench" / "queries").glob("*.rq")):
+def synthetic_term(parameter: Parameter) -> ox.NamedNode | ox.Literal:
+    """A parameter's default pointed at a synthetic entity of the same kind (the search text: "security state")."""
+    term = parameter.term()
+    if isinstance(term, ox.NamedNode):
+        for namespace, synthetic in SYNTHETIC_DEFAULTS.items():
+            if term.value.startswith(namespace):
+                return ox.NamedNode(synthetic)
+    elif parameter.name == "text":
+        return ox.Literal("security state")
+    return term
+
+
+def offline_queries(directory: Path) -> list[CannedQuery]:
+    """The catalog queries of ``directory`` that run offline (no SERVICE), in name order."""
+    found = []
+    for path in sorted(directory.glob("*.rq")):
         try:
             canned = read_query(path)
         except CatalogError as error:
             log(f"skipping {path.name}: {error}")
             continue
-        if re.search(r"\bSERVICE\b", canned.text, re.IGNORECASE):
-            continue
-        text = canned.text
-        if canned.parameters:
-            terms: dict[str, ox.NamedNode | ox.Literal] = {}
-            for parameter in canned.parameters:
-                term = parameter.term()
-                if isinstance(term, ox.NamedNode):
-                    for namespace, synthetic in SYNTHETIC_DEFAULTS.items():
-                        if term.value.startswith(namespace):
-                            term = ox.NamedNode(synthetic)
-                elif parameter.name == "text":
-                    term = ox.Literal("security state")
-                terms[parameter.name] = term
-            text = substitute(text, terms)
-        prefix = "bench/" if path.parent.name == "queries" and path.parent.parent.name == "bench" else ""
-        queries.append((prefix + canned.name, text))
+        if not re.search(r"\bSERVICE\b", canned.text, re.IGNORECASE):
+            found.append(canned)
+    return found
+
+
+def catalog() -> list[tuple[str, str]]:
+    """(name, text) of every catalog query that runs offline, parameters bound to synthetic entities."""
+    queries: list[tuple[str, str]] = []
+    for directory, prefix in ((REPO / "queries", ""), (REPO / "bench" / "queries", "bench/")):
+        for canned in offline_queries(directory):
+            text = canned.text
+            if canned.parameters:
+                text = substitute(text, {p.name: synthetic_term(p) for p in canned.parameters})
+            queries.append((prefix + canned.name, text))
     return queries
+
+
+@dataclass(frozen=True)
+class Served:
+    """A catalog query as ``/queries`` serves it: the paths of its first page and of its whole answer."""
+
+    name: str
+    page: str
+    """``/queries/{name}.json?size=100&…``: the first page, what ``/queries/{name}`` shows (a CONSTRUCT, which
+    is not paged: ``/queries/{name}.ttl?…``, its whole answer)."""
+    whole: str | None
+    """``/queries/{name}.json?…``: the whole answer, cut at the server's row cap (``None`` for a CONSTRUCT: its
+    page is its whole answer)."""
+
+
+def served_catalog(
+    directory: Path = REPO / "queries", value: Callable[[Parameter], ox.NamedNode | ox.Literal] = synthetic_term
+) -> list[Served]:
+    """Every catalog query of ``directory`` that runs offline, as a person asks ``/queries`` for it: each
+    parameter given in the query string (an entity by its IRI, a text as it is), ``value`` of it (by default
+    the synthetic entity of its kind)."""
+    out = []
+    for canned in offline_queries(directory):
+        params = [(p.name, value(p).value) for p in canned.parameters]
+        given = f"?{urlencode(params)}" if params else ""
+        if makes_graph(canned):
+            out.append(Served(canned.name, f"/queries/{canned.name}.ttl{given}", None))
+            continue
+        page = f"/queries/{canned.name}.json?{urlencode([('size', str(DEFAULT_SIZE)), *params])}"
+        out.append(Served(canned.name, page, f"/queries/{canned.name}.json{given}"))
+    return out
+
+
+def publish_catalog(root: Path) -> None:
+    """Put the repository's ``queries/`` in the synthetic project ``root`` (the generator writes none), so that
+    its server answers ``/queries/{name}`` with the catalog being measured."""
+    target = root / "queries"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(REPO / "queries", target)
 
 
 def over_budget(args: argparse.Namespace, step: str) -> bool:
@@ -220,6 +279,52 @@ def compare(args: argparse.Namespace, work: Path, root: Path, queries: list[tupl
     return results
 
 
+SERVED_OPTIONS = ["--result-cache", "0"]
+"""``sdkg serve``'s defaults (the row cap, every guard) but the answer cache: with it, every run after the
+warm-up would be the same request answered from memory, and its p50 the cache's, not the query's."""
+ROW_CAP = Settings(store_path=Path(".")).max_rows
+"""The served row cap (``sdkg serve``'s default): where ``/queries/{name}.json`` cuts a whole answer."""
+
+
+async def served_latencies(
+    server: servers.Server, queries: list[Served], args: argparse.Namespace
+) -> dict[str, dict[str, Any]]:
+    """Each query's first page and whole answer through ``/queries``, one after the other (``args.scale_runs``
+    runs within ``args.latency_seconds`` each, after a warm-up). The client waits 10 s past the server's own
+    time limit, so that a query over it is the server's answer (its status and message), not the client's."""
+    out: dict[str, dict[str, Any]] = {}
+    wait = args.timeout + 10
+    for query in queries:
+        measured: dict[str, Any] = {}
+        for part, path in (("page", query.page), ("whole", query.whole)):
+            if path is None:  # a CONSTRUCT: its page is its whole answer
+                measured[part] = {**measured["page"], "note": "a CONSTRUCT is not paged: the same answer"}
+                continue
+            if time.monotonic() - STARTED > args.budget:
+                lat = Latency(None, 0, error="skipped: over the run's time budget")
+            else:
+                lat = await measure_get_latency(server.url, path, args.scale_runs, args.latency_seconds, wait)
+            measured[part] = {
+                "path": path,
+                "rows": lat.rows,
+                "truncated": lat.truncated,
+                "status": lat.status,
+                "p50": lat.p50,
+                "p95": lat.p95,
+                "first": lat.first,
+                "n": len(lat.samples),
+                "error": lat.error,
+            }
+        out[query.name] = measured
+        page, whole = measured["page"], measured["whole"]
+        log(
+            f"{query.name:30} page {page['rows']} rows p50 {ms(page['p50'])} ms; "
+            f"whole {whole['rows']} rows{' (cut)' if whole['truncated'] else ''} p50 {ms(whole['p50'])} ms"
+            + "".join(f"; {part}: {measured[part]['error'][:120]!r}" for part in measured if measured[part]["error"])
+        )
+    return out
+
+
 def scale(
     args: argparse.Namespace, work: Path, sizes: list[int], reuse: dict[int, tuple[Path, dict[str, Any]]]
 ) -> list[dict[str, Any]]:
@@ -234,13 +339,16 @@ def scale(
         log(f"oxigraph load of the same {len(servers.rdf_files(root))} files")
         reference = servers.oxigraph_load(location, servers.rdf_files(root), work / "logs")
         subprocess.run(["rm", "-rf", str(location)], check=True)
-        queries = catalog()  # read now: a long build may outlast edits to queries/
-        log(f"oxigraph load: {reference['seconds']:.1f} s; latency of {len(queries)} queries through sdkg serve")
-        server = servers.start_sdkg(root, work / "logs", args.timeout)
+        queries = served_catalog()  # read now: a long build may outlast edits to queries/
+        publish_catalog(root)
+        options = ["--timeout", str(args.timeout), *SERVED_OPTIONS]
+        log(
+            f"oxigraph load: {reference['seconds']:.1f} s; {len(queries)} catalog queries through /queries of "
+            f"sdkg serve {' '.join(options)}: first page of {DEFAULT_SIZE} rows, whole answer cut at {ROW_CAP:,} rows"
+        )
+        server = servers.start_sdkg(root, work / "logs", args.timeout, options=options)
         try:
-            lat = asyncio.run(
-                latencies(server, queries, argparse.Namespace(**{**vars(args), "latency_runs": args.scale_runs}))
-            )
+            catalog_runs = asyncio.run(served_latencies(server, queries, args))
         finally:
             server.stop()
         rows.append(
@@ -248,14 +356,13 @@ def scale(
                 "claims": claims,
                 "build": built,
                 "oxigraph_load": reference,
-                "latency": {
-                    n: {"rows": v.rows, "status": v.status, "p50": v.p50, "p95": v.p95, "error": v.error}
-                    for n, v in lat.items()
-                },
+                "served": {"options": options, "page_size": DEFAULT_SIZE, "row_cap": ROW_CAP},
+                "catalog": catalog_runs,
             }
         )
-        slow = [n for n, v in lat.items() if v.p50 is None or v.p50 >= 1.0]
-        log(f"{claims} claims: {len(slow)} queries with p50 >= 1 s or failing: {', '.join(slow) or 'none'}")
+        for part, what in (("page", "first pages"), ("whole", "whole answers")):
+            slow = [n for n, v in catalog_runs.items() if v[part]["p50"] is None or v[part]["p50"] >= 1.0]
+            log(f"{claims} claims: {len(slow)} {what} with p50 >= 1 s or failing: {', '.join(slow) or 'none'}")
     return rows
 
 

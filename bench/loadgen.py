@@ -12,15 +12,19 @@ import json
 import resource
 import statistics
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
+
+import pyoxigraph as ox
 
 ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
 """SELECT and ASK answers as SPARQL JSON, CONSTRUCT answers (the catalog's argument map) as N-Triples."""
 
 
 class Connection:
-    """One keep-alive connection that POSTs SPARQL queries (form-encoded, the protocol's universal form)."""
+    """One keep-alive connection: POSTs SPARQL queries (form-encoded, the protocol's universal form) to the
+    URL's path, or GETs any path of the same server (:meth:`get`). ``headers``: the last answer's, lower-cased."""
 
     def __init__(self, url: str):
         parts = urlsplit(url)
@@ -29,6 +33,7 @@ class Connection:
         self.path = parts.path or "/"
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
+        self.headers: dict[str, str] = {}
 
     async def close(self) -> None:
         if self.writer is not None:
@@ -36,27 +41,38 @@ class Connection:
             self.reader = self.writer = None
 
     async def query(self, text: str) -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        assert self.reader is not None
         body = urlencode({"query": text}).encode()
         head = (
             f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: {ACCEPT}\r\n"
             f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
         )
-        self.writer.write(head.encode() + body)
+        return await self.exchange(head.encode() + body)
+
+    async def get(self, path: str, accept: str = "*/*") -> tuple[int, bytes]:
+        """``GET path`` (with its query string, already encoded), e.g. ``/queries/concepts.json?size=100``."""
+        head = f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: {accept}\r\n\r\n"
+        return await self.exchange(head.encode())
+
+    async def exchange(self, request: bytes) -> tuple[int, bytes]:
+        """Send one request and read its answer: status and body (chunked, sized, or up to the close)."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        self.writer.write(request)
         status_line = await self.reader.readline()
         if not status_line:
             await self.close()
             raise ConnectionError("the server closed the connection")
         status = int(status_line.split()[1])
         length, chunked, close = None, False, False
+        self.headers = {}
         while True:
             line = await self.reader.readline()
             if line in (b"\r\n", b""):
                 break
             name, _, value = line.decode("latin-1").partition(":")
             name, value = name.strip().lower(), value.strip().lower()
+            self.headers[name] = value
             if name == "content-length":
                 length = int(value)
             elif name == "transfer-encoding" and "chunked" in value:
@@ -84,16 +100,15 @@ class Connection:
 
 
 def count_rows(body: bytes) -> int | None:
-    """Solutions in a SPARQL JSON result (1 for a boolean), triples in N-Triples; ``None`` when it is neither."""
+    """Solutions in a SPARQL JSON result (1 for a boolean), triples in N-Triples or Turtle; ``None`` when it is
+    none of these."""
     try:
         document = json.loads(body)
     except ValueError:
-        try:
-            lines = body.decode("utf-8").splitlines()
-        except UnicodeDecodeError:
+        try:  # N-Triples, or Turtle (a catalog CONSTRUCT at /queries/{name}.ttl): parsed to count
+            return sum(1 for _ in ox.parse(body, format=ox.RdfFormat.TURTLE))
+        except (SyntaxError, ValueError):
             return None
-        triples = [line for line in lines if line.strip() and not line.startswith("#")]
-        return len(triples) if all(line.rstrip().endswith(".") for line in triples) else None
     if "boolean" in document:
         return 1
     return len(document.get("results", {}).get("bindings", []))
@@ -105,6 +120,10 @@ class Latency:
     status: int
     samples: list[float] = field(default_factory=list)
     error: str | None = None
+    truncated: bool | None = None
+    """The server's ``X-SDKG-Truncated``: the answer was cut (row or byte cap); ``None``: it did not say."""
+    first: float | None = None
+    """The warm-up's time (the first run, with colder caches than the samples')."""
 
     def p(self, q: float) -> float | None:
         if not self.samples:
@@ -121,14 +140,32 @@ class Latency:
         return self.p(0.95)
 
 
+Ask = Callable[[Connection], Awaitable[tuple[int, bytes]]]
+"""One request on a connection: its status and body."""
+
+
 async def measure_latency(url: str, text: str, runs: int, seconds: float, timeout: float) -> Latency:
+    """The query ``text`` POSTed to ``url``: one warm-up (which gives the row count), then up to ``runs``
+    sequential runs within ``seconds``."""
+    return await measure(url, lambda connection: connection.query(text), runs, seconds, timeout)
+
+
+async def measure_get_latency(url: str, path: str, runs: int, seconds: float, timeout: float) -> Latency:
+    """``GET path`` on the server of ``url`` (e.g. ``/queries/concepts.json?size=100``), timed as
+    :func:`measure_latency` times a query."""
+    return await measure(url, lambda connection: connection.get(path), runs, seconds, timeout)
+
+
+async def measure(url: str, ask: Ask, runs: int, seconds: float, timeout: float) -> Latency:
     """One warm-up (which gives the row count), then up to ``runs`` sequential runs within ``seconds``."""
     connection = Connection(url)
     try:
         started = time.perf_counter()
-        status, body = await asyncio.wait_for(connection.query(text), timeout)
+        status, body = await asyncio.wait_for(ask(connection), timeout)
         first = time.perf_counter() - started
-        result = Latency(count_rows(body) if status == 200 else None, status)
+        result = Latency(count_rows(body) if status == 200 else None, status, first=first)
+        cut = connection.headers.get("x-sdkg-truncated")
+        result.truncated = None if cut is None else cut == "true"
         if status != 200:
             result.error = body[:200].decode("utf-8", "replace")
             return result
@@ -140,7 +177,7 @@ async def measure_latency(url: str, text: str, runs: int, seconds: float, timeou
             if time.monotonic() > deadline:
                 break
             started = time.perf_counter()
-            await asyncio.wait_for(connection.query(text), timeout)
+            await asyncio.wait_for(ask(connection), timeout)
             result.samples.append(time.perf_counter() - started)
         return result
     except (TimeoutError, ConnectionError, OSError) as error:
