@@ -225,7 +225,12 @@ def compare(args: argparse.Namespace, work: Path, root: Path, queries: list[tupl
     servers.oxigraph_load(oxigraph_dir, [nquads], work / "logs")
     results: dict[str, Any] = {"servers": {}}
     starters = {
-        "sdkg": lambda: servers.start_sdkg(root, work / "logs", args.timeout),
+        "sdkg": lambda: servers.start_sdkg(  # no row cap, the same time limit, and no answer cache: each run evaluates
+            root,
+            work / "logs",
+            args.timeout,
+            ["--max-rows", "0", "--timeout", str(args.timeout), "--result-cache", "0"],
+        ),
         "oxigraph": lambda: servers.start_oxigraph(oxigraph_dir, work / "logs", args.timeout),
         "rdflib-endpoint": lambda: servers.start_rdflib(nquads, work / "logs", args.rdflib_load_limit),
     }
