@@ -17,7 +17,7 @@ Results go to ``bench/results/latest.md`` (and ``.json``). Everything is bounded
 step in count and time, the whole run by ``--budget`` seconds (later steps are skipped,
 and the report says so).
 
-    python -m bench [--claims 2000] [--scales 10000,100000] [--full] [--duration 5]
+    python -m bench [--claims 2000] [--scales 160000] [--full] [--duration 5]
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from sdkg.web.settings import Settings
 
 from . import servers
 from .loadgen import Latency, Throughput, measure_get_latency, measure_latency, measure_throughput
+from .memtree import TreeSampler
 from .report import ms
 from .synthetic import generate
 
@@ -152,7 +153,8 @@ def over_budget(args: argparse.Namespace, step: str) -> bool:
 
 
 def build(root: Path, memory_mb: float) -> dict[str, Any]:
-    """``sdkg build`` in a child process: its phases, and its peak memory from wait4.
+    """``sdkg build`` in a child process: its phases, its peak memory from wait4 (the largest single process),
+    and the peak of its whole process tree together (sampled, :class:`~bench.memtree.TreeSampler`).
 
     The child's address space is capped at ``memory_mb`` (``RLIMIT_AS``, what ``prlimit --as``
     sets), so that a build that outgrows it fails alone instead of starving the machine.
@@ -170,13 +172,16 @@ def build(root: Path, memory_mb: float) -> dict[str, Any]:
         command, stdout=subprocess.PIPE, env=env, cwd=REPO, preexec_fn=cap if memory_mb > 0 else None
     )
     assert process.stdout is not None
+    sampler = TreeSampler(process.pid)  # the build runs rules in processes of their own beside it
     output = process.stdout.read()
+    tree_peak = sampler.stop()
     _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"build of {root} failed")
     result: dict[str, Any] = json.loads(output)
     result["total_s"] = time.monotonic() - started
     result["peak_mb"] = usage.ru_maxrss / 1024
+    result["tree_peak_mb"] = tree_peak
     result["size_mb"] = servers.size_mb(Path(result["store"]))
     return result
 
@@ -382,7 +387,9 @@ def read_json(path: Path) -> dict[str, Any] | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--claims", type=int, default=2_000, help="corpus size of the three-server comparison")
-    parser.add_argument("--scales", default="10000,100000", help="corpus sizes of the scale runs (claims)")
+    parser.add_argument(
+        "--scales", default="160000", help="corpus sizes of the scale runs (claims; 160,000 claims: about 19M triples)"
+    )
     parser.add_argument("--full", action="store_true", help="also the 1M-claim (about 29M triples) scale run")
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per throughput run")
@@ -403,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reuse", action="store_true", help="reuse a corpus a former run built in --work (its build numbers too)"
     )
-    parser.add_argument("--budget", type=float, default=50 * 60, help="seconds for the whole run")
+    parser.add_argument("--budget", type=float, default=150 * 60, help="seconds for the whole run")
     parser.add_argument("--work", type=Path, default=REPO / "var" / "bench")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args(argv)
