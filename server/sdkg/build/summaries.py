@@ -368,7 +368,8 @@ def summarise(store: ox.Store, chunk: int = CHUNK) -> int:
 
     Each summary's rows are written ``chunk`` quads at a time while they are read (the query reads a
     snapshot of the store, and no summary's query matches a tally). The listings come last: three of
-    them order tallies. Then the graph's fingerprint, the digest of the definitions that wrote it."""
+    them order tallies. Then the graph's fingerprint, the digest of the definitions that wrote it (none in
+    an empty graph: the direct forms answer as the summaries would, with nothing)."""
     if GRAPH in set(store.named_graphs()):
         store.remove_graph(GRAPH)
     written = 0
@@ -378,9 +379,11 @@ def summarise(store: ox.Store, chunk: int = CHUNK) -> int:
         while batch := list(itertools.islice(quads, chunk)):
             store.bulk_extend(batch)
             written += len(batch)
-    store.add(ox.Quad(GRAPH, FINGERPRINT_PROPERTY, ox.Literal(FINGERPRINT), GRAPH))
+    if written:  # a store of other data than the project's has nothing to summarise: it gets no graph at all
+        store.add(ox.Quad(GRAPH, FINGERPRINT_PROPERTY, ox.Literal(FINGERPRINT), GRAPH))
+        written += 1
     store.flush()
-    return written + 1
+    return written
 
 
 def record_iri(base: str, name: str, terms: Iterable[object]) -> ox.NamedNode:
