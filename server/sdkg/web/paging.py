@@ -14,7 +14,9 @@ is paged by those numbers instead: page N of size S binds ``?rowNumber`` to N·S
 ``VALUES`` block at the top of the WHERE group, so the engine starts from the rows of the page and
 joins the rest of each row to them; nothing is sorted but the page (keyset paging: a page is the
 same rows however many pages came before it). At 19M triples the first page of
-``reported-positions`` went from over 20 s to about 20 ms (bench/README.md).
+``reported-positions`` went from over 20 s to about 20 ms (bench/README.md). A page of
+:data:`MOST_LOOKED_UP` numbers or more (and a whole answer, read up to the row cap) filters its
+numbers instead of binding them: Oxigraph plans a longer ``VALUES`` block badly.
 
 The order is the query's: its ``ORDER BY``, or, without one, the order Oxigraph evaluates it in,
 which is the same on every request to one build (the ETag is the build's); a new build may
