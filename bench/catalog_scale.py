@@ -134,7 +134,7 @@ def catalog(
                 continue
             cut = Page(page, page_size, query.page_by)
             text, binds = cut.bind(text, binds)  # as the server pages it
-            rows = cut.end + 1
+            rows = cut.last
         search = next(
             ((str(binds[p.name].value), p.scope, p.hit_variable, rows) for p in query.parameters if p.kind == "search"),
             None,

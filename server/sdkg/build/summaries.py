@@ -352,6 +352,8 @@ GRAPH = ox.NamedNode(SUMMARIES_GRAPH)
 FINGERPRINT = hashlib.sha1(repr((SUMMARIES, LISTINGS)).encode()).hexdigest()[:16]
 """The digest of this code's summaries, written into the graph it makes (``sdkg:summariesFingerprint``)."""
 FINGERPRINT_PROPERTY = ox.NamedNode(SDKG + "summariesFingerprint")
+WRITTEN_BY_THIS_CODE = f"ASK {{ GRAPH {GRAPH} {{ {GRAPH} {FINGERPRINT_PROPERTY} {ox.Literal(FINGERPRINT)} }} }}"
+"""Whether a store holds summaries that these definitions wrote (a server asks it of the store it serves)."""
 TYPE = ox.NamedNode(RDF + "type")
 LISTING_ROW = ox.NamedNode(SDKG + "ListingRow")
 LISTING = ox.NamedNode(SDKG + "listing")

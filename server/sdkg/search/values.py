@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import pyoxigraph as ox
 
 from ..sparql.bindings import insert_values
-from ..sparql.tokens import structure
+from ..sparql.tokens import closing_brace, structure, where_group
 from .index import Budget, SearchIndex
 from .schema import KINDS
 from .syntax import Search, parse
@@ -85,21 +85,18 @@ def best_through_ties(
 
 def ordered_by_score(query: str) -> bool:
     """Whether the query's answer is sorted by the search's score first, best first (its outermost
-    ``ORDER BY DESC(?score)``): only then are a page's rows those of the best matches."""
-    outermost: list[str] = []
-    depth = 0
-    for match in structure().finditer(query):
-        kind, text = match.lastgroup, match.group()
-        if kind == "comment":
-            continue
-        if text == "{":
-            depth += 1
-        elif text == "}":
-            depth -= 1
-        elif depth == 0:
-            outermost.append(text.upper() if kind == "word" else text)
+    ``ORDER BY DESC(?score)``, after its WHERE group): only then are a page's rows those of the best matches."""
+    _, opened_at = where_group(query)
+    closed_at = None if opened_at is None else closing_brace(query, opened_at)
+    if closed_at is None:
+        return False
+    modifiers = [
+        match.group().upper() if match.lastgroup == "word" else match.group()
+        for match in structure().finditer(query, closed_at + 1)
+        if match.lastgroup != "comment"
+    ]
     wanted = ["ORDER", "BY", "DESC", "(", "?score", ")"]
-    return any(outermost[i : i + len(wanted)] == wanted for i in range(len(outermost)))
+    return any(modifiers[i : i + len(wanted)] == wanted for i in range(len(modifiers)))
 
 
 def with_search(query: str, block: str) -> str:

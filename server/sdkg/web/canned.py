@@ -29,10 +29,9 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from ..build.summaries import FINGERPRINT, FINGERPRINT_PROPERTY
+from ..build.summaries import WRITTEN_BY_THIS_CODE
 from ..catalog import CannedQuery, CatalogError, load_catalog
 from ..catalog.parameters import Term, curie, given_values, kind_of, options, resolve
-from ..namespaces import SUMMARIES_GRAPH
 from ..sparql import federation
 from ..sparql.engine import Engine, ask, select
 from ..sparql.job import QueryJob
@@ -119,7 +118,7 @@ async def run_canned(request: Request, file: str) -> Response:
     with server_made(f"the parameter look-up of {query.name!r}"):
         substitutions = await resolve(state_of(request).engine, query, params)
     page = page_of(paging, query.text, state_of(request).settings.max_rows, by=query.page_by)
-    text, cut = await searched(request, query, substitutions, query.text, rows=None if page is None else page.end + 1)
+    text, cut = await searched(request, query, substitutions, query.text, rows=None if page is None else page.last)
     if extension in GRAPH_EXTENSIONS:
         if paging:
             raise BadRequest(f"{query.name!r} answers with triples: page and size are for solutions")
@@ -172,7 +171,7 @@ async def direct_forms(request: Request) -> dict[str, CannedQuery]:
         if layout is None or not (layout.queries / DIRECT).is_dir():
             return {}
         with server_made("the look-up of the summaries graph"):
-            if await ask(state.engine, HAS_SUMMARIES):
+            if await ask(state.engine, WRITTEN_BY_THIS_CODE):
                 return {}
         try:
             return load_catalog(layout.queries / DIRECT)
@@ -183,9 +182,6 @@ async def direct_forms(request: Request) -> dict[str, CannedQuery]:
 
 
 DIRECT = "direct"
-SUMMARIES = ox.NamedNode(SUMMARIES_GRAPH)
-HAS_SUMMARIES = f"ASK {{ GRAPH {SUMMARIES} {{ {SUMMARIES} {FINGERPRINT_PROPERTY} {ox.Literal(FINGERPRINT)} }} }}"
-"""Whether the store holds summaries written by this code's definitions (:data:`summaries.FINGERPRINT`)."""
 
 
 def paged(job: QueryJob, page: Page, text: str, substitutions: Mapping[str, Term]) -> QueryJob:
@@ -224,7 +220,7 @@ async def canned_page(request: Request, name: str) -> Response:
         substitutions = await resolve(state.engine, query, params)
     page = page_of(values, query.text, state.settings.max_rows, always=True, by=query.page_by)
     assert page is not None
-    text, cut = await searched(request, query, substitutions, query.text, rows=page.end + 1)
+    text, cut = await searched(request, query, substitutions, query.text, rows=page.last)
     job = paged(QueryJob(text, FORMATS["json"], max_rows=page.size), page, text, substitutions)
     with server_made(f"catalog query {query.name!r}"):
         output = await state.engine.run(job, request.scope.get("sdkg.arrived"))

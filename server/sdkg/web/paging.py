@@ -61,9 +61,10 @@ class Page:
         return (self.number - 1) * self.size
 
     @property
-    def end(self) -> int:
-        """How many of the answer's rows this page and those before it hold."""
-        return self.number * self.size
+    def last(self) -> int:
+        """The number of the last row this page reads: the row after its own last, which tells whether a next
+        page exists (so also how many of the answer's first rows it needs)."""
+        return self.number * self.size + 1
 
     def query(self, text: str, binds: Mapping[str, ox.NamedNode | ox.Literal] | None = None) -> str:
         """The query cut to this page, and one row more, which tells whether a next page exists.
@@ -78,7 +79,7 @@ class Page:
         if not self.by:
             return f"{text.rstrip()}\nLIMIT {self.size + 1} OFFSET {self.offset}\n"
         given = dict(binds or {})
-        first, last = self.offset + 1, self.offset + self.size + 1
+        first, last = self.offset + 1, self.last
         if last - first < MOST_LOOKED_UP:
             block = values_rows([self.by, *given], ([ox.Literal(n), *given.values()] for n in range(first, last + 1)))
         else:
