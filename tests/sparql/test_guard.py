@@ -8,9 +8,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sdkg.sparql.errors import MalformedQuery, QueryError, Refused, Unverifiable
-from sdkg.sparql.guard import MAX_DEPTH, WIKIDATA_SERVICES, Reach, admit, mentions_remote
+from sdkg.sparql.guard import MAX_DEPTH, WIKIDATA_SERVICES, Reach, admit, mentions_remote, reaches_nothing, read
 
 ALLOWED = {"http://allowed.example/sparql": 3.0}
 
@@ -93,6 +95,35 @@ def test_nesting_deeper_than_the_limit_is_malformed(opening: str) -> None:
     with pytest.raises(MalformedQuery):
         admit(f"INSERT DATA {{ {'(' * 5000} }}", ALLOWED, update=True)
     assert admit(f"SELECT * WHERE {{ FILTER({'(' * 50}1{')' * 50}) }}", ALLOWED) is None
+
+
+PIECES = ["SELECT * WHERE ", "{", "}", "(", ")", "[", "]", "?s ", "'", '"', "#", "\n", "<http://x/> ", "<", ">", " "]
+PIECES += ["SERVICE ", "service", "Load ", "LOAD", "\\u0053ERVICE ", "\\u004cOAD ", "SERV", "ICE ", "lo", "ad "]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40), st.integers(min_value=0, max_value=2 * MAX_DEPTH))
+def test_the_quick_pass_lets_through_only_what_the_scan_would(pieces: list[str], depth: int) -> None:
+    """A text the quick pass lets through without a scan is one in which the scan finds no keyword and no nesting
+    past the limit, escapes, strings, comments and split words included."""
+    text = "(" * depth + "".join(pieces) + ")" * depth
+    if reaches_nothing(text):
+        reading = read(text)
+        assert not reading.keywords and reading.depth <= MAX_DEPTH
+
+
+def test_the_quick_pass_leaves_escaped_keywords_and_deep_texts_to_the_scan() -> None:
+    assert reaches_nothing("SELECT * WHERE { ?s ?p ?o }")
+    escaped = "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"
+    assert not reaches_nothing(escaped)
+    with pytest.raises(Refused, match="is not allowed"):
+        admit(escaped, ALLOWED)
+    at_limit = f"SELECT * WHERE {{ FILTER({'(' * (MAX_DEPTH - 2)}1{')' * (MAX_DEPTH - 2)}) }}"
+    assert reaches_nothing(at_limit) and read(at_limit).depth == MAX_DEPTH
+    past = f"SELECT * WHERE {{ FILTER({'(' * (MAX_DEPTH - 1)}1{')' * (MAX_DEPTH - 1)}) }}"
+    assert not reaches_nothing(past)
+    with pytest.raises(MalformedQuery, match=f"deeper than {MAX_DEPTH}"):
+        admit(past, ALLOWED)
 
 
 def test_the_scan_is_linear_in_the_text() -> None:

@@ -24,7 +24,7 @@ from .dataset import query_options
 from .errors import AnswerTooLarge, MalformedQuery, NotAcceptable, QueryFailed, Refused, StoreCorrupted, UpstreamFailed
 from .job import QueryJob, QueryOutput
 from .negotiation import GRAPH_FORMATS, RDF_FORMAT_OF, RESULT_FORMATS, RESULTS_FORMAT_OF, Format, media_types
-from .results import write_solutions
+from .results import JSON, json_rows, write_json_rows, write_solutions
 
 T = TypeVar("T")
 
@@ -52,7 +52,7 @@ GZIP_FROM = 1024
 
 def size_of(item: object) -> int:
     """About the bytes an answer item takes written out: its terms as N-Triples."""
-    if isinstance(item, list):
+    if isinstance(item, list | tuple):
         return sum(len(str(term)) + 2 for term in item)
     return len(str(item)) + 2
 
@@ -176,7 +176,12 @@ def serialise_result(
         if results_format is None:
             raise NotAcceptable(media_types(RESULT_FORMATS))
         variables = [v.value for v in result.variables]
-        rows, truncated = take(([solution[v] for v in variables] for solution in result), max_rows, max_bytes)
+        solutions = (tuple(solution) for solution in result)  # its values in the order of the variables
+        if results_format.media_type == JSON:  # most answers: written as they are read, the cap on what is sent
+            written, truncated = json_rows(variables, solutions, max_rows, max_bytes)
+            body = write_json_rows(variables, written, truncated)
+            return QueryOutput(body, JSON, "solutions", rows=len(written), truncated=truncated)
+        rows, truncated = take(solutions, max_rows, max_bytes)
         body = write_solutions(results_format.media_type, variables, rows, truncated)
         return QueryOutput(body, results_format.media_type, "solutions", rows=len(rows), truncated=truncated)
     if graph_format is None:

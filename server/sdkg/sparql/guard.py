@@ -151,6 +151,8 @@ def admit(text: str, allowed: Mapping[str, float], update: bool = False) -> Reac
     """Raise :class:`~.errors.Refused` unless every SERVICE/LOAD endpoint is allowed (:class:`Unverifiable`
     when one cannot be read, :class:`~.errors.MalformedQuery` when the text nests too deep); the allowed
     endpoints it reaches and their shortest time limit, ``None`` when it reaches none."""
+    if reaches_nothing(text):
+        return None
     reading = read(text)
     reached: list[str] = []
     for offset, word, iri in reading.keywords:
@@ -171,6 +173,17 @@ def admit(text: str, allowed: Mapping[str, float], update: bool = False) -> Reac
     if reading.ambiguous:
         raise Unverifiable("a request that reaches a SERVICE or LOAD endpoint must write '<' comparisons with spaces")
     return Reach(tuple(sorted(set(reached))), min(allowed[iri] for iri in reached))
+
+
+def reaches_nothing(text: str) -> bool:
+    """Whether ``text`` surely passes without a scan: neither keyword anywhere in it (so no word can begin with
+    one) and no more openers in all than :data:`MAX_DEPTH` (so it cannot nest deeper). Most queries are such, and
+    the scan, a Python loop over every token, cost a quarter of a small catalog query's time in a worker."""
+    text = unescape(text)
+    lowered = text.lower()  # as the scan lowers each word (a case-blind regular expression took 20 µs a query)
+    if any(keyword in lowered for keyword in KEYWORDS):
+        return False
+    return text.count("(") + text.count("{") + text.count("[") <= MAX_DEPTH
 
 
 def mentions_remote(text: str) -> bool:

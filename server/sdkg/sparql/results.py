@@ -8,7 +8,7 @@ written here, in the same shapes pyoxigraph writes them.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring as quote  # type: ignore[attr-defined]
 from xml.sax.saxutils import escape, quoteattr
 
@@ -16,6 +16,7 @@ import pyoxigraph as ox
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+JSON = "application/sparql-results+json"
 Row = Sequence[object | None]
 
 
@@ -59,15 +60,36 @@ def json_text(term: object) -> str:
     return json.dumps(json_term(term), ensure_ascii=False, separators=(",", ":"))
 
 
-def write_json(variables: list[str], rows: Sequence[Row], truncated: bool) -> bytes:
+def json_rows(
+    variables: list[str], rows: Iterable[Row], limit: int | None, max_chars: int | None
+) -> tuple[list[str], bool]:
+    """Each row written as a SPARQL JSON binding, at most ``limit`` of them and about ``max_chars`` characters in
+    all, and whether there were more (one extra row is read to know). Written and measured in one pass: the
+    byte cap counts what is sent, and no term is turned into text twice."""
     keys = [quote(v) + ":" for v in variables]
-    bindings = ",".join(
-        "{" + ",".join(k + json_text(t) for k, t in zip(keys, row, strict=True) if t is not None) + "}" for row in rows
-    )
+    written: list[str] = []
+    size = 0
+    for row in rows:
+        if limit is not None and len(written) >= limit:
+            return written, True
+        text = "{" + ",".join(k + json_text(t) for k, t in zip(keys, row, strict=True) if t is not None) + "}"
+        size += len(text) + 1
+        if max_chars is not None and size > max_chars:
+            return written, True
+        written.append(text)
+    return written, False
+
+
+def write_json_rows(variables: list[str], written: Sequence[str], truncated: bool) -> bytes:
+    """The JSON document around rows written by :func:`json_rows`."""
     # "truncated" goes before "results": pyoxigraph's parser rejects keys after the bindings
     head = '{"head":{"vars":[' + ",".join(quote(v) for v in variables) + "]},"
-    tail = '"truncated":' + ("true" if truncated else "false") + ',"results":{"bindings":[' + bindings + "]}}"
+    tail = '"truncated":' + ("true" if truncated else "false") + ',"results":{"bindings":[' + ",".join(written) + "]}}"
     return (head + tail).encode("utf-8")
+
+
+def write_json(variables: list[str], rows: Sequence[Row], truncated: bool) -> bytes:
+    return write_json_rows(variables, json_rows(variables, rows, None, None)[0], truncated)
 
 
 def xml_term(term: object) -> str:
@@ -130,7 +152,7 @@ def write_tsv(variables: list[str], rows: Sequence[Row]) -> bytes:
 
 def write_solutions(media_type: str, variables: list[str], rows: Sequence[Row], truncated: bool) -> bytes:
     """Serialise ``rows`` (one term or ``None`` per variable) in ``media_type``."""
-    if media_type == "application/sparql-results+json":
+    if media_type == JSON:
         return write_json(variables, rows, truncated)
     if media_type == "application/sparql-results+xml":
         return write_xml(variables, rows)

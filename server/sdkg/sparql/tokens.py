@@ -117,13 +117,15 @@ def operation(text: str) -> str | None:
     return first.text.upper() if first is not None and first.kind == "word" else None
 
 
-UPDATE_WORD = re.compile("|".join(sorted(UPDATE_OPERATIONS)), re.IGNORECASE)
-"""A text without any of these words (anywhere, in any case) is no update, and is not tokenised to know."""
+UPDATE_WORDS = tuple(sorted(word.lower() for word in UPDATE_OPERATIONS))
+"""A text without any of these words (anywhere, in any case) is no update, and is not tokenised to know. They are
+looked for in the lowered text: a case-blind regular expression took 15-20 µs a request."""
 
 
 def is_update(text: str) -> bool:
     """Whether the text is a SPARQL update (by its first operation keyword), not a query."""
-    return UPDATE_WORD.search(text) is not None and operation(text) in UPDATE_OPERATIONS
+    lowered = text.lower()
+    return any(word in lowered for word in UPDATE_WORDS) and operation(text) in UPDATE_OPERATIONS
 
 
 def where_group(query: str) -> tuple[str | None, int | None]:
