@@ -46,7 +46,7 @@ from sdkg.web.canned import makes_graph
 from sdkg.web.paging import DEFAULT_SIZE
 from sdkg.web.settings import Settings
 
-from . import servers
+from . import loadratio, servers
 from .loadgen import Latency, Throughput, measure_get_latency, measure_latency, measure_throughput
 from .memtree import TreeSampler
 from .report import ms
@@ -349,6 +349,10 @@ def scale(
         log(f"oxigraph load of the same {len(servers.rdf_files(root))} files")
         reference = servers.oxigraph_load(location, servers.rdf_files(root), work / "logs")
         subprocess.run(["rm", "-rf", str(location)], check=True)
+        log("oxigraph load of the same quads into the same named graphs (N-Quads, written before the clock starts)")
+        quads = work / f"same-graphs-{claims}"
+        same_graphs = servers.oxigraph_load(location, loadratio.same_graphs(root, quads), work / "logs")
+        subprocess.run(["rm", "-rf", str(location), str(quads)], check=True)
         queries = served_catalog()  # read now: a long build may outlast edits to queries/
         publish_catalog(root)
         options = ["--timeout", str(args.timeout), *SERVED_OPTIONS]
@@ -366,6 +370,7 @@ def scale(
                 "claims": claims,
                 "build": built,
                 "oxigraph_load": reference,
+                "oxigraph_load_same_graphs": same_graphs,
                 "served": {"options": options, "page_size": DEFAULT_SIZE, "row_cap": ROW_CAP},
                 "catalog": catalog_runs,
             }

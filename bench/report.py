@@ -149,13 +149,16 @@ def scales(results: dict[str, Any]) -> list[str]:
         "and bulk-loaded into the new build's on-disk store, what `oxigraph load` does), compact, validate (SHACL",
         "and the quote check on that store), rules, catalog, index (the search index, when the build writes one),",
         "seal (the last compaction and the count);",
-        "`oxigraph load` loads the same Turtle files. Load ratio = oxigraph load time ÷ our load phase",
-        "(target ≥ 0.8). Build ratio = oxigraph load time ÷ our whole build, which does what `oxigraph load`",
-        "does not. Peak memory: the build and its rule processes together (sampled every 0.25 s),",
-        "under the `--build-memory` cap.",
+        "`oxigraph load` is timed twice: loading the same quads into the same named graphs as ours (each file's",
+        "triples in its own graph, given as N-Quads written before the clock starts: the same store, six indexes),",
+        "and loading the Turtle files as they are into its default graph (three indexes: half the work).",
+        "Load ratio = oxigraph load time ÷ our load phase (target ≥ 0.8), against each. Build ratio = oxigraph",
+        "load time (default graph) ÷ our whole build, which does what `oxigraph load` does not. Peak memory: the",
+        "build and its rule processes together (sampled every 0.25 s), under the `--build-memory` cap.",
         "",
         "| claims | triples | load (s) | compact (s) | validate (s) | rules (s) | catalog + index + seal (s) "
-        "| oxigraph load (s) | load ratio | build ratio | store MB (ours / oxigraph) | peak MB (ours / oxigraph) |",
+        "| oxigraph load, same graphs / default graph (s) | load ratio, same graphs / default graph | build ratio "
+        "| store MB (ours / oxigraph, default graph) | peak MB (ours / oxigraph, default graph) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     measured = [row for row in results["scales"] if "skipped" not in row]
@@ -169,7 +172,8 @@ def scales(results: dict[str, Any]) -> list[str]:
             f"| {row['claims']:,} | {b['triples']:,} | {seconds(phase.get('load'))} | "
             f"{seconds(phase.get('compact'))} | {seconds(phase.get('validate'))} | {seconds(phase.get('rules'))} | "
             f"{seconds(phase.get('catalog', 0.0) + phase.get('index', 0.0) + phase.get('seal', 0.0))} | "
-            f"{o['seconds']:.1f} | {o['seconds'] / phase['load']:.2f} | {o['seconds'] / b['seconds']:.2f} | "
+            f"{same_graphs_seconds(row)} / {o['seconds']:.1f} | {same_graphs_ratio(row)} / "
+            f"{o['seconds'] / phase['load']:.2f} | {o['seconds'] / b['seconds']:.2f} | "
             f"{b['size_mb']:.0f} / {o['size_mb']:.0f} | "
             f"{b.get('tree_peak_mb', b['peak_mb']):.0f} / {o['peak_mb']:.0f} |"
         )
@@ -287,8 +291,27 @@ def targets(results: dict[str, Any]) -> list[str]:
     load = b.get("phases", {}).get("load")
     load_ratio = big["oxigraph_load"]["seconds"] / load if load else None
     shown = "–" if load_ratio is None else f"{load_ratio:.2f}×"
-    lines.append(f"| load ≥ 0.8× `oxigraph load` | {shown} at {size} | {verdict(load_ratio, 0.8, at_least=True)} |")
+    same = big.get("oxigraph_load_same_graphs")
+    if same is None or not load:  # runs before 2026-12-05 timed the default graph only
+        lines.append(f"| load ≥ 0.8× `oxigraph load` | {shown} at {size} | {verdict(load_ratio, 0.8, at_least=True)} |")
+        return lines
+    ratio = same["seconds"] / load
+    lines.append(
+        f"| load ≥ 0.8× `oxigraph load`, the same quads into the same named graphs | {ratio:.2f}× at {size} "
+        f"(against `oxigraph load` of the Turtle files into its default graph, half the indexes: {shown}) "
+        f"| {verdict(ratio, 0.8, at_least=True)} |"
+    )
     return lines
+
+
+def same_graphs_seconds(row: dict[str, Any]) -> str:
+    same = row.get("oxigraph_load_same_graphs")
+    return "–" if same is None else f"{same['seconds']:.1f}"
+
+
+def same_graphs_ratio(row: dict[str, Any]) -> str:
+    same, load = row.get("oxigraph_load_same_graphs"), row["build"]["phases"].get("load")
+    return "–" if same is None or not load else f"{same['seconds'] / load:.2f}"
 
 
 def markdown(results: dict[str, Any]) -> str:
