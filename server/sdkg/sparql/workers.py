@@ -265,7 +265,13 @@ class Worker:
 
     @property
     def alive(self) -> bool:
-        return not self.killed and not self.channel.closed and self.process.poll() is None
+        return self.connected and self.process.poll() is None
+
+    @property
+    def connected(self) -> bool:
+        """Not killed and its socket open: what a worker that has just answered is checked for on release (the
+        process is asked again, a system call, when it is next taken)."""
+        return not self.killed and not self.channel.closed
 
     def kill(self) -> None:
         self.killed = True
@@ -612,7 +618,7 @@ class Pool:
         """Give ``worker`` to the next caller in turn, or back to the idle ones (or retire it)."""
         if not started:
             self.busy -= 1
-        if self.retired or not worker.alive or not worker.restore():
+        if self.retired or not worker.connected or not worker.restore():
             worker.kill()
             if not self.retired:
                 self.spawn()
