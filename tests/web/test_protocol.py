@@ -105,3 +105,14 @@ def test_the_update_dataset_becomes_using_clauses_before_each_where() -> None:
         with_using("WITH <http://w> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", Dataset(("http://g",)))
     with pytest.raises(DatasetError, match="bad using-graph-uri"):
         with_using(update, Dataset(("not an iri",)))
+
+
+def test_forms_are_read_without_the_codec_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a Python without ``codecs.escape_decode``, ``parse_qsl`` reads every form."""
+    import sdkg.web.protocol as protocol
+
+    monkeypatch.setattr(protocol, "ESCAPE_DECODE", None)
+    text = "query=SELECT%20%3Fs%20WHERE%20%7B%7D+%C3%A9&format=json&x=%zz%5C"
+    assert pairs_of(text.encode()) == parse_qsl(text, keep_blank_values=True, errors="strict")
+    with pytest.raises(ProtocolError, match="not UTF-8"):
+        pairs_of(b"query=%FF")
