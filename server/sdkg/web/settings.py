@@ -36,7 +36,8 @@ class Settings:
     max_url_bytes: int = 65_536
     """Longest request target (path and query string) taken; longer ones answer 414 (send long queries by POST)."""
     max_answer_bytes: int | None = 50_000_000
-    """Most bytes in one answer (as N-Triples terms); longer answers are cut and say so, like the row cap."""
+    """Most bytes in one answer (SPARQL JSON results: as written; other formats: their terms as N-Triples); longer
+    answers are cut and say so, like the row cap."""
     workers: int | None = None
     """Query worker processes (default: two per core and six more)."""
     worker_memory_mb: int = field(default_factory=lambda: default_worker_memory_mb())
