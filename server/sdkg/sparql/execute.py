@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import pyoxigraph as ox
@@ -24,7 +24,7 @@ from .dataset import query_options
 from .errors import AnswerTooLarge, MalformedQuery, NotAcceptable, QueryFailed, Refused, StoreCorrupted, UpstreamFailed
 from .job import QueryJob, QueryOutput
 from .negotiation import GRAPH_FORMATS, RDF_FORMAT_OF, RESULT_FORMATS, RESULTS_FORMAT_OF, Format, media_types
-from .results import JSON, json_rows, write_json_rows, write_solutions
+from .results import JSON, json_keys, json_row, json_row_size, write_json_rows, write_solutions
 
 T = TypeVar("T")
 
@@ -57,9 +57,11 @@ def size_of(item: object) -> int:
     return len(str(item)) + 2
 
 
-def take(iterator: Iterator[T], limit: int | None, max_bytes: int | None = None) -> tuple[list[T], bool]:
-    """At most ``limit`` items and about ``max_bytes`` (:func:`size_of`), and whether there were more (one
-    extra item is read to know)."""
+def take(
+    iterator: Iterator[T], limit: int | None, max_bytes: int | None = None, measure: Callable[[T], int] = size_of
+) -> tuple[list[T], bool]:
+    """At most ``limit`` items and about ``max_bytes`` (each item's size by ``measure``: by default
+    :func:`size_of`), and whether there were more (one extra item is read to know)."""
     if max_bytes is None:
         if limit is None:
             return list(iterator), False
@@ -70,7 +72,7 @@ def take(iterator: Iterator[T], limit: int | None, max_bytes: int | None = None)
     for item in iterator:
         if limit is not None and len(kept) >= limit:
             return kept, True
-        size += size_of(item)
+        size += measure(item)
         if size > max_bytes:
             return kept, True
         kept.append(item)
@@ -178,7 +180,8 @@ def serialise_result(
         variables = [v.value for v in result.variables]
         solutions = (tuple(solution) for solution in result)  # its values in the order of the variables
         if results_format.media_type == JSON:  # most answers: written as they are read, the cap on what is sent
-            written, truncated = json_rows(variables, solutions, max_rows, max_bytes)
+            keys = json_keys(variables)
+            written, truncated = take((json_row(keys, s) for s in solutions), max_rows, max_bytes, json_row_size)
             body = write_json_rows(variables, written, truncated)
             return QueryOutput(body, JSON, "solutions", rows=len(written), truncated=truncated)
         rows, truncated = take(solutions, max_rows, max_bytes)

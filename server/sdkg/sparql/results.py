@@ -8,7 +8,7 @@ written here, in the same shapes pyoxigraph writes them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from json.encoder import encode_basestring as quote  # type: ignore[attr-defined]
 from xml.sax.saxutils import escape, quoteattr
 
@@ -60,28 +60,23 @@ def json_text(term: object) -> str:
     return json.dumps(json_term(term), ensure_ascii=False, separators=(",", ":"))
 
 
-def json_rows(
-    variables: list[str], rows: Iterable[Row], limit: int | None, max_chars: int | None
-) -> tuple[list[str], bool]:
-    """Each row written as a SPARQL JSON binding, at most ``limit`` of them and about ``max_chars`` characters in
-    all, and whether there were more (one extra row is read to know). Written and measured in one pass: the
-    byte cap counts what is sent, and no term is turned into text twice."""
-    keys = [quote(v) + ":" for v in variables]
-    written: list[str] = []
-    size = 0
-    for row in rows:
-        if limit is not None and len(written) >= limit:
-            return written, True
-        text = "{" + ",".join(k + json_text(t) for k, t in zip(keys, row, strict=True) if t is not None) + "}"
-        size += len(text) + 1
-        if max_chars is not None and size > max_chars:
-            return written, True
-        written.append(text)
-    return written, False
+def json_keys(variables: Sequence[str]) -> list[str]:
+    """Each variable's key in a JSON binding, written once for all the rows."""
+    return [quote(v) + ":" for v in variables]
+
+
+def json_row(keys: Sequence[str], row: Row) -> str:
+    """One row as a SPARQL JSON binding (its unbound variables left out)."""
+    return "{" + ",".join(k + json_text(t) for k, t in zip(keys, row, strict=True) if t is not None) + "}"
+
+
+def json_row_size(written: str) -> int:
+    """What a row written by :func:`json_row` adds to the answer: itself and the comma before the next."""
+    return len(written) + 1
 
 
 def write_json_rows(variables: list[str], written: Sequence[str], truncated: bool) -> bytes:
-    """The JSON document around rows written by :func:`json_rows`."""
+    """The JSON document around rows written by :func:`json_row`."""
     # "truncated" goes before "results": pyoxigraph's parser rejects keys after the bindings
     head = '{"head":{"vars":[' + ",".join(quote(v) for v in variables) + "]},"
     tail = '"truncated":' + ("true" if truncated else "false") + ',"results":{"bindings":[' + ",".join(written) + "]}}"
@@ -89,7 +84,8 @@ def write_json_rows(variables: list[str], written: Sequence[str], truncated: boo
 
 
 def write_json(variables: list[str], rows: Sequence[Row], truncated: bool) -> bytes:
-    return write_json_rows(variables, json_rows(variables, rows, None, None)[0], truncated)
+    keys = json_keys(variables)
+    return write_json_rows(variables, [json_row(keys, row) for row in rows], truncated)
 
 
 def xml_term(term: object) -> str:
