@@ -15,7 +15,7 @@ compiled SHACL checks (the WHERE group of a SPARQL constraint).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 _TOKEN = re.compile(
@@ -117,15 +117,21 @@ def operation(text: str) -> str | None:
     return first.text.upper() if first is not None and first.kind == "word" else None
 
 
+def mentions(text: str, words: Iterable[str]) -> bool:
+    """Whether any of ``words`` (lower-case) appears anywhere in ``text``, in any case: the cheap test before a
+    scan, so that a text without them is not tokenised. The text is lowered once (a case-blind regular
+    expression took 10-40 µs a query)."""
+    lowered = text.lower()
+    return any(word in lowered for word in words)
+
+
 UPDATE_WORDS = tuple(sorted(word.lower() for word in UPDATE_OPERATIONS))
-"""A text without any of these words (anywhere, in any case) is no update, and is not tokenised to know. They are
-looked for in the lowered text: a case-blind regular expression took 15-20 µs a request."""
+"""A text without any of these words (anywhere, in any case) is no update, and is not tokenised to know."""
 
 
 def is_update(text: str) -> bool:
     """Whether the text is a SPARQL update (by its first operation keyword), not a query."""
-    lowered = text.lower()
-    return any(word in lowered for word in UPDATE_WORDS) and operation(text) in UPDATE_OPERATIONS
+    return mentions(text, UPDATE_WORDS) and operation(text) in UPDATE_OPERATIONS
 
 
 def where_group(query: str) -> tuple[str | None, int | None]:

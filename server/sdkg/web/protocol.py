@@ -91,14 +91,13 @@ def from_pairs(pairs: list[tuple[str, str]], body_query: str | None = None) -> Q
 
 def pairs_of(encoded: bytes | str, where: str = "the query string") -> list[tuple[str, str]]:
     """Form-encoded pairs, every byte and every percent-escape read as UTF-8 (else a 400, however it came)."""
+    raw = encoded if isinstance(encoded, bytes) else encoded.encode("utf-8")
     try:
-        raw = encoded if isinstance(encoded, bytes) else encoded.encode("utf-8")
         try:
             return [(unquoted(name), unquoted(value)) for name, value in fields_of(raw)]
-        except ValueError as error:
-            if isinstance(error, UnicodeDecodeError):
-                raise
-            # a '%' without two hex digits after it: read as parse_qsl reads it (left as it is)
+        except UnicodeDecodeError:
+            raise
+        except ValueError:  # a '%' without two hex digits after it: read as parse_qsl reads it (left as it is)
             return parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
         raise ProtocolError(f"{where} is not UTF-8") from None
