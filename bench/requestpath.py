@@ -9,9 +9,12 @@ JSON results. Reported: p50 at 1 client, requests per second at 1 and 8 clients,
 geometric mean over the queries of each ratio, the server's and the generator's CPU.
 
 Servers: ``sdkg serve`` with its defaults (every guard on: deadline with a hard kill,
-SERVICE/LOAD guard, row and byte caps, logging, metrics), with the result cache off and on;
-the code before the change (``--before DIR``: a checkout with its own ``.venv``);
-``oxigraph serve``; the naive FastAPI app of :mod:`bench.naive` in memory and on disk;
+SERVICE/LOAD guard, row and byte caps, logging, metrics), with the result cache off and on, and
+with the cache off and its workers reading the store on disk (``--in-memory-max-quads 0``; by
+default each worker of a build this small answers from its own copy in memory); the code before
+the change (``--before DIR``: a checkout with its own ``.venv``); ``oxigraph serve`` over the
+store on disk (the peer of the targets) and over its in-memory store (``oxigraph-memory``, the
+same engine our workers' copies use); the naive FastAPI app of :mod:`bench.naive` in memory and on disk;
 rdflib-endpoint (only the queries it answers within a few seconds: it is single-threaded and
 would still be busy with a slow one when the next measurement starts).
 
@@ -251,7 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--catalog-seconds", type=float, default=1.0)
     parser.add_argument("--clients", default="1,8")
     parser.add_argument("--timeout", type=float, default=10.0)
-    parser.add_argument("--servers", default="before,sdkg,sdkg-cache,oxigraph,naive-memory,naive-disk,rdflib-endpoint")
+    parser.add_argument(
+        "--servers",
+        default="before,sdkg,sdkg-disk,sdkg-cache,oxigraph,oxigraph-memory,naive-memory,naive-disk,rdflib-endpoint",
+    )
     parser.add_argument("--work", type=Path, default=REPO / "var" / "bench")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     args = parser.parse_args(argv)
@@ -273,8 +279,12 @@ def main(argv: list[str] | None = None) -> int:
     before = str(args.before / ".venv" / "bin" / "sdkg") if args.before else None
     starters: dict[str, Callable[[], servers.Server]] = {
         "sdkg": lambda: servers.start_sdkg(root, logs, args.timeout, ["--result-cache", "0"], name="sdkg"),
+        "sdkg-disk": lambda: servers.start_sdkg(
+            root, logs, args.timeout, ["--result-cache", "0", "--in-memory-max-quads", "0"], name="sdkg, on disk"
+        ),
         "sdkg-cache": lambda: servers.start_sdkg(root, logs, args.timeout, [], name="sdkg, cache on"),
         "oxigraph": lambda: servers.start_oxigraph(location, logs, None),
+        "oxigraph-memory": lambda: servers.start_oxigraph_memory(nquads, logs),
         "naive-memory": lambda: servers.start_naive(nquads, logs, memory=True),
         "naive-disk": lambda: servers.start_naive(location, logs, memory=False),
         "rdflib-endpoint": lambda: servers.start_rdflib(nquads, logs, 300),

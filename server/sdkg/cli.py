@@ -311,6 +311,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         public_url=public_url(args),
         max_answer_bytes=args.max_answer_bytes or None,
         result_cache_mb=args.result_cache,
+        in_memory_max_quads=args.in_memory_max_quads,
         grace_seconds=args.grace,
         write_timeout=args.write_timeout,
         worker_memory_mb=args.worker_memory
@@ -493,6 +494,14 @@ def add_serve(commands: Commands) -> None:
         metavar="MB",
         help="memory a query worker may add for a query, 0 for no cap (default: half the RAM shared by the workers, "
         "256 MB-4 GB each)",
+    )
+    p.add_argument(
+        "--in-memory-max-quads",
+        type=int,
+        default=500_000,
+        metavar="N",
+        help="query workers answer from their own copy of the store in memory when it holds at most N quads and the "
+        "copies fit in a quarter of the RAM, 0 to always read from disk (default: 500000)",
     )
     p.add_argument(
         "--result-cache", type=int, default=64, metavar="MB", help="answers kept for repeated queries (default: 64)"

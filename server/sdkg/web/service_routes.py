@@ -85,6 +85,9 @@ async def health(request: Request) -> Response:
         body["triples"] = state.engine.triple_count()
     except QueryError:
         body["triples"] = None
+    workers = state.worker_engine
+    if workers is not None:
+        body["workers"] = workers.workers()
     return JSONResponse(body)
 
 

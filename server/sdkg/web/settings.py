@@ -42,6 +42,9 @@ class Settings:
     """Query worker processes (default: two per core and six more)."""
     worker_memory_mb: int = field(default_factory=lambda: default_worker_memory_mb())
     """Memory a query worker may add for its queries (0: no cap); past it the query answers 507."""
+    in_memory_max_quads: int = 500_000
+    """Each query worker answers from its own copy of the store in memory when the build holds at most this many
+    quads and the copies fit in a quarter of the machine's memory (0: always from disk)."""
     result_cache_mb: int = 64
     """Answers kept for repeated queries on the served build (0: no cache)."""
     write_timeout: float = 120.0

@@ -64,6 +64,7 @@ def make_engine(settings: Settings) -> Engine:
             settings.workers,
             settings.worker_memory_mb,
             expected_triples(settings.store_path),
+            settings.in_memory_max_quads,
         )
     if settings.result_cache_mb > 0:
         engine = CachingEngine(engine, settings.result_cache_mb * 2**20)
@@ -155,12 +156,18 @@ class ServerState:
             unpin(layout)
 
     @property
-    def health(self) -> str | None:
-        """Why the server cannot answer (``None`` when it can): workers that cannot start, a corrupt store."""
+    def worker_engine(self) -> WorkerEngine | None:
+        """The worker pool under the cache and the metrics, when the server has one."""
         engine = self.engine
         while not isinstance(engine, WorkerEngine) and hasattr(engine, "engine"):
             engine = engine.engine
-        if isinstance(engine, WorkerEngine):
+        return engine if isinstance(engine, WorkerEngine) else None
+
+    @property
+    def health(self) -> str | None:
+        """Why the server cannot answer (``None`` when it can): workers that cannot start, a corrupt store."""
+        engine = self.worker_engine
+        if engine is not None:
             if engine.corrupt is not None:
                 return "the store failed an integrity check"
             if engine.problem is not None and engine.ready_workers == 0:
