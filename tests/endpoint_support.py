@@ -90,6 +90,7 @@ def sdkg_server(
                     output.seek(0)
                     raise AssertionError(output.read().decode(errors="replace")[-5000:] or "no server") from None
                 time.sleep(0.2)
+        settle(base, deadline)
         yield base, server
     finally:
         server.terminate()
@@ -99,6 +100,18 @@ def sdkg_server(
             server.kill()
             server.wait(timeout=10)
         output.close()
+
+
+def settle(base: str, deadline: float) -> None:
+    """Wait until the server's workers that are to answer from a copy of the store do (``/health``): its steady
+    state. While it copies, workers on disk and copies answer together, and they may order what SPARQL leaves
+    unordered (a ``GROUP_CONCAT``, rows without ``ORDER BY``) differently."""
+    while time.monotonic() < deadline:
+        health = httpx.get(base + "/health", timeout=5)
+        workers = health.json().get("workers") or {} if health.status_code == 200 else {}
+        if not workers.get("copies_wanted") or workers.get("copies") == workers.get("running"):
+            return
+        time.sleep(0.1)
 
 
 def published_project(directory: Path, quads: Iterable[ox.Quad], version: str = "test-build-1") -> Path:

@@ -14,6 +14,11 @@ the few that may reach allowed SERVICE endpoints, forbids itself Internet socket
 (:mod:`.sandbox`). The deadline is a point in time the caller gives (the request's arrival
 plus its time limit), so waiting for a free worker counts against it. A worker found dead
 when its turn comes (killed while idle) is replaced and the query goes to another.
+
+A small build is answered from memory: each worker copies the store when it starts (:func:`open_store`,
+:func:`copies_fit`). The pool starts on disk and converts its workers one at a time; the successor of a
+worker killed at its deadline reads the disk, and conversion waits until no worker has been killed for
+:data:`CALM_SECONDS`, so hostile queries cannot keep the server copying the store.
 """
 
 from __future__ import annotations
