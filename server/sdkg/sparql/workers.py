@@ -576,8 +576,7 @@ def copies_fit(quads: int | None, workers: int, most_quads: int) -> bool:
     """Whether each worker answers from its own copy of the store in memory: when the build recorded its size,
     holds at most ``most_quads`` quads, and the copies of all the workers (and the one that may reach the
     network) take at most a quarter of the machine's memory. Each copy is read at the worker's start (about
-    2 s a worker at 270,000 quads, again when one is replaced after a deadline), so it is for small builds:
-    larger ones are read from disk."""
+    2 s of CPU a worker at 270,000 quads), so it is for small builds: larger ones are read from disk."""
     if quads is None or most_quads <= 0 or quads > most_quads:
         return False
     try:
@@ -618,6 +617,8 @@ class Pool:
         """Whether a worker is being started to answer from a copy in place of one that reads the disk."""
         self.members: set[Worker] = set()
         """The workers started and not yet killed, idle or busy."""
+        self.copies_failed = False
+        """Whether a worker that was to copy the store did not start (then the pool stays on disk)."""
 
     def fill(self) -> None:
         """Start the pool's workers at once. In a pool of copies, one copies the store and the others read the
@@ -668,6 +669,8 @@ class Pool:
                 if not self.first.done():
                     self.first.set_result(None)
                 log.warning("query worker did not start (%s), attempt %d", error, attempt + 1)
+                if copy and self.setup.in_memory:  # the next ones read the disk, and no worker copies again
+                    copy, self.copies_failed = False, True
                 await asyncio.sleep(min(5.0, 0.2 * (attempt + 1)))
                 continue
             self.engine.problem = None
@@ -746,7 +749,7 @@ class Pool:
         a time (the next when this one is ready, so the pool converts itself in the background, a core at most),
         and only when no worker has been replaced for :data:`CALM_SECONDS` (queries that run to their deadline
         get successors that start at once, on disk) and no caller waits."""
-        if not self.setup.in_memory or self.copying or self.waiting or self.retired:
+        if not self.setup.in_memory or self.copying or self.copies_failed or self.waiting or self.retired:
             return
         if time.monotonic() - self.troubled < self.engine.calm_seconds:
             return
