@@ -187,22 +187,16 @@ WORKER_BASE_MB = 150
 """A worker's own memory before any query (interpreter, pyoxigraph, RocksDB): the cap is on what a query adds."""
 
 
-def copy_mb(server: servers.Server, workers: int | None) -> int:
-    """The most a worker's copy of the store takes (0: the workers read it from disk), by the server's own
-    estimate per quad, which ``tests/sparql/test_memory_copy.py`` holds to what a copy takes."""
-    from sdkg.sparql.workers import BYTES_PER_QUAD_IN_MEMORY, copies_fit, default_workers
-    from sdkg.web.settings import Settings
+def copy_mb(server: servers.Server) -> int:
+    """The most a worker's copy of the store takes (0: the server's workers read it from disk, as its ``/health``
+    says), by the server's own estimate per quad, which ``tests/sparql/test_memory_copy.py`` holds to what a copy
+    takes. ``start_sdkg`` has waited for the copies, so the store has been counted."""
+    from sdkg.sparql.workers import BYTES_PER_QUAD_IN_MEMORY
 
-    triples = None
-    for _ in range(300):  # until a worker has counted the store
-        triples = httpx.get(server.url.rsplit("/", 1)[0] + "/health", timeout=30).json()["triples"]
-        if triples is not None:
-            break
-        time.sleep(0.2)
-    most = Settings(store_path=Path()).in_memory_max_quads
-    if not copies_fit(triples, workers or default_workers(), most):
+    health = httpx.get(server.url.rsplit("/", 1)[0] + "/health", timeout=30).json()
+    if not health["workers"]["copies_wanted"]:
         return 0
-    return math.ceil(triples * BYTES_PER_QUAD_IN_MEMORY / 2**20)
+    return math.ceil(health["triples"] * BYTES_PER_QUAD_IN_MEMORY / 2**20)
 
 
 def rss_mb(pid: int) -> float:
@@ -350,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         log(f"mixed load for {args.seconds:g} s")
         cap_mb = default_worker_memory_mb(args.workers)
-        mixed = asyncio.run(mixed_load(server, args, cap_mb, copy_mb(server, args.workers)))
+        mixed = asyncio.run(mixed_load(server, args, cap_mb, copy_mb(server)))
     finally:
         server.stop()
     log(f"{args.builds} builds while serving")

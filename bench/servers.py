@@ -148,7 +148,7 @@ def wait_settled(server: Server, health: str, limit: float) -> Server:
     while time.monotonic() - started < limit:
         workers = httpx.get(health, timeout=30).json().get("workers") or {}
         if not workers.get("copies_wanted") or workers.get("copies") == workers.get("running"):
-            server.started_s = (server.started_s or 0.0) + time.monotonic() - started
+            server.started_s += time.monotonic() - started
             return server
         time.sleep(0.2)
     server.stop()

@@ -344,8 +344,7 @@ class WorkerEngine:
             False,
             expected_triples,
             allowed,
-            True,
-            in_memory,
+            in_memory=in_memory,
         )
         self.pools: dict[bool, Pool] = {}
         self.generation = 0
