@@ -6,13 +6,17 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from sdkg.sparql import inline
+from sdkg.sparql.dataset import Dataset
 from sdkg.sparql.errors import EngineBusy, MalformedQuery
-from sdkg.sparql.job import JSON_RESULTS, EngineConfig, Limits, QueryJob, QueryOutput
+from sdkg.sparql.job import JSON_RESULTS, Admission, EngineConfig, Limits, QueryJob, QueryOutput
+from sdkg.sparql.negotiation import RESULT_FORMATS
 from sdkg.sparql.workers import WorkerEngine
 
 KALDOR = "https://w3id.org/sdkg/id/actor/mary-kaldor"
@@ -140,3 +144,111 @@ def test_a_malformed_one_pattern_query_is_the_same_error_inline(store_path: Path
     engine = engine_over(store_path)
     with pytest.raises(MalformedQuery):
         run(engine, QueryJob("SELECT ?s WHERE { ?s undeclared:p ?o }", JSON_RESULTS))
+
+
+SMALL_JOIN = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    f"SELECT ?type ?name WHERE {{ <{KALDOR}> a ?type ; rdfs:label ?name }} ORDER BY ?type"
+)
+
+
+def test_a_job_a_worker_answered_cheaply_is_answered_inline_when_it_comes_again(store_path: Path) -> None:
+    """The first time a worker answers and says what it cost; the second time the server answers, the same."""
+    engine = engine_over(store_path)
+    assert not inline.single_pattern(SMALL_JOIN)
+    warm_up = QueryJob(SMALL_JOIN.replace("?name", "?label"), JSON_RESULTS)  # a worker's first query costs more
+    _, first, second, third = run(engine, warm_up, *[QueryJob(SMALL_JOIN, JSON_RESULTS)] * 3)
+    assert first.cpu_seconds is not None and 0 < first.cpu_seconds <= inline.CHEAP_CPU_SECONDS
+    assert second.cpu_seconds is None and third.cpu_seconds is None  # made here, not by a worker
+    assert engine.inline_answers == 2
+    assert rows(first) and first.body == second.body == third.body
+
+
+def test_a_job_that_cost_a_worker_more_is_not_remembered(store_path: Path) -> None:
+    costly = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?s ?q ?r }"
+    engine = engine_over(store_path)
+    first, second = run(engine, QueryJob(costly, JSON_RESULTS), QueryJob(costly, JSON_RESULTS))
+    assert first.cpu_seconds is not None and first.cpu_seconds > inline.CHEAP_CPU_SECONDS
+    assert second.cpu_seconds is not None  # a worker again
+    assert engine.inline_answers == 0 and len(engine.cheap) == 0
+
+
+def test_the_same_text_in_another_format_with_another_parameter_or_dataset_is_another_job() -> None:
+    job = QueryJob(SMALL_JOIN, JSON_RESULTS)
+    cheap = inline.CheapJobs()
+    assert cheap.remember(job, cheap_output(), ADMITTED)
+    csv = next(f for f in RESULT_FORMATS if f.media_type == "text/csv")
+    assert replace(job, results_format=csv) not in cheap
+    assert replace(job, substitutions=(("type", ox.NamedNode("http://x/T")),)) not in cheap
+    assert replace(job, dataset=Dataset(default_graphs=("http://x/g",))) not in cheap
+    assert job in cheap
+
+
+def cheap_output(rows: int = 1, body: bytes = b"{}", truncated: bool = False) -> QueryOutput:
+    return QueryOutput(body, "application/sparql-results+json", "solutions", rows, truncated, cpu_seconds=0.0001)
+
+
+ADMITTED = Admission(10.0, None, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+        "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f FILTER (NOW() > '2027-01-01T00:00:00Z'^^xsd:dateTime) }",
+        "SELECT * WHERE { ?s ?p ?o FILTER (rand() < 0.5) }",
+        "SELECT (STRUUID() AS ?u) WHERE { }",
+        "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f FILTER (\\u004E\\u006fw() > 0) }",  # NOW, as SPARQL reads it
+        "SELECT * WHERE { ?s ?p ?o }" + " " * inline.REMEMBERED_TEXT,
+    ],
+)
+def test_texts_whose_cost_may_change_are_never_remembered(text: str) -> None:
+    assert not inline.CheapJobs().remember(QueryJob(text, JSON_RESULTS), cheap_output(), ADMITTED)
+
+
+def test_only_cheap_whole_answers_within_the_inline_caps_that_stay_off_the_network_are_remembered() -> None:
+    job = QueryJob(SMALL_JOIN, JSON_RESULTS)
+    cheap = inline.CheapJobs()
+    assert cheap.remember(job, cheap_output(), ADMITTED) and job in cheap
+    refused = [
+        (job, replace(cheap_output(), cpu_seconds=inline.CHEAP_CPU_SECONDS * 2), ADMITTED),
+        (job, replace(cheap_output(), cpu_seconds=None), ADMITTED),  # no worker measured it
+        (job, cheap_output(truncated=True), ADMITTED),
+        (job, cheap_output(rows=inline.ROWS), ADMITTED),  # the inline read would be cut
+        (job, cheap_output(body=b"x" * (inline.BYTES + 1)), ADMITTED),
+        (job, cheap_output(), Admission(10.0, None, None, endpoints=("https://query.wikidata.org/sparql",))),
+        (replace(job, whole=True), cheap_output(), ADMITTED),
+    ]
+    for refused_job, output, admission in refused:
+        assert not inline.CheapJobs().remember(refused_job, output, admission)
+
+
+def test_the_memory_of_cheap_jobs_is_bounded_and_forgets_the_least_recently_asked_first() -> None:
+    cheap = inline.CheapJobs(most=2)
+    a, b, c = (QueryJob(f"ASK {{ <http://x/{name}> ?p ?o . ?o ?q ?r }}", JSON_RESULTS) for name in "abc")
+    cheap.remember(a, cheap_output(), ADMITTED)
+    cheap.remember(b, cheap_output(), ADMITTED)
+    assert a in cheap  # asked again: now the most recent
+    cheap.remember(c, cheap_output(), ADMITTED)
+    assert len(cheap) == 2 and a in cheap and c in cheap and b not in cheap
+    assert replace(a, timeout=1.0, max_rows=3, gzip=True) in cheap  # the same cost whatever its limits
+
+
+def test_moving_to_another_build_forgets_the_cheap_jobs(store_path: Path) -> None:
+    engine = engine_over(store_path)
+
+    async def go() -> tuple[int, int]:
+        await engine.start()
+        for _ in range(3000):
+            if counted(engine):
+                break
+            await asyncio.sleep(0.01)
+        try:
+            await engine.run(QueryJob(SMALL_JOIN, JSON_RESULTS))
+            before = len(engine.cheap)
+            engine.swap(store_path)
+            return before, len(engine.cheap)
+        finally:
+            await engine.stop()
+
+    assert asyncio.run(go()) == (1, 0)

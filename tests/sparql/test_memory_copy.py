@@ -178,29 +178,39 @@ def test_a_worker_killed_at_its_deadline_is_followed_by_one_on_disk_and_the_copi
 def test_a_pool_of_copies_starts_on_disk_and_copies_the_store_into_its_workers_one_at_a_time(
     store_path: Path,
 ) -> None:
-    engine = WorkerEngine(
-        store_path, EngineConfig(Limits(timeout=10.0)), 3, 0, len(ox.Store.read_only(str(store_path))), 10_000_000
-    )
+    on_disk = ox.Store.read_only(str(store_path))
+    engine = WorkerEngine(store_path, EngineConfig(Limits(timeout=10.0)), 3, 0, len(on_disk), 10_000_000)
     copying: list[int] = []
+    server_copy_while_workers_copied: list[bool] = []
 
-    async def go() -> tuple[list[bool], list[bool]]:
+    async def go() -> tuple[list[bool], list[bool], bool]:
         await engine.start()
         pool = engine.pools[False]
         at_start = sorted(worker.setup.in_memory for worker in pool.members)
         disk_started = False
-        for _ in range(2000):  # no query needed: the pool converts itself in the background
+        for _ in range(4000):  # no query needed: the pool converts itself in the background, then the server copies
             disk_started = disk_started or len(pool.members) >= 2
             if disk_started:  # the workers on disk have started: what starts now is a copy
-                copying.append(len(pool.starting))
-            if all(worker.setup.in_memory for worker in pool.idle) and len(pool.idle) == 3:
+                copying.append(len(pool.starting) + (engine.inline_copy_started and engine.inline_copy is None))
+            if engine.inline_copy_started:
+                server_copy_while_workers_copied.append(pool.copying)
+            if engine.workers()["inline_copy"] and len(pool.idle) == 3:
                 break
             await asyncio.sleep(0.005)
         try:
-            return at_start, sorted(worker.setup.in_memory for worker in pool.idle)
+            inline_copy = engine.inline_copy
+            return (
+                at_start,
+                sorted(worker.setup.in_memory for worker in pool.idle),
+                (inline_copy is not None and engine.inline_store() is inline_copy and len(inline_copy) == len(on_disk)),
+            )
         finally:
             await engine.stop()
 
-    at_start, settled = asyncio.run(go())
+    at_start, settled, inline_store = asyncio.run(go())
     assert True not in at_start  # the disk workers answer first
     assert settled == [True, True, True]
-    assert max(copying) == 1  # one copy at a time
+    assert max(copying) == 1  # one copy at a time, the server's own too
+    assert server_copy_while_workers_copied and True not in server_copy_while_workers_copied
+    assert inline_store and engine.inline_copy is None  # answered from the copy; dropped when the engine stopped
+    assert engine.workers()["copies_wanted"]

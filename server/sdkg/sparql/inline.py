@@ -1,5 +1,5 @@
 """Which queries may be answered in the server's own process, without a worker: those whose cost is bounded by
-their answer.
+their answer, and those a worker has already answered cheaply from the same build.
 
 A worker process exists so that a query can be stopped at its deadline by killing it (pyoxigraph has no
 timeout). Sending a point lookup there costs a socket round trip that is most of what the request
@@ -15,14 +15,25 @@ recognise goes to a worker, as before.
 The engine then reads at most :data:`ROWS` rows and :data:`BYTES` bytes of the answer in its own
 process (:func:`~.execute.execute` with those caps): a bounded cost. An answer that would be longer is
 dropped and the query goes to a worker, where the server's own caps and deadline apply.
+
+The second kind is :class:`CheapJobs`. The build a server answers from never changes, so a job (its text, formats,
+dataset and bound parameters) costs the same each time it is evaluated. A job whose answer a worker made in at
+most :data:`CHEAP_CPU_SECONDS` of CPU, within the inline caps, is remembered and answered here when it comes again:
+a canned query, an entity's page, a client's repeated lookup. Excluded are the texts whose cost could change
+between two evaluations (they mention ``NOW``, ``RAND`` or ``UUID``: a filter on the clock could switch a join on
+later) and those that reach the network. The cost stays bounded by what was measured, and the same inline caps
+apply; a job is remembered per build (the memory is emptied when the server moves to another).
 """
 
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from collections.abc import Hashable
 
 from .dataset import NO_DATASET
-from .job import Admission, QueryJob
+from .job import Admission, QueryJob, QueryOutput
+from .tokens import unescape
 
 MAX_TEXT = 2_000
 """Longer queries are not read here (a point lookup is far shorter)."""
@@ -89,3 +100,65 @@ def cut_by_inline_caps(admission: Admission, rows: int | None, truncated: bool) 
     if rows is not None and rows >= most_rows:
         return admission.max_rows is None or most_rows < admission.max_rows
     return admission.max_bytes is None or most_bytes < admission.max_bytes
+
+
+CHEAP_CPU_SECONDS = 0.0005
+"""A job whose answer a worker made in at most this CPU time (reading the query, evaluating, writing the answer)
+is answered in the server's process when it comes again: less than the worker round trip it saves."""
+REMEMBERED = 1_024
+"""Most cheap jobs remembered at once (the least recently asked go first)."""
+REMEMBERED_TEXT = 16_384
+"""Longer query texts are not remembered (the memory stays within about 16 MB)."""
+_MAY_CHANGE_COST = re.compile(r"now|rand|uuid", re.IGNORECASE)
+
+
+class CheapJobs:
+    """The jobs a worker answered cheaply from the server's current build, to answer here when they come again."""
+
+    def __init__(self, most: int = REMEMBERED) -> None:
+        self.most = most
+        self.keys: OrderedDict[Hashable, None] = OrderedDict()
+
+    def __contains__(self, job: QueryJob) -> bool:
+        key = self.key(job)
+        if key not in self.keys:
+            return False
+        self.keys.move_to_end(key)
+        return True
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def remember(self, job: QueryJob, output: QueryOutput, admission: Admission) -> bool:
+        """Remember ``job`` when a worker made ``output`` cheaply, within the inline caps, and nothing in its text
+        may change its cost; whether it did."""
+        if not self.cheap(job, output, admission):
+            return False
+        self.keys[self.key(job)] = None
+        self.keys.move_to_end(self.key(job))
+        while len(self.keys) > self.most:
+            self.keys.popitem(last=False)
+        return True
+
+    def clear(self) -> None:
+        self.keys.clear()
+
+    @staticmethod
+    def cheap(job: QueryJob, output: QueryOutput, admission: Admission) -> bool:
+        rows, size = caps(admission)
+        return (
+            output.cpu_seconds is not None
+            and output.cpu_seconds <= CHEAP_CPU_SECONDS
+            and not output.truncated
+            and (output.rows is None or output.rows < rows)
+            and len(output.body) <= size
+            and not job.whole
+            and not admission.endpoints
+            and len(job.query) <= REMEMBERED_TEXT
+            and _MAY_CHANGE_COST.search(unescape(job.query)) is None  # SPARQL reads \u escapes first: so do we
+        )
+
+    @staticmethod
+    def key(job: QueryJob) -> Hashable:
+        """What makes two jobs cost the same: not their time limit, row cap or compression."""
+        return (job.query, job.results_format, job.graph_format, job.dataset, job.substitutions)

@@ -81,6 +81,9 @@ class QueryOutput:
     """Cut at the row cap or at the byte cap (the answer says so either way)."""
     encoding: str | None = None
     """``gzip`` when the body is compressed (a job that accepts it, a body worth it)."""
+    cpu_seconds: float | None = None
+    """The CPU time a worker spent reading the query and making this answer (``None`` when no worker made it):
+    what tells the server that the same job is cheap enough to answer itself next time (:mod:`.inline`)."""
 
 
 @dataclass(frozen=True)

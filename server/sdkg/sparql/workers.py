@@ -33,6 +33,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, replace
@@ -151,6 +152,7 @@ def worker_main(setup: WorkerSetup, sock: socket.socket) -> None:
             job, admission = receive(reader)
         except (EOFError, OSError):
             return
+        started = time.thread_time()
         try:
             reach = admit(job.query, setup.allowed_services or {})  # the guard, here: under the deadline
             if reach is not None and not setup.network:
@@ -159,6 +161,7 @@ def worker_main(setup: WorkerSetup, sock: socket.socket) -> None:
             if admission.endpoints or reach is not None:
                 check_endpoints(job.query, reach.endpoints if reach else admission.endpoints, is_update(job.query))
             output = execute(store, job, admission.max_rows, setup.prefixes, setup.base_iri, admission.max_bytes)
+            output.cpu_seconds = time.thread_time() - started
             answer: Answer = ("ok", output)
         except QueryError as exc:
             answer = ("error", exc)
@@ -359,8 +362,13 @@ class WorkerEngine:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.calm_seconds = CALM_SECONDS
         self._inline_store: ox.Store | None = None
+        self.inline_copy: ox.Store | None = None
+        """The server's own copy of a small build in memory, for inline answers (see :meth:`copy_for_inline`)."""
+        self.inline_copy_started = False
         self.inline_answers = 0
         """Queries answered in the server's process (:mod:`.inline`) since it started."""
+        self.cheap = inline.CheapJobs()
+        """The jobs a worker answered cheaply from this build: answered inline when they come again."""
 
     # -- the Engine protocol -------------------------------------------------------
 
@@ -375,7 +383,7 @@ class WorkerEngine:
         deadline = (time.monotonic() if arrived is None else arrived) + admission.seconds
         if self.corrupt is not None:
             raise StoreCorrupted(self.corrupt)
-        if inline.eligible(job):
+        if inline.eligible(job) or (job in self.cheap and self.reads_like_the_workers()):
             inline_output = self.answer_inline(job, admission)
             if inline_output is not None:
                 return inline_output
@@ -408,6 +416,7 @@ class WorkerEngine:
             tag, payload = answer
             if tag == "ok":
                 output: QueryOutput = payload
+                self.cheap.remember(job, output, admission)
                 return output
             if tag == "network":  # the worker read an allowed SERVICE/LOAD: once more, where it can be reached
                 deadline = min(deadline, time.monotonic() + payload.timeout)
@@ -420,9 +429,9 @@ class WorkerEngine:
             raise payload
 
     def answer_inline(self, job: QueryJob, admission: Admission) -> QueryOutput | None:
-        """The answer of a one-pattern query (:mod:`.inline`) read here, in the event loop: at most
-        :data:`.inline.ROWS` rows, so its cost is bounded; ``None`` when a worker must answer (a longer
-        answer, a store not yet counted, or a failure that is not the query's)."""
+        """The answer of a one-pattern query or of a job a worker answered cheaply before (:mod:`.inline`), read
+        here, in the event loop: at most :data:`.inline.ROWS` rows, so its cost is bounded; ``None`` when a worker
+        must answer (a longer answer, a store not yet counted, or a failure that is not the query's)."""
         store = self.inline_store()
         if store is None:
             return None
@@ -441,17 +450,26 @@ class WorkerEngine:
             if type(error).__name__ != "PanicException":
                 raise
             log.warning("inline answer failed (a panic in the store: %s); a worker answers", error)
-            self._inline_store = None
+            self._inline_store = self.inline_copy = None
             return None
         if inline.cut_by_inline_caps(admission, output.rows, output.truncated):
             return None
         self.inline_answers += 1
         return output
 
+    def reads_like_the_workers(self) -> bool:
+        """Whether the server's inline store is of the kind the workers measured cheap jobs on: the disk for a large
+        build, its copy in memory for a small one (until it is made, a job a copy answered in 0.5 ms could take
+        ten times longer here)."""
+        return not self.setup.in_memory or self.inline_copy is not None
+
     def inline_store(self) -> ox.Store | None:
-        """The server's own read-only handle on the store, once a worker has counted it (the integrity check)."""
+        """The server's own read-only handle on the store, once a worker has counted it (the integrity check); its
+        copy in memory once made (:meth:`copy_for_inline`)."""
         if self._triples is None or self.corrupt is not None:
             return None
+        if self.inline_copy is not None:
+            return self.inline_copy
         if self._inline_store is None:
             try:
                 self._inline_store = ox.Store.read_only(self.setup.store_path)
@@ -484,6 +502,32 @@ class WorkerEngine:
                 turn = pool.waiting.popleft()
                 if not turn.done():
                     turn.set_exception(StoreCorrupted(detail))
+
+    def copy_for_inline(self) -> None:
+        """Copy a small build into the server's memory, in a thread, once the pool holds its copies (so no more than
+        one core copies at a time): inline answers then cost what they cost in a worker, where
+        :class:`~.inline.CheapJobs` measured them (RocksDB reads a point lookup twice as slowly as memory)."""
+        if not self.setup.in_memory or self.inline_copy_started or self.closed:
+            return
+        self.inline_copy_started = True
+        setup = self.setup
+        threading.Thread(target=self._copy_for_inline, args=(setup,), name="sdkg-inline-copy", daemon=True).start()
+
+    def _copy_for_inline(self, setup: WorkerSetup) -> None:
+        try:
+            copy = open_store(setup)
+        except (OSError, ValueError, RuntimeError) as error:
+            log.warning("cannot copy %s into memory for inline answers: %s", setup.store_path, error)
+            return
+        if self.setup is setup and not self.closed:  # still the build it was made for
+            self.inline_copy = copy
+
+    def forget_inline_store(self) -> None:
+        """Drop the inline handles and what was learnt of the build's jobs (the server moves to another build)."""
+        self._inline_store = None
+        self.inline_copy = None
+        self.inline_copy_started = False
+        self.cheap = inline.CheapJobs()
 
     def triple_count(self) -> int:
         """The store's size, as the first worker counted it (``EngineBusy`` before one has started)."""
@@ -533,7 +577,7 @@ class WorkerEngine:
         self.problem = None
         self._triples = None
         self.counting = False
-        self._inline_store = None
+        self.forget_inline_store()
         old, self.pools = self.pools, {}
         for pool in old.values():
             pool.retire()
@@ -542,7 +586,7 @@ class WorkerEngine:
 
     def close(self) -> None:
         self.closed = True
-        self._inline_store = None
+        self.forget_inline_store()
         for pool in self.pools.values():
             pool.retire()
         self.pools = {}
@@ -559,7 +603,8 @@ class WorkerEngine:
         return {
             "running": len(members),
             "copies": sum(worker.setup.in_memory for worker in members),
-            "copies_wanted": self.setup.in_memory,
+            "copies_wanted": self.setup.in_memory and not (pool is not None and pool.copies_failed),
+            "inline_copy": self.inline_copy is not None,
         }
 
 
@@ -573,16 +618,17 @@ corpus (270,000 quads, terms shared between quads) and 950-1,130 when every quad
 
 def copies_fit(quads: int | None, workers: int, most_quads: int) -> bool:
     """Whether each worker answers from its own copy of the store in memory: when the build recorded its size,
-    holds at most ``most_quads`` quads, and the copies of all the workers (and the one that may reach the
-    network) take at most a quarter of the machine's memory. Each copy is read at the worker's start (about
-    2 s of CPU a worker at 270,000 quads), so it is for small builds: larger ones are read from disk."""
+    holds at most ``most_quads`` quads, and the copies of all the workers (the one that may reach the network
+    too) and the server's own (for inline answers) take at most a quarter of the machine's memory. Each copy is
+    read at the worker's start (about 2 s of CPU at 270,000 quads), so it is for small builds: larger ones are
+    read from disk."""
     if quads is None or most_quads <= 0 or quads > most_quads:
         return False
     try:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError):
         return False
-    return (workers + 1) * quads * BYTES_PER_QUAD_IN_MEMORY <= memory // 4
+    return (workers + 2) * quads * BYTES_PER_QUAD_IN_MEMORY <= memory // 4
 
 
 def default_workers() -> int:
@@ -757,6 +803,8 @@ class Pool:
             self.idle.remove(on_disk)
             self.drop(on_disk)
             self.start_copy()
+        elif all(worker.setup.in_memory for worker in self.members):
+            self.engine.copy_for_inline()
 
     def drop(self, worker: Worker) -> None:
         self.members.discard(worker)
