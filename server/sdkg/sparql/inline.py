@@ -134,14 +134,12 @@ class CheapJobs:
         may change its cost; whether it did."""
         if not self.cheap(job, output, admission):
             return False
-        self.keys[self.key(job)] = None
-        self.keys.move_to_end(self.key(job))
+        key = self.key(job)
+        self.keys[key] = None
+        self.keys.move_to_end(key)
         while len(self.keys) > self.most:
             self.keys.popitem(last=False)
         return True
-
-    def clear(self) -> None:
-        self.keys.clear()
 
     @staticmethod
     def cheap(job: QueryJob, output: QueryOutput, admission: Admission) -> bool:

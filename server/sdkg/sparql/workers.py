@@ -460,8 +460,10 @@ class WorkerEngine:
     def reads_like_the_workers(self) -> bool:
         """Whether the server's inline store is of the kind the workers measured cheap jobs on: the disk for a large
         build, its copy in memory for a small one (until it is made, a job a copy answered in 0.5 ms could take
-        ten times longer here)."""
-        return not self.setup.in_memory or self.inline_copy is not None
+        ten times longer here), or the disk again when the workers could not copy it."""
+        pool = self.pools.get(False)
+        copies_failed = pool is not None and pool.copies_failed
+        return not self.setup.in_memory or self.inline_copy is not None or copies_failed
 
     def inline_store(self) -> ox.Store | None:
         """The server's own read-only handle on the store, once a worker has counted it (the integrity check); its
@@ -519,6 +521,15 @@ class WorkerEngine:
         except (OSError, ValueError, RuntimeError) as error:
             log.warning("cannot copy %s into memory for inline answers: %s", setup.store_path, error)
             return
+        if self.loop is None:
+            self._install_inline_copy(setup, copy)
+            return
+        try:  # on the event loop's thread, where a swap happens: no swap can come between the check and the install
+            self.loop.call_soon_threadsafe(self._install_inline_copy, setup, copy)
+        except RuntimeError:  # the loop has closed: the server has stopped
+            pass
+
+    def _install_inline_copy(self, setup: WorkerSetup, copy: ox.Store) -> None:
         if self.setup is setup and not self.closed:  # still the build it was made for
             self.inline_copy = copy
 
