@@ -141,16 +141,14 @@ def start_sdkg(
 
 
 def wait_settled(server: Server, health: str, limit: float) -> Server:
-    """Wait until every worker that is to answer from a copy of the store does, and the server holds its own copy
-    for inline answers (``/health``'s ``workers``): the server answers at once from the disk, and copies the store
-    into its workers one at a time meanwhile, then into itself; a
-    measurement that starts before would be of a mix."""
+    """Wait until the server says it is settled (``/health``'s ``workers``): every worker that is to answer from a
+    copy of the store does, and the server holds its own copy for inline answers. The server answers at once from
+    the disk, and copies the store into its workers one at a time meanwhile, then into itself; a measurement that
+    starts before would be of a mix."""
     started = time.monotonic()
     while time.monotonic() - started < limit:
         workers = httpx.get(health, timeout=30).json().get("workers") or {}
-        if not workers.get("copies_wanted") or (
-            workers.get("copies") == workers.get("running") and workers.get("inline_copy")
-        ):
+        if workers.get("settled", True):
             server.started_s += time.monotonic() - started
             return server
         time.sleep(0.2)

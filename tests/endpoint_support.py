@@ -103,16 +103,14 @@ def sdkg_server(
 
 
 def settle(base: str, deadline: float) -> None:
-    """Wait until the server's workers that are to answer from a copy of the store do, and the server holds its own
-    copy for inline answers (``/health``): its steady state. While it copies, workers on disk and copies answer
-    together, and they may order what SPARQL leaves unordered (a ``GROUP_CONCAT``, rows without ``ORDER BY``)
-    differently."""
+    """Wait until the server says it is settled (``/health``'s ``workers``): the workers that are to answer from a
+    copy of the store do, and the server holds its own copy for inline answers. While it copies, workers on disk
+    and copies answer together, and they may order what SPARQL leaves unordered (a ``GROUP_CONCAT``, rows without
+    ``ORDER BY``) differently."""
     while time.monotonic() < deadline:
         health = httpx.get(base + "/health", timeout=5)
         workers = health.json().get("workers") or {} if health.status_code == 200 else {}
-        if not workers.get("copies_wanted") or (
-            workers.get("copies") == workers.get("running") and workers.get("inline_copy")
-        ):
+        if workers.get("settled", True):
             return
         time.sleep(0.1)
 

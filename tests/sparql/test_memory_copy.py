@@ -187,6 +187,7 @@ def test_a_pool_of_copies_starts_on_disk_and_copies_the_store_into_its_workers_o
         await engine.start()
         pool = engine.pools[False]
         at_start = sorted(worker.setup.in_memory for worker in pool.members)
+        settled_at_start = engine.workers()["settled"]
         disk_started = False
         for _ in range(4000):  # no query needed: the pool converts itself in the background, then the server copies
             disk_started = disk_started or len(pool.members) >= 2
@@ -198,6 +199,7 @@ def test_a_pool_of_copies_starts_on_disk_and_copies_the_store_into_its_workers_o
                 break
             await asyncio.sleep(0.005)
         try:
+            assert not settled_at_start and engine.workers()["settled"]
             inline_copy = engine.inline_copy
             return (
                 at_start,

@@ -608,14 +608,20 @@ class WorkerEngine:
 
     def workers(self) -> dict[str, int | bool]:
         """What ``/health`` says of the sandboxed workers: how many run, how many answer from a copy of the store
-        in memory, and whether all of them are meant to (``copies_wanted``) once the pool is calm."""
+        in memory, whether all of them are meant to (``copies_wanted``) once the pool is calm, whether the server
+        holds its own copy (``inline_copy``), and whether the server is in its steady state (``settled``: every copy
+        it wants is made; before, workers on disk and copies answer side by side)."""
         pool = self.pools.get(False)
         members = [worker for worker in pool.members if worker.connected] if pool is not None else []
+        copies = sum(worker.setup.in_memory for worker in members)
+        copies_wanted = self.setup.in_memory and not (pool is not None and pool.copies_failed)
+        inline_copy = self.inline_copy is not None
         return {
             "running": len(members),
-            "copies": sum(worker.setup.in_memory for worker in members),
-            "copies_wanted": self.setup.in_memory and not (pool is not None and pool.copies_failed),
-            "inline_copy": self.inline_copy is not None,
+            "copies": copies,
+            "copies_wanted": copies_wanted,
+            "inline_copy": inline_copy,
+            "settled": not copies_wanted or (copies == len(members) and inline_copy),
         }
 
 
@@ -814,8 +820,8 @@ class Pool:
             self.idle.remove(on_disk)
             self.drop(on_disk)
             self.start_copy()
-        elif all(worker.setup.in_memory for worker in self.members):
-            self.engine.copy_for_inline()
+        elif not self.engine.inline_copy_started and all(worker.setup.in_memory for worker in self.members):
+            self.engine.copy_for_inline()  # the check above first: this runs on every release
 
     def drop(self, worker: Worker) -> None:
         self.members.discard(worker)
