@@ -9,6 +9,7 @@ STAMP = $(VENV)/.installed-stamp
 .PHONY: serve test setup build validate test-deps lint typecheck bench release clean
 
 serve: setup ## build the store from the repo's files and serve it on http://$(HOST):$(PORT)/
+	sh scripts/install-jemalloc.sh
 	$(BIN)/sdkg build
 	$(BIN)/sdkg serve --host $(HOST) --port $(PORT)
 
@@ -43,6 +44,7 @@ release: setup
 	$(BIN)/sdkg release --out release
 
 bench: setup
+	sh scripts/install-jemalloc.sh
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python -m bench
 

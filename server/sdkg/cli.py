@@ -264,12 +264,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .project import declared_prefixes
+    from .sparql import allocator
     from .sparql.guard import WIKIDATA_SERVICES
     from .web.app import Settings, create_app
     from .web.http import protocol_with_url_limit
     from .web.metrics import stderr_log
     from .web.settings import default_worker_memory_mb
 
+    malloc = allocator.restart_with_it()  # returns only when it does not restart
+    log(f"queries allocate with {malloc}" if malloc else "queries allocate with glibc's malloc (libjemalloc2: faster)")
     layout: ProjectLayout = args.layout
     prefixes = None
     if args.store_url and (args.data or args.admin_token):

@@ -18,18 +18,29 @@ dropped and the query goes to a worker, where the server's own caps and deadline
 
 The second kind is :class:`CheapJobs`. The build a server answers from never changes, so a job (its text, formats,
 dataset and bound parameters) costs the same each time it is evaluated. A job whose answer a worker made in at
-most :data:`CHEAP_CPU_SECONDS` of CPU, within the inline caps, is remembered and answered here when it comes again:
-a canned query, an entity's page, a client's repeated lookup. Excluded are the texts whose cost could change
-between two evaluations (they mention ``NOW``, ``RAND`` or ``UUID``: a filter on the clock could switch a join on
-later) and those that reach the network. The cost stays bounded by what was measured, and the same inline caps
-apply; a job is remembered per build (the memory is emptied when the server moves to another).
+most :data:`MODERATE_CPU_SECONDS` of CPU, within the inline caps, is remembered and answered in the server's
+process when it comes again: a canned query, an entity's page, a client's repeated lookup. Excluded are the texts
+whose cost could change between two evaluations (they mention ``NOW``, ``RAND`` or ``UUID``: a filter on the clock
+could switch a join on later) and those that reach the network. The cost stays bounded by what was measured, and
+the same inline caps apply; a job is remembered per build (the memory is emptied when the server moves to another).
+
+Where in the server's process: a job measured at most :data:`CHEAP_CPU_SECONDS` is answered in the event loop
+(a thread hop would cost more than the job); a costlier one in one of :class:`QueryThreads`, beside the loop on
+the other cores (pyoxigraph releases the GIL while it evaluates and serialises), when a turn is free (at most
+:data:`THREAD_TURNS` jobs a thread, so a job waits at most a few milliseconds there): otherwise a worker answers
+it, as before, and a burst of such jobs waits in the workers' queue, under the deadline.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from .dataset import NO_DATASET
 from .job import Admission, QueryJob, QueryOutput
@@ -102,9 +113,15 @@ def cut_by_inline_caps(admission: Admission, rows: int | None, truncated: bool) 
     return admission.max_bytes is None or most_bytes < admission.max_bytes
 
 
+T = TypeVar("T")
+
 CHEAP_CPU_SECONDS = 0.0005
 """A job whose answer a worker made in at most this CPU time (reading the query, evaluating, writing the answer)
-is answered in the server's process when it comes again: less than the worker round trip it saves."""
+is answered in the server's event loop when it comes again: less than the worker round trip it saves."""
+MODERATE_CPU_SECONDS = 0.004
+"""A job whose answer a worker made in at most this CPU time, and more than :data:`CHEAP_CPU_SECONDS`, is answered
+in one of the server's :class:`QueryThreads` when it comes again and a turn is free (a round trip to a worker
+costs 0.2-0.3 ms of the two processes' CPU, and two wake-ups)."""
 REMEMBERED = 1_024
 """Most cheap jobs remembered at once (the least recently asked go first)."""
 REMEMBERED_TEXT = 16_384
@@ -117,28 +134,33 @@ class CheapJobs:
 
     def __init__(self, most: int = REMEMBERED) -> None:
         self.most = most
-        self.keys: OrderedDict[Hashable, None] = OrderedDict()
+        self.costs: OrderedDict[Hashable, float] = OrderedDict()
+        """Each remembered job's key and the CPU seconds its worker took."""
 
     def __contains__(self, job: QueryJob) -> bool:
+        return self.cost(job) is not None
+
+    def cost(self, job: QueryJob) -> float | None:
+        """The CPU seconds a worker took for ``job``, when it is remembered (then it is the most recently asked)."""
         key = self.key(job)
-        if key not in self.keys:
-            return False
-        self.keys.move_to_end(key)
-        return True
+        cost = self.costs.get(key)
+        if cost is not None:
+            self.costs.move_to_end(key)
+        return cost
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self.costs)
 
     def remember(self, job: QueryJob, output: QueryOutput, admission: Admission) -> bool:
         """Remember ``job`` when a worker made ``output`` cheaply, within the inline caps, and nothing in its text
         may change its cost; whether it did."""
-        if not self.cheap(job, output, admission):
+        if not self.cheap(job, output, admission) or output.cpu_seconds is None:
             return False
         key = self.key(job)
-        self.keys[key] = None
-        self.keys.move_to_end(key)
-        while len(self.keys) > self.most:
-            self.keys.popitem(last=False)
+        self.costs[key] = output.cpu_seconds
+        self.costs.move_to_end(key)
+        while len(self.costs) > self.most:
+            self.costs.popitem(last=False)
         return True
 
     @staticmethod
@@ -146,7 +168,7 @@ class CheapJobs:
         rows, size = caps(admission)
         return (
             output.cpu_seconds is not None
-            and output.cpu_seconds <= CHEAP_CPU_SECONDS
+            and output.cpu_seconds <= MODERATE_CPU_SECONDS
             and not output.truncated
             and (output.rows is None or output.rows < rows)
             and len(output.body) <= size
@@ -160,3 +182,51 @@ class CheapJobs:
     def key(job: QueryJob) -> Hashable:
         """What makes two jobs cost the same: not their time limit, row cap or compression."""
         return (job.query, job.results_format, job.graph_format, job.dataset, job.substitutions)
+
+
+THREAD_TURNS = 4
+"""Jobs each of :class:`QueryThreads` may hold, the one it runs and those waiting their turn: a job waits at most
+behind three others (12 ms at :data:`MODERATE_CPU_SECONDS` each). When every turn is taken, a worker answers."""
+
+
+class QueryThreads:
+    """The server's own threads for remembered jobs that cost more than the event loop should spend on one (over
+    :data:`CHEAP_CPU_SECONDS`, at most :data:`MODERATE_CPU_SECONDS`): one per core, each with at most
+    :data:`THREAD_TURNS` jobs at a time (:meth:`take`). Made on first use, so an engine may be stopped and started
+    again."""
+
+    def __init__(self, size: int | None = None) -> None:
+        self.size = size or os.cpu_count() or 2
+        self.turns = threading.Semaphore(self.size * THREAD_TURNS)
+        self.executor: ThreadPoolExecutor | None = None
+        self.answers = 0
+        """Jobs answered in these threads since the server started."""
+
+    def take(self) -> bool:
+        """Take a turn for one :meth:`run` (``False``: every turn is taken, a worker answers)."""
+        return self.turns.acquire(blocking=False)
+
+    async def run(self, function: Callable[..., T], *args: object) -> T:
+        """``function(*args)`` in one of the threads, in the turn :meth:`take` gave; the turn is free again when it
+        returns (a caller cancelled meanwhile does not free it early: the job still runs, bounded by its measured
+        cost)."""
+
+        def call() -> T:
+            try:
+                return function(*args)
+            finally:
+                self.turns.release()
+
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(self.size, thread_name_prefix="sdkg-inline")
+        try:
+            future = self.executor.submit(call)
+        except RuntimeError:  # shut down under us (the engine stopped): the thread was never used
+            self.turns.release()
+            raise
+        return await asyncio.wrap_future(future)
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=False)
+            self.executor = None

@@ -42,7 +42,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from . import inline
+from . import allocator, inline
 from .errors import EngineBusy, MemoryCapExceeded, QueryError, QueryFailed, QueryTimeout, StoreCorrupted, WorkerFailed
 from .execute import execute
 from .job import Admission, EngineConfig, QueryJob, QueryOutput
@@ -236,7 +236,7 @@ class Worker:
         self.setup = setup
         parent, child = socket.socketpair()
         command = [sys.executable, "-c", "from sdkg.sparql.workers import main; main()"]
-        env = child_environment()
+        env = allocator.environment(child_environment())
         self.process = subprocess.Popen(
             command + [str(child.fileno()), json.dumps(asdict(setup))],
             pass_fds=[child.fileno()],
@@ -369,6 +369,8 @@ class WorkerEngine:
         """Queries answered in the server's process (:mod:`.inline`) since it started."""
         self.cheap = inline.CheapJobs()
         """The jobs a worker answered cheaply from this build: answered inline when they come again."""
+        self.threads = inline.QueryThreads()
+        """Threads for the remembered jobs that cost more than the event loop should spend on one."""
 
     # -- the Engine protocol -------------------------------------------------------
 
@@ -383,8 +385,13 @@ class WorkerEngine:
         deadline = (time.monotonic() if arrived is None else arrived) + admission.seconds
         if self.corrupt is not None:
             raise StoreCorrupted(self.corrupt)
-        if inline.eligible(job) or (job in self.cheap and self.reads_like_the_workers()):
+        cost = self.remembered_cost(job)
+        if inline.eligible(job) or (cost is not None and cost <= inline.CHEAP_CPU_SECONDS):
             inline_output = self.answer_inline(job, admission)
+            if inline_output is not None:
+                return inline_output
+        elif cost is not None and self.threads.take():
+            inline_output = await self.answer_in_thread(job, admission)
             if inline_output is not None:
                 return inline_output
         attempt = 0
@@ -435,27 +442,60 @@ class WorkerEngine:
         store = self.inline_store()
         if store is None:
             return None
+        return self.judge_inline(admission, self.read_inline(store, job, admission))
+
+    async def answer_in_thread(self, job: QueryJob, admission: Admission) -> QueryOutput | None:
+        """:meth:`answer_inline` in one of :attr:`threads`, in the turn the caller took, for a remembered job that
+        costs more than the event loop should spend on one."""
+        store = self.inline_store()
+        if store is None:
+            self.threads.turns.release()
+            return None
+        try:
+            outcome = await self.threads.run(self.read_inline, store, job, admission)
+        except RuntimeError:  # the threads were shut down: the engine is stopping
+            return None
+        output = self.judge_inline(admission, outcome)
+        if output is not None:
+            self.threads.answers += 1
+        return output
+
+    def read_inline(self, store: ox.Store, job: QueryJob, admission: Admission) -> QueryOutput | BaseException:
+        """The job's answer from ``store`` within the inline caps, or what it raised (on whichever thread runs it:
+        the event loop's judges it, :meth:`judge_inline`)."""
         rows, size = inline.caps(admission)
         try:
-            output = execute(store, job, rows, self.setup.prefixes, self.setup.base_iri, size)
-        except StoreCorrupted as error:
-            self.report_corruption(str(error))
-            raise
-        except QueryError:
-            raise
-        except Exception as error:  # not the query's fault: the worker path answers it (and reports it)
-            log.warning("inline answer failed (%s: %s); a worker answers", type(error).__name__, error)
+            return execute(store, job, rows, self.setup.prefixes, self.setup.base_iri, size)
+        except BaseException as error:  # noqa: BLE001 - a Rust panic (pyo3's PanicException) is no Exception
+            return error.with_traceback(None)
+
+    def judge_inline(self, admission: Admission, outcome: QueryOutput | BaseException) -> QueryOutput | None:
+        """What an inline answer becomes: itself, the query's own error raised, or ``None`` when a worker must
+        answer (cut by the inline caps, or a failure that is not the query's, which the worker path reports)."""
+        if isinstance(outcome, StoreCorrupted):
+            self.report_corruption(str(outcome))
+            raise outcome
+        if isinstance(outcome, QueryError):
+            raise outcome
+        if isinstance(outcome, Exception):
+            log.warning("inline answer failed (%s: %s); a worker answers", type(outcome).__name__, outcome)
             return None
-        except BaseException as error:  # a Rust panic (pyo3's PanicException is no Exception): likewise
-            if type(error).__name__ != "PanicException":
-                raise
-            log.warning("inline answer failed (a panic in the store: %s); a worker answers", error)
+        if isinstance(outcome, BaseException):
+            if type(outcome).__name__ != "PanicException":
+                raise outcome
+            log.warning("inline answer failed (a panic in the store: %s); a worker answers", outcome)
             self._inline_store = self.inline_copy = None
             return None
-        if inline.cut_by_inline_caps(admission, output.rows, output.truncated):
+        if inline.cut_by_inline_caps(admission, outcome.rows, outcome.truncated):
             return None
         self.inline_answers += 1
-        return output
+        return outcome
+
+    def remembered_cost(self, job: QueryJob) -> float | None:
+        """The CPU seconds a worker took for ``job`` from this build, when it is remembered and the server's inline
+        store reads as the workers' did (:meth:`reads_like_the_workers`)."""
+        cost = self.cheap.cost(job)
+        return cost if cost is not None and self.reads_like_the_workers() else None
 
     def reads_like_the_workers(self) -> bool:
         """Whether the server's inline store is of the kind the workers measured cheap jobs on: the disk for a large
@@ -598,6 +638,7 @@ class WorkerEngine:
     def close(self) -> None:
         self.closed = True
         self.forget_inline_store()
+        self.threads.close()
         for pool in self.pools.values():
             pool.retire()
         self.pools = {}
