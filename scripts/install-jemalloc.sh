@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install Debian's jemalloc (libjemalloc2), which the query workers and `sdkg serve` preload
-# (server/sdkg/sparql/allocator.py): queries take 17-35 % less time than with glibc's malloc.
+# (server/sdkg/sparql/allocator.py): queries take about a quarter less time than with glibc's malloc.
 # Idempotent: does nothing when the library is there. Needs root and apt-get; without them it
 # says so plainly and exits 0 (the server then uses glibc's malloc; tests/sparql/test_allocator.py
 # skips locally and fails under CI).

@@ -34,6 +34,7 @@ it, as before, and a burst of such jobs waits in the workers' queue, under the d
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import re
 import threading
@@ -180,8 +181,77 @@ class CheapJobs:
 
     @staticmethod
     def key(job: QueryJob) -> Hashable:
-        """What makes two jobs cost the same: not their time limit, row cap or compression."""
-        return (job.query, job.results_format, job.graph_format, job.dataset, job.substitutions)
+        return cost_key(job)
+
+
+def cost_key(job: QueryJob) -> Hashable:
+    """What makes two jobs cost the same: not their time limit, row cap or compression."""
+    return (job.query, job.results_format, job.graph_format, job.dataset, job.substitutions)
+
+
+FASTER_BY = 0.8
+"""The disk is chosen for a job only when it answered in at most this share of the copy's CPU time (the same
+evaluation's CPU time varies by about a tenth)."""
+
+
+class FasterStore:
+    """Which of a small build's two stores answers a job faster, its copy in memory or the build on disk, learnt
+    from what the workers measured.
+
+    Oxigraph reads most queries 1.2 to 12 times faster from a copy in memory, but some up to 2.4 times slower
+    (9 of the 43 catalog and light queries on the 2,000-claim corpus with jemalloc: a different plan;
+    ``python -m bench.stores``). So a job
+    is read from the copy the first time, from the disk the second time, and from then on from whichever cost less
+    (the disk only when it cost at most :data:`FASTER_BY` of the copy's time). The server sends the choice with
+    the job (:attr:`~.job.Admission.on_disk`) and reads remembered jobs the same way.
+
+    The disk is chosen only when its answer is the copy's, byte for byte: the two engines may order differently
+    what SPARQL leaves unordered (rows tied under ``ORDER BY``, a ``GROUP_CONCAT``), and a client must see the same
+    answer to the same job each time. When the disk's answer differs, :meth:`record` says so and the job is read
+    from the copy again, that time and from then on. Per build; at most :data:`REMEMBERED` jobs, the least recently
+    asked out first."""
+
+    def __init__(self, most: int = REMEMBERED) -> None:
+        self.most = most
+        self.costs: OrderedDict[Hashable, tuple[float | None, float | None, int]] = OrderedDict()
+        """Each job's key, the CPU seconds it cost from the copy and from the disk (``None``: not measured; the
+        disk's is infinite when its answer differed), and the hash of the copy's answer."""
+
+    def on_disk(self, job: QueryJob) -> bool:
+        """Whether to read ``job`` from the disk: to measure it there (its second time), or because it was faster."""
+        memory, disk, _ = self.costs.get(cost_key(job), (None, None, 0))
+        if memory is None:
+            return False
+        if disk is None:
+            return True
+        return disk <= memory * FASTER_BY
+
+    def best(self, job: QueryJob) -> float | None:
+        """The CPU seconds of ``job`` on the store :meth:`on_disk` picks, once both were measured (else ``None``)."""
+        memory, disk, _ = self.costs.get(cost_key(job), (None, None, 0))
+        if memory is None or disk is None:
+            return None
+        return disk if disk <= memory * FASTER_BY else memory
+
+    def record(self, job: QueryJob, output: QueryOutput) -> bool:
+        """Keep what a worker measured, for the store it read (its first measure there: one evaluation is enough
+        to choose, and a later one on a busy machine would only add noise); ``False`` when the disk's answer is
+        not the copy's (then the caller asks the copy)."""
+        if output.cpu_seconds is None or output.from_disk is None:
+            return True
+        key = cost_key(job)
+        memory, disk, digest = self.costs.get(key, (None, None, 0))
+        same = True
+        if output.from_disk and disk is None and memory is not None:
+            same = hash(output.body) == digest
+            disk = output.cpu_seconds if same else math.inf
+        elif not output.from_disk and memory is None:
+            memory, digest = output.cpu_seconds, hash(output.body)
+        self.costs[key] = (memory, disk, digest)
+        self.costs.move_to_end(key)
+        while len(self.costs) > self.most:
+            self.costs.popitem(last=False)
+        return same
 
 
 THREAD_TURNS = 4

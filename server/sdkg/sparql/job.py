@@ -84,6 +84,10 @@ class QueryOutput:
     cpu_seconds: float | None = None
     """The CPU time a worker spent reading the query and making this answer (``None`` when no worker made it):
     what tells the server that the same job is cheap enough to answer itself next time (:mod:`.inline`)."""
+    from_disk: bool | None = None
+    """Whether the worker read the build on disk (``False``: its copy in memory; ``None``: no worker made it):
+    with :attr:`cpu_seconds`, what tells the server which of the two answers the same job faster
+    (:class:`~.inline.FasterStore`)."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,9 @@ class Admission:
     max_bytes: int | None
     endpoints: tuple[str, ...] = ()
     """The allowed SERVICE endpoints the query reaches (it runs where the network can be reached)."""
+    on_disk: bool = False
+    """Read the build on disk even where a copy in memory is at hand: Oxigraph answers some queries faster from
+    RocksDB (:class:`~.inline.FasterStore`)."""
 
 
 @dataclass(frozen=True)

@@ -110,17 +110,25 @@ def frame(message: object) -> bytes:
 
 
 def open_store(setup: WorkerSetup) -> ox.Store:
-    """The store a worker answers from: the build's on disk, or a copy of it in memory (its quads and its named
-    graphs, empty ones too), which Oxigraph reads 1.2 to 12 times faster than RocksDB (2.4 times over the
-    catalog: bench/README.md)."""
+    """The store a worker answers from: the build's on disk, or a copy of it in memory (:func:`open_stores`)."""
+    return open_stores(setup)[0]
+
+
+def open_stores(setup: WorkerSetup) -> tuple[ox.Store, ox.Store]:
+    """The store a worker answers from, and the build on disk (the same store when it answers from disk).
+
+    The first is the build on disk or a copy of it in memory (its quads and its named graphs, empty ones too),
+    which Oxigraph reads 1.2 to 12 times faster than RocksDB (2.4 times over the catalog: bench/README.md). Not
+    every query: some run up to 2.4 times faster from disk (a different plan), so a worker keeps its handle on the
+    disk too, for the jobs the server measured faster there (:class:`~.inline.FasterStore`)."""
     on_disk = ox.Store.read_only(setup.store_path)
     if not setup.in_memory:
-        return on_disk
+        return on_disk, on_disk
     copy = ox.Store()
     copy.extend(on_disk.quads_for_pattern(None, None, None, None))
     for graph in on_disk.named_graphs():
         copy.add_graph(graph)
-    return copy
+    return copy, on_disk
 
 
 def worker_main(setup: WorkerSetup, sock: socket.socket) -> None:
@@ -134,7 +142,7 @@ def worker_main(setup: WorkerSetup, sock: socket.socket) -> None:
     if not setup.network:
         sandbox.no_network()
     try:
-        store = open_store(setup)
+        store, disk = open_stores(setup)
         triples = len(store) if setup.count else None
     except (OSError, ValueError, RuntimeError) as error:
         sock.sendall(frame(("failed", f"{type(error).__name__}: {error}")))
@@ -160,8 +168,10 @@ def worker_main(setup: WorkerSetup, sock: socket.socket) -> None:
                 continue
             if admission.endpoints or reach is not None:
                 check_endpoints(job.query, reach.endpoints if reach else admission.endpoints, is_update(job.query))
-            output = execute(store, job, admission.max_rows, setup.prefixes, setup.base_iri, admission.max_bytes)
+            source = disk if admission.on_disk else store
+            output = execute(source, job, admission.max_rows, setup.prefixes, setup.base_iri, admission.max_bytes)
             output.cpu_seconds = time.thread_time() - started
+            output.from_disk = source is disk
             answer: Answer = ("ok", output)
         except QueryError as exc:
             answer = ("error", exc)
@@ -369,6 +379,8 @@ class WorkerEngine:
         """Queries answered in the server's process (:mod:`.inline`) since it started."""
         self.cheap = inline.CheapJobs()
         """The jobs a worker answered cheaply from this build: answered inline when they come again."""
+        self.faster = inline.FasterStore()
+        """For a small build copied into memory: which of the copy and the disk answers each job faster."""
         self.threads = inline.QueryThreads()
         """Threads for the remembered jobs that cost more than the event loop should spend on one."""
 
@@ -385,6 +397,8 @@ class WorkerEngine:
         deadline = (time.monotonic() if arrived is None else arrived) + admission.seconds
         if self.corrupt is not None:
             raise StoreCorrupted(self.corrupt)
+        if self.choosing_stores() and self.faster.on_disk(job):
+            admission = replace(admission, on_disk=True)
         cost = self.remembered_cost(job)
         if inline.eligible(job) or (cost is not None and cost <= inline.CHEAP_CPU_SECONDS):
             inline_output = self.answer_inline(job, admission)
@@ -423,8 +437,10 @@ class WorkerEngine:
             tag, payload = answer
             if tag == "ok":
                 output: QueryOutput = payload
-                self.cheap.remember(job, output, admission)
-                return output
+                if self.learn(job, output, admission):
+                    return output
+                admission = replace(admission, on_disk=False)  # the disk answered otherwise: ask the copy
+                continue
             if tag == "network":  # the worker read an allowed SERVICE/LOAD: once more, where it can be reached
                 deadline = min(deadline, time.monotonic() + payload.timeout)
                 admission = replace(
@@ -439,7 +455,7 @@ class WorkerEngine:
         """The answer of a one-pattern query or of a job a worker answered cheaply before (:mod:`.inline`), read
         here, in the event loop: at most :data:`.inline.ROWS` rows, so its cost is bounded; ``None`` when a worker
         must answer (a longer answer, a store not yet counted, or a failure that is not the query's)."""
-        store = self.inline_store()
+        store = self.inline_store(admission.on_disk)
         if store is None:
             return None
         return self.judge_inline(admission, self.read_inline(store, job, admission))
@@ -447,7 +463,7 @@ class WorkerEngine:
     async def answer_in_thread(self, job: QueryJob, admission: Admission) -> QueryOutput | None:
         """:meth:`answer_inline` in one of :attr:`threads`, in the turn the caller took, for a remembered job that
         costs more than the event loop should spend on one."""
-        store = self.inline_store()
+        store = self.inline_store(admission.on_disk)
         if store is None:
             self.threads.turns.release()
             return None
@@ -491,6 +507,27 @@ class WorkerEngine:
         self.inline_answers += 1
         return outcome
 
+    def learn(self, job: QueryJob, output: QueryOutput, admission: Admission) -> bool:
+        """What a worker's answer teaches: which store answers the job faster, when there are two
+        (:class:`~.inline.FasterStore`), and whether it is cheap enough to answer here next time, at its cost on
+        the store it will be read from (so, with two stores, once both were measured). ``False``: the disk's
+        answer is not the copy's, and must not be sent (the copy's answer is)."""
+        if not self.choosing_stores():
+            self.cheap.remember(job, output, admission)
+            return True
+        if not self.faster.record(job, output):
+            return False
+        best = self.faster.best(job)
+        if best is not None:
+            self.cheap.remember(job, replace(output, cpu_seconds=best), admission)
+        return True
+
+    def choosing_stores(self) -> bool:
+        """Whether a job may be read from either of two stores: a small build the workers copy into memory (not
+        when their copies failed: they read the disk)."""
+        pool = self.pools.get(False)
+        return self.setup.in_memory and not (pool is not None and pool.copies_failed)
+
     def remembered_cost(self, job: QueryJob) -> float | None:
         """The CPU seconds a worker took for ``job`` from this build, when it is remembered and the server's inline
         store reads as the workers' did (:meth:`reads_like_the_workers`)."""
@@ -505,12 +542,12 @@ class WorkerEngine:
         copies_failed = pool is not None and pool.copies_failed
         return not self.setup.in_memory or self.inline_copy is not None or copies_failed
 
-    def inline_store(self) -> ox.Store | None:
+    def inline_store(self, on_disk: bool = False) -> ox.Store | None:
         """The server's own read-only handle on the store, once a worker has counted it (the integrity check); its
-        copy in memory once made (:meth:`copy_for_inline`)."""
+        copy in memory once made (:meth:`copy_for_inline`), unless the job is read ``on_disk``."""
         if self._triples is None or self.corrupt is not None:
             return None
-        if self.inline_copy is not None:
+        if self.inline_copy is not None and not on_disk:
             return self.inline_copy
         if self._inline_store is None:
             try:
@@ -579,6 +616,7 @@ class WorkerEngine:
         self.inline_copy = None
         self.inline_copy_started = False
         self.cheap = inline.CheapJobs()
+        self.faster = inline.FasterStore()
 
     def triple_count(self) -> int:
         """The store's size, as the first worker counted it (``EngineBusy`` before one has started)."""

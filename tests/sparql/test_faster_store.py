@@ -1,0 +1,124 @@
+"""A small build copied into memory is read, job by job, from whichever of the copy and the disk answered the job
+faster (:class:`sdkg.sparql.inline.FasterStore`): the same answers either way."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from sdkg.sparql import inline
+from sdkg.sparql.job import JSON_RESULTS, EngineConfig, Limits, QueryJob, QueryOutput
+from sdkg.sparql.workers import WorkerEngine
+
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+"""Costs a worker about 10 ms on the repository's build: never answered in the server's process."""
+KALDOR = "https://w3id.org/sdkg/id/actor/mary-kaldor"
+ORDERED = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    f"SELECT ?type ?name WHERE {{ <{KALDOR}> a ?type ; rdfs:label ?name }} ORDER BY ?type ?name"
+)
+"""A small join: well under the threads' cost limit on either store."""
+
+
+def measured(seconds: float, from_disk: bool, body: bytes = b"{}") -> QueryOutput:
+    return QueryOutput(body, JSON_RESULTS.media_type, "solutions", 1, cpu_seconds=seconds, from_disk=from_disk)
+
+
+def test_a_job_is_read_from_the_copy_then_from_the_disk_then_from_the_faster() -> None:
+    faster = inline.FasterStore()
+    slow_on_disk, fast_on_disk = QueryJob("ASK { ?a ?b ?c }", JSON_RESULTS), QueryJob("ASK { ?x ?y ?z }", JSON_RESULTS)
+    assert not faster.on_disk(slow_on_disk) and faster.best(slow_on_disk) is None
+    faster.record(slow_on_disk, measured(0.002, from_disk=False))
+    faster.record(fast_on_disk, measured(0.002, from_disk=False))
+    assert faster.on_disk(slow_on_disk) and faster.best(slow_on_disk) is None  # its second time: measured there
+    faster.record(slow_on_disk, measured(0.0017, from_disk=True))  # faster, but within the noise: not chosen
+    faster.record(fast_on_disk, measured(0.0008, from_disk=True))
+    assert not faster.on_disk(slow_on_disk) and faster.best(slow_on_disk) == 0.002
+    assert faster.on_disk(fast_on_disk) and faster.best(fast_on_disk) == 0.0008
+    faster.record(fast_on_disk, measured(0.01, from_disk=True))  # a later, noisier measure changes nothing
+    assert faster.on_disk(fast_on_disk) and faster.best(fast_on_disk) == 0.0008
+
+
+def test_the_disk_is_never_chosen_when_its_answer_is_not_the_copys() -> None:
+    """Rows tied under ORDER BY may come in another order from the disk: the client must see the copy's answer
+    each time, so the disk's is refused, and the job is read from the copy from then on, however fast the disk."""
+    faster = inline.FasterStore()
+    job = QueryJob("SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?o", JSON_RESULTS)
+    assert faster.record(job, measured(0.003, from_disk=False, body=b'{"rows": [1, 2]}'))
+    assert faster.on_disk(job)
+    assert not faster.record(job, measured(0.001, from_disk=True, body=b'{"rows": [2, 1]}'))
+    assert not faster.on_disk(job) and faster.best(job) == 0.003
+    assert faster.record(job, measured(0.003, from_disk=False, body=b'{"rows": [1, 2]}'))  # the copy, again
+    assert not faster.on_disk(job)
+
+
+def test_what_no_worker_measured_teaches_nothing_and_the_memory_is_bounded() -> None:
+    faster = inline.FasterStore(most=2)
+    job = QueryJob("ASK { ?a ?b ?c }", JSON_RESULTS)
+    faster.record(job, replace(measured(0.001, False), cpu_seconds=None))
+    faster.record(job, replace(measured(0.001, False), from_disk=None))
+    assert faster.costs == {}
+    jobs = [QueryJob(f"ASK {{ <http://x/{n}> ?b ?c }}", JSON_RESULTS) for n in range(3)]
+    for each in jobs:
+        faster.record(each, measured(0.001, from_disk=False))
+    assert len(faster.costs) == 2 and not faster.on_disk(jobs[0]) and faster.on_disk(jobs[2])
+    assert faster.on_disk(replace(jobs[2], timeout=2.0, max_rows=5))  # the same job whatever its limits
+
+
+def copied_engine(store_path: Path) -> WorkerEngine:
+    quads = len(ox.Store.read_only(str(store_path)))
+    return WorkerEngine(store_path, EngineConfig(Limits(timeout=20.0)), 1, 0, quads, 10_000_000)
+
+
+async def settled(engine: WorkerEngine) -> None:
+    await engine.start()
+    for _ in range(6000):
+        if engine.workers()["settled"]:
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"the pool did not settle: {engine.workers()}")
+
+
+def test_a_worker_of_a_copied_build_reads_the_disk_when_the_job_was_faster_there(store_path: Path) -> None:
+    engine = copied_engine(store_path)
+    job = QueryJob(COUNT_ALL, JSON_RESULTS)
+
+    async def go() -> tuple[list[QueryOutput], bool]:
+        await settled(engine)
+        try:
+            outputs = [await engine.run(job) for _ in range(4)]
+            return outputs, engine.faster.on_disk(job)
+        finally:
+            await engine.stop()
+
+    (first, second, third, fourth), chosen = asyncio.run(go())
+    assert (first.from_disk, second.from_disk) == (False, True)  # measured on each store once
+    assert third.from_disk is chosen and fourth.from_disk is chosen  # then read where it was faster
+    assert first.cpu_seconds is not None and first.cpu_seconds > inline.MODERATE_CPU_SECONDS  # a worker, each time
+    assert first.body == second.body == third.body and b'"n"' in first.body
+
+
+def test_a_job_is_remembered_for_inline_answers_once_both_stores_were_measured(store_path: Path) -> None:
+    engine = copied_engine(store_path)
+    job = QueryJob(ORDERED, JSON_RESULTS)
+
+    async def go() -> tuple[list[QueryOutput], list[int]]:
+        await settled(engine)
+        try:
+            await engine.run(QueryJob(ORDERED.replace("?name", "?label"), JSON_RESULTS))  # warms the worker up
+            outputs, remembered = [], []
+            for _ in range(3):
+                outputs.append(await engine.run(job))
+                remembered.append(len(engine.cheap))
+            return outputs, remembered
+        finally:
+            await engine.stop()
+
+    (first, second, third), remembered = asyncio.run(go())
+    assert (first.from_disk, second.from_disk) == (False, True)
+    assert remembered == [0, 1, 1]  # not after one measure: its cost on the store it will be read from is known
+    assert third.cpu_seconds is None and third.from_disk is None  # answered in the server's process
+    assert first.body == second.body == third.body and first.rows == 1
