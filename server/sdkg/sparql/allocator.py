@@ -3,8 +3,8 @@
 pyoxigraph is Rust built with the system allocator, glibc's ``malloc``, and a query allocates and frees a
 great many small objects: in a profile of a query worker under load, a fifth to a quarter of its CPU was in
 ``malloc`` and ``free``. With jemalloc preloaded, the catalog and light queries on a copy of the bench's
-corpus take 27 % less time (geometric mean; ``python -m bench.stores``). Nothing in the code changes: the library replaces ``malloc`` for the whole
-process when it is named in ``LD_PRELOAD`` at the process's start.
+corpus take 27 % less time (geometric mean; ``python -m bench.stores``). Nothing in the code changes: the
+library replaces ``malloc`` for the whole process when it is named in ``LD_PRELOAD`` at the process's start.
 
 - Query workers are started with it (:func:`environment`).
 - ``sdkg serve`` starts itself again with it (:func:`restart_with_it`), since the server answers point
