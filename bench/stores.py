@@ -88,9 +88,9 @@ def report(glibc: dict[str, dict[str, float]], jemalloc: dict[str, dict[str, flo
             f"{other.get('disk', float('nan')):,.1f} | {other.get('memory', float('nan')):,.1f} | {gain} |"
         )
     lines.append("")
-    for allocator, times in (("glibc", glibc), ("jemalloc", jemalloc or {})):
-        if times:
-            lines.append(copy_against_disk(allocator, times))
+    for allocator, measures in (("glibc", glibc), ("jemalloc", jemalloc or {})):
+        if measures:
+            lines.append(copy_against_disk(allocator, measures))
     if jemalloc:
         gains = [glibc[n]["memory"] / jemalloc[n]["memory"] for n in glibc if n in jemalloc]
         lines.append(f"jemalloc: the copy's queries take {1 - 1 / geomean(gains):.0%} less time (geometric mean).")
