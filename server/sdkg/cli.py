@@ -256,6 +256,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .sparql import allocator
+
+    # started from the command line: start again with jemalloc first (returns only when it does not restart);
+    # called in-process (``main(argv)``), the process is the caller's and is left as it is
+    malloc = allocator.restart_with_it() if args.from_command_line else allocator.in_use()
+    log(f"queries allocate with {malloc}" if malloc else "queries allocate with glibc's malloc (libjemalloc2: faster)")
+
     import logging
     import logging.handlers
     import os
@@ -264,15 +271,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .project import declared_prefixes
-    from .sparql import allocator
     from .sparql.guard import WIKIDATA_SERVICES
     from .web.app import Settings, create_app
     from .web.http import protocol_with_url_limit
     from .web.metrics import stderr_log
     from .web.settings import default_worker_memory_mb
 
-    malloc = allocator.restart_with_it()  # returns only when it does not restart
-    log(f"queries allocate with {malloc}" if malloc else "queries allocate with glibc's malloc (libjemalloc2: faster)")
     layout: ProjectLayout = args.layout
     prefixes = None
     if args.store_url and (args.data or args.admin_token):
@@ -642,6 +646,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.from_command_line = argv is None
     args.root = args.root.resolve()
     args.layout = ProjectLayout.at(args.root)
     return int(args.func(args))

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from sdkg.sparql import inline
-from sdkg.sparql.job import JSON_RESULTS, EngineConfig, Limits, QueryJob, QueryOutput
+from sdkg.sparql.job import JSON_RESULTS, Admission, EngineConfig, Limits, QueryJob, QueryOutput
 from sdkg.sparql.workers import WorkerEngine
 
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -23,6 +23,10 @@ ORDERED = (
 """A small join: well under the threads' cost limit on either store."""
 
 
+LIMIT = 10.0
+"""The jobs' time limit (seconds)."""
+
+
 def measured(seconds: float, from_disk: bool, body: bytes = b"{}") -> QueryOutput:
     return QueryOutput(body, JSON_RESULTS.media_type, "solutions", 1, cpu_seconds=seconds, from_disk=from_disk)
 
@@ -30,16 +34,16 @@ def measured(seconds: float, from_disk: bool, body: bytes = b"{}") -> QueryOutpu
 def test_a_job_is_read_from_the_copy_then_from_the_disk_then_from_the_faster() -> None:
     faster = inline.FasterStore()
     slow_on_disk, fast_on_disk = QueryJob("ASK { ?a ?b ?c }", JSON_RESULTS), QueryJob("ASK { ?x ?y ?z }", JSON_RESULTS)
-    assert not faster.on_disk(slow_on_disk) and faster.best(slow_on_disk) is None
+    assert not faster.on_disk(slow_on_disk, LIMIT) and faster.best(slow_on_disk, LIMIT) is None
     faster.record(slow_on_disk, measured(0.002, from_disk=False))
     faster.record(fast_on_disk, measured(0.002, from_disk=False))
-    assert faster.on_disk(slow_on_disk) and faster.best(slow_on_disk) is None  # its second time: measured there
+    assert faster.on_disk(slow_on_disk, LIMIT) and faster.best(slow_on_disk, LIMIT) is None  # its second time: tried
     faster.record(slow_on_disk, measured(0.0017, from_disk=True))  # faster, but within the noise: not chosen
     faster.record(fast_on_disk, measured(0.0008, from_disk=True))
-    assert not faster.on_disk(slow_on_disk) and faster.best(slow_on_disk) == 0.002
-    assert faster.on_disk(fast_on_disk) and faster.best(fast_on_disk) == 0.0008
+    assert not faster.on_disk(slow_on_disk, LIMIT) and faster.best(slow_on_disk, LIMIT) == 0.002
+    assert faster.on_disk(fast_on_disk, LIMIT) and faster.best(fast_on_disk, LIMIT) == 0.0008
     faster.record(fast_on_disk, measured(0.01, from_disk=True))  # a later, noisier measure changes nothing
-    assert faster.on_disk(fast_on_disk) and faster.best(fast_on_disk) == 0.0008
+    assert faster.on_disk(fast_on_disk, LIMIT) and faster.best(fast_on_disk, LIMIT) == 0.0008
 
 
 def test_the_disk_is_never_chosen_when_its_answer_is_not_the_copys() -> None:
@@ -48,11 +52,49 @@ def test_the_disk_is_never_chosen_when_its_answer_is_not_the_copys() -> None:
     faster = inline.FasterStore()
     job = QueryJob("SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?o", JSON_RESULTS)
     assert faster.record(job, measured(0.003, from_disk=False, body=b'{"rows": [1, 2]}'))
-    assert faster.on_disk(job)
+    assert faster.on_disk(job, LIMIT)
     assert not faster.record(job, measured(0.001, from_disk=True, body=b'{"rows": [2, 1]}'))
-    assert not faster.on_disk(job) and faster.best(job) == 0.003
+    assert not faster.on_disk(job, LIMIT) and faster.best(job, LIMIT) == 0.003
     assert faster.record(job, measured(0.003, from_disk=False, body=b'{"rows": [1, 2]}'))  # the copy, again
-    assert not faster.on_disk(job)
+    assert not faster.on_disk(job, LIMIT)
+
+
+def test_every_answer_from_the_disk_is_compared_not_only_the_first() -> None:
+    """Two requests may both be sent to the disk for its trial: the second's answer is checked too."""
+    faster = inline.FasterStore()
+    job = QueryJob("SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?o", JSON_RESULTS)
+    faster.record(job, measured(0.003, from_disk=False, body=b"copy"))
+    assert faster.record(job, measured(0.001, from_disk=True, body=b"copy"))
+    assert not faster.record(job, measured(0.001, from_disk=True, body=b"other"))
+    assert not faster.on_disk(job, LIMIT)
+
+
+def test_a_costly_job_is_not_tried_on_the_disk_and_a_failed_trial_settles_it() -> None:
+    """The disk may take 12 times longer: a job the copy answers in more than a fiftieth of its time limit is not
+    tried there (it would fail where the copy answers it in time); a trial that failed is not tried again."""
+    faster = inline.FasterStore()
+    costly, cheap = (QueryJob(f"ASK {{ <http://x/{n}> ?p ?o }}", JSON_RESULTS) for n in "ab")
+    faster.record(costly, measured(LIMIT * inline.TRY_DISK_SHARE * 1.01, from_disk=False))
+    faster.record(cheap, measured(0.01, from_disk=False))
+    assert not faster.on_disk(costly, LIMIT) and faster.on_disk(costly, LIMIT * 2)
+    assert faster.best(costly, LIMIT) == LIMIT * inline.TRY_DISK_SHARE * 1.01  # settled: the copy
+    assert faster.best(costly, LIMIT * 2) is None  # to be tried on the disk first
+    assert faster.on_disk(cheap, LIMIT)
+    faster.failed_on_disk(cheap)
+    assert not faster.on_disk(cheap, LIMIT) and faster.best(cheap, LIMIT) == 0.01
+
+
+def test_only_short_texts_read_from_the_store_alone_are_compared() -> None:
+    admitted = Admission(10.0, None, None)
+    job = QueryJob("ASK { ?s ?p ?o }", JSON_RESULTS)
+    assert inline.FasterStore.worth_learning(job, admitted)
+    assert not inline.FasterStore.worth_learning(replace(job, whole=True), admitted)
+    assert not inline.FasterStore.worth_learning(
+        replace(job, query="#" * inline.REMEMBERED_TEXT + "\nASK {}"), admitted
+    )
+    assert not inline.FasterStore.worth_learning(
+        job, replace(admitted, endpoints=("https://query.wikidata.org/sparql",))
+    )
 
 
 def test_what_no_worker_measured_teaches_nothing_and_the_memory_is_bounded() -> None:
@@ -64,8 +106,8 @@ def test_what_no_worker_measured_teaches_nothing_and_the_memory_is_bounded() -> 
     jobs = [QueryJob(f"ASK {{ <http://x/{n}> ?b ?c }}", JSON_RESULTS) for n in range(3)]
     for each in jobs:
         faster.record(each, measured(0.001, from_disk=False))
-    assert len(faster.costs) == 2 and not faster.on_disk(jobs[0]) and faster.on_disk(jobs[2])
-    assert faster.on_disk(replace(jobs[2], timeout=2.0, max_rows=5))  # the same job whatever its limits
+    assert len(faster.costs) == 2 and not faster.on_disk(jobs[0], LIMIT) and faster.on_disk(jobs[2], LIMIT)
+    assert faster.on_disk(replace(jobs[2], timeout=2.0, max_rows=5), LIMIT)  # the same job whatever its limits
 
 
 def copied_engine(store_path: Path) -> WorkerEngine:
@@ -90,15 +132,17 @@ def test_a_worker_of_a_copied_build_reads_the_disk_when_the_job_was_faster_there
         await settled(engine)
         try:
             outputs = [await engine.run(job) for _ in range(4)]
-            return outputs, engine.faster.on_disk(job)
+            return outputs, engine.faster.on_disk(job, LIMIT)
         finally:
             await engine.stop()
 
     (first, second, third, fourth), chosen = asyncio.run(go())
     assert (first.from_disk, second.from_disk) == (False, True)  # measured on each store once
-    assert third.from_disk is chosen and fourth.from_disk is chosen  # then read where it was faster
-    assert first.cpu_seconds is not None and first.cpu_seconds > inline.MODERATE_CPU_SECONDS  # a worker, each time
-    assert first.body == second.body == third.body and b'"n"' in first.body
+    assert first.cpu_seconds is not None and second.cpu_seconds is not None
+    assert chosen == (second.cpu_seconds <= first.cpu_seconds * inline.FASTER_BY)  # the faster, by the measures
+    assert third.from_disk is chosen and fourth.from_disk is chosen  # and read there from then on
+    assert first.cpu_seconds > inline.MODERATE_CPU_SECONDS  # a worker's answer, each time
+    assert first.body == second.body == third.body == fourth.body and b'"n"' in first.body
 
 
 def test_a_job_is_remembered_for_inline_answers_once_both_stores_were_measured(store_path: Path) -> None:

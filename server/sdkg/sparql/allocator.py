@@ -65,15 +65,22 @@ def loaded(path: str, pid: int | str = "self") -> bool:
     return any(line.rstrip().endswith((path, real)) for line in maps.splitlines())
 
 
+def in_use() -> str | None:
+    """The jemalloc library this process runs with (``None``: glibc's allocator)."""
+    path = library()
+    return path if path is not None and loaded(path) else None
+
+
 def restart_with_it() -> str | None:
     """Start this process again with jemalloc preloaded, when there is one and it is not loaded yet; returns
     only when it does not restart: the library in use (``None``: glibc's allocator)."""
+    restarted = os.environ.pop(RESTARTED, None)  # (not passed on to this process's children)
     path = library()
     if path is None:
         return None
     if loaded(path):
         return path
-    if os.environ.get(RESTARTED):
+    if restarted:
         return None  # the loader did not take it: go on with glibc's
     argv = list(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv])
     sys.stdout.flush()

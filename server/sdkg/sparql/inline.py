@@ -26,9 +26,9 @@ the same inline caps apply; a job is remembered per build (the memory is emptied
 
 Where in the server's process: a job measured at most :data:`CHEAP_CPU_SECONDS` is answered in the event loop
 (a thread hop would cost more than the job); a costlier one in one of :class:`QueryThreads`, beside the loop on
-the other cores (pyoxigraph releases the GIL while it evaluates and serialises), when a turn is free (at most
-:data:`THREAD_TURNS` jobs a thread, so a job waits at most a few milliseconds there): otherwise a worker answers
-it, as before, and a burst of such jobs waits in the workers' queue, under the deadline.
+the other cores (pyoxigraph releases the GIL while it evaluates; writing the answer is Python's), when a turn is
+free (at most :data:`THREAD_TURNS` jobs a thread, so a job waits at most a few milliseconds there): otherwise a
+worker answers it, as before, and a burst of such jobs waits in the workers' queue, under the deadline.
 """
 
 from __future__ import annotations
@@ -192,6 +192,9 @@ def cost_key(job: QueryJob) -> Hashable:
 FASTER_BY = 0.8
 """The disk is chosen for a job only when it answered in at most this share of the copy's CPU time (the same
 evaluation's CPU time varies by about a tenth)."""
+TRY_DISK_SHARE = 1 / 50
+"""A job is tried on the disk only when the copy answered it in at most this share of its time limit (0.2 s of
+10 s): the disk may take 12 times longer."""
 
 
 class FasterStore:
@@ -200,58 +203,84 @@ class FasterStore:
 
     Oxigraph reads most queries 1.2 to 12 times faster from a copy in memory, but some up to 2.4 times slower
     (9 of the 43 catalog and light queries on the 2,000-claim corpus with jemalloc: a different plan;
-    ``python -m bench.stores``). So a job
-    is read from the copy the first time, from the disk the second time, and from then on from whichever cost less
-    (the disk only when it cost at most :data:`FASTER_BY` of the copy's time). The server sends the choice with
-    the job (:attr:`~.job.Admission.on_disk`) and reads remembered jobs the same way.
+    ``python -m bench.stores``). So a job is read from the copy the first time, from the disk the second time,
+    and from then on from whichever cost less (the disk only when it cost at most :data:`FASTER_BY` of the
+    copy's time). The server sends the choice with the job (:attr:`~.job.Admission.on_disk`) and reads
+    remembered jobs the same way.
 
-    The disk is chosen only when its answer is the copy's, byte for byte: the two engines may order differently
-    what SPARQL leaves unordered (rows tied under ``ORDER BY``, a ``GROUP_CONCAT``), and a client must see the same
-    answer to the same job each time. When the disk's answer differs, :meth:`record` says so and the job is read
-    from the copy again, that time and from then on. Per build; at most :data:`REMEMBERED` jobs, the least recently
-    asked out first."""
+    - The disk is tried only for a job whose copy's cost is at most :data:`TRY_DISK_SHARE` of its time limit:
+      the disk may be 12 times slower, and the trial must not make a job that the copy answers in time fail.
+      A trial that fails all the same (a timeout, a worker that died) settles it: the copy from then on.
+    - The disk is chosen only when its answer is the copy's, byte for byte: the two engines may order
+      differently what SPARQL leaves unordered (rows tied under ``ORDER BY``, a ``GROUP_CONCAT``), and a client
+      must get the same answer to the same job each time. :meth:`record` says when a disk's answer differs;
+      that answer is dropped, the copy asked, and the job read from the copy from then on.
+    - Per build; at most :data:`REMEMBERED` jobs, the least recently asked out first, and only texts of at most
+      :data:`REMEMBERED_TEXT` characters (:meth:`worth_learning`)."""
 
     def __init__(self, most: int = REMEMBERED) -> None:
         self.most = most
         self.costs: OrderedDict[Hashable, tuple[float | None, float | None, int]] = OrderedDict()
         """Each job's key, the CPU seconds it cost from the copy and from the disk (``None``: not measured; the
-        disk's is infinite when its answer differed), and the hash of the copy's answer."""
+        disk's is infinite when its answer differed or its trial failed), and the hash of the copy's answer."""
 
-    def on_disk(self, job: QueryJob) -> bool:
-        """Whether to read ``job`` from the disk: to measure it there (its second time), or because it was faster."""
+    @staticmethod
+    def worth_learning(job: QueryJob, admission: Admission) -> bool:
+        """Jobs whose stores are compared: not those that reach the network or are read whole, nor long texts."""
+        return not job.whole and not admission.endpoints and len(job.query) <= REMEMBERED_TEXT
+
+    def on_disk(self, job: QueryJob, seconds: float) -> bool:
+        """Whether to read ``job`` (time limit ``seconds``) from the disk: to try it there (its second time), or
+        because it was faster there."""
         memory, disk, _ = self.costs.get(cost_key(job), (None, None, 0))
         if memory is None:
             return False
         if disk is None:
-            return True
+            return memory <= seconds * TRY_DISK_SHARE
         return disk <= memory * FASTER_BY
 
-    def best(self, job: QueryJob) -> float | None:
-        """The CPU seconds of ``job`` on the store :meth:`on_disk` picks, once both were measured (else ``None``)."""
+    def best(self, job: QueryJob, seconds: float) -> float | None:
+        """The CPU seconds of ``job`` (time limit ``seconds``) on the store :meth:`on_disk` picks, once that is
+        settled (else ``None``): the copy's when the disk is not to be tried."""
         memory, disk, _ = self.costs.get(cost_key(job), (None, None, 0))
-        if memory is None or disk is None:
+        if memory is None:
             return None
+        if disk is None:
+            return None if memory <= seconds * TRY_DISK_SHARE else memory
         return disk if disk <= memory * FASTER_BY else memory
 
     def record(self, job: QueryJob, output: QueryOutput) -> bool:
-        """Keep what a worker measured, for the store it read (its first measure there: one evaluation is enough
-        to choose, and a later one on a busy machine would only add noise); ``False`` when the disk's answer is
-        not the copy's (then the caller asks the copy)."""
+        """Keep what a worker measured for the store it read (the first measure of each: one evaluation is enough
+        to choose, and a later one on a busy machine would only add noise); ``False`` when it read the disk and
+        its answer is not the copy's (then it must not be sent: the caller asks the copy)."""
         if output.cpu_seconds is None or output.from_disk is None:
             return True
         key = cost_key(job)
         memory, disk, digest = self.costs.get(key, (None, None, 0))
         same = True
-        if output.from_disk and disk is None and memory is not None:
-            same = hash(output.body) == digest
-            disk = output.cpu_seconds if same else math.inf
+        if output.from_disk and memory is not None:
+            same = hash(output.body) == digest  # every answer from the disk, not only the first
+            if not same:
+                disk = math.inf
+            elif disk is None:
+                disk = output.cpu_seconds
         elif not output.from_disk and memory is None:
             memory, digest = output.cpu_seconds, hash(output.body)
-        self.costs[key] = (memory, disk, digest)
+        self.keep(key, (memory, disk, digest))
+        return same
+
+    def failed_on_disk(self, job: QueryJob) -> None:
+        """The job's trial on the disk failed (a timeout, a worker that died): read it from the copy from now on."""
+        key = cost_key(job)
+        memory, _, digest = self.costs.get(key, (None, None, 0))
+        if memory is not None:
+            self.keep(key, (memory, math.inf, digest))
+
+    def keep(self, key: Hashable, costs: tuple[float | None, float | None, int]) -> None:
+        self.costs[key] = costs
         self.costs.move_to_end(key)
         while len(self.costs) > self.most:
             self.costs.popitem(last=False)
-        return same
 
 
 THREAD_TURNS = 4
@@ -277,23 +306,17 @@ class QueryThreads:
         return self.turns.acquire(blocking=False)
 
     async def run(self, function: Callable[..., T], *args: object) -> T:
-        """``function(*args)`` in one of the threads, in the turn :meth:`take` gave; the turn is free again when it
-        returns (a caller cancelled meanwhile does not free it early: the job still runs, bounded by its measured
-        cost)."""
-
-        def call() -> T:
-            try:
-                return function(*args)
-            finally:
-                self.turns.release()
-
+        """``function(*args)`` in one of the threads, in the turn :meth:`take` gave. The turn is free again when
+        the job ends, or when it is dropped from the queue before it started (its caller was cancelled); a job
+        that has started runs to its end, bounded by its measured cost, and holds its turn until then."""
         if self.executor is None:
             self.executor = ThreadPoolExecutor(self.size, thread_name_prefix="sdkg-inline")
         try:
-            future = self.executor.submit(call)
+            future = self.executor.submit(function, *args)
         except RuntimeError:  # shut down under us (the engine stopped): the thread was never used
             self.turns.release()
             raise
+        future.add_done_callback(lambda _: self.turns.release())  # run, failed or cancelled: once, either way
         return await asyncio.wrap_future(future)
 
     def close(self) -> None:

@@ -397,7 +397,8 @@ class WorkerEngine:
         deadline = (time.monotonic() if arrived is None else arrived) + admission.seconds
         if self.corrupt is not None:
             raise StoreCorrupted(self.corrupt)
-        if self.choosing_stores() and self.faster.on_disk(job):
+        setup = self.setup  # the build this job is answered from (a swap may come while it waits)
+        if self.choosing_stores() and self.faster.on_disk(job, admission.seconds):
             admission = replace(admission, on_disk=True)
         cost = self.remembered_cost(job)
         if inline.eligible(job) or (cost is not None and cost <= inline.CHEAP_CPU_SECONDS):
@@ -408,7 +409,22 @@ class WorkerEngine:
             inline_output = await self.answer_in_thread(job, admission)
             if inline_output is not None:
                 return inline_output
+        try:
+            return await self.run_in_worker(job, admission, deadline, setup)
+        except asyncio.CancelledError:  # the client left: nothing learnt
+            raise
+        except BaseException:
+            if admission.on_disk and self.setup is setup:
+                self.faster.failed_on_disk(job)  # a timeout, a failure: that job is read from the copy from now on
+            raise
+
+    async def run_in_worker(
+        self, job: QueryJob, admission: Admission, deadline: float, setup: WorkerSetup
+    ) -> QueryOutput:
+        """The job's answer from a worker of the current pool, or its error; a worker killed from outside is
+        replaced and the job sent once more, and so is a job whose answer from the disk was not the copy's."""
         attempt = 0
+        asked_the_copy = False
         while True:
             pool = self.pool(network=bool(admission.endpoints))
             try:
@@ -437,9 +453,10 @@ class WorkerEngine:
             tag, payload = answer
             if tag == "ok":
                 output: QueryOutput = payload
-                if self.learn(job, output, admission):
-                    return output
-                admission = replace(admission, on_disk=False)  # the disk answered otherwise: ask the copy
+                if self.setup is not setup or self.learn(job, output, admission) or asked_the_copy:
+                    return output  # (after a swap, the old build's answer teaches nothing of the new one)
+                admission = replace(admission, on_disk=False)  # the disk answered otherwise: ask the copy, once
+                asked_the_copy = True
                 continue
             if tag == "network":  # the worker read an allowed SERVICE/LOAD: once more, where it can be reached
                 deadline = min(deadline, time.monotonic() + payload.timeout)
@@ -447,7 +464,7 @@ class WorkerEngine:
                     admission, seconds=min(admission.seconds, payload.timeout), endpoints=payload.endpoints
                 )
                 continue
-            if isinstance(payload, StoreCorrupted):
+            if isinstance(payload, StoreCorrupted) and self.setup is setup:
                 self.report_corruption(str(payload))
             raise payload
 
@@ -463,6 +480,7 @@ class WorkerEngine:
     async def answer_in_thread(self, job: QueryJob, admission: Admission) -> QueryOutput | None:
         """:meth:`answer_inline` in one of :attr:`threads`, in the turn the caller took, for a remembered job that
         costs more than the event loop should spend on one."""
+        setup = self.setup
         store = self.inline_store(admission.on_disk)
         if store is None:
             self.threads.turns.release()
@@ -471,6 +489,8 @@ class WorkerEngine:
             outcome = await self.threads.run(self.read_inline, store, job, admission)
         except RuntimeError:  # the threads were shut down: the engine is stopping
             return None
+        if self.setup is not setup and (isinstance(outcome, StoreCorrupted) or not isinstance(outcome, QueryOutput)):
+            return None  # a swap came while it ran: the old store's trouble is not the new one's; a worker answers
         output = self.judge_inline(admission, outcome)
         if output is not None:
             self.threads.answers += 1
@@ -515,9 +535,11 @@ class WorkerEngine:
         if not self.choosing_stores():
             self.cheap.remember(job, output, admission)
             return True
+        if not inline.FasterStore.worth_learning(job, admission):
+            return True
         if not self.faster.record(job, output):
             return False
-        best = self.faster.best(job)
+        best = self.faster.best(job, admission.seconds)
         if best is not None:
             self.cheap.remember(job, replace(output, cpu_seconds=best), admission)
         return True
