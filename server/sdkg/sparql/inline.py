@@ -41,6 +41,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TypeVar
 
 from .dataset import NO_DATASET
@@ -192,9 +193,27 @@ def cost_key(job: QueryJob) -> Hashable:
 FASTER_BY = 0.8
 """The disk is chosen for a job only when it answered in at most this share of the copy's CPU time (the same
 evaluation's CPU time varies by about a tenth)."""
+SAMPLES = 4
+"""Answers measured on each store before a job's store is chosen (the least of them counts)."""
 TRY_DISK_SHARE = 1 / 50
 """A job is tried on the disk only when the copy answered it in at most this share of its time limit (0.2 s of
 10 s): the disk may take 12 times longer."""
+
+
+@dataclass
+class StoreMeasures:
+    """What the workers measured of one job on a small build's two stores (CPU seconds, the least of each)."""
+
+    copy: float = math.inf
+    copies: int = 0
+    """Answers measured on the copy in memory."""
+    disk: float = math.inf
+    disks: int = 0
+    """Answers measured on the disk."""
+    digest: int | None = None
+    """The hash of the copy's answer."""
+    refused: bool = False
+    """The disk answered otherwise than the copy, or its trial failed: the copy from now on."""
 
 
 class FasterStore:
@@ -203,15 +222,16 @@ class FasterStore:
 
     Oxigraph reads most queries 1.2 to 12 times faster from a copy in memory, but some up to 2.4 times slower
     (9 of the 43 catalog and light queries on the 2,000-claim corpus with jemalloc: a different plan;
-    ``python -m bench.stores``). So a job is read from the copy the first time, from the disk the second time,
-    and from then on from whichever cost less (the disk only when it cost at most :data:`FASTER_BY` of the
-    copy's time). The server sends the choice with the job (:attr:`~.job.Admission.on_disk`) and reads
-    remembered jobs the same way.
+    ``python -m bench.stores``). So a job is read from the copy its first :data:`SAMPLES` times, from the disk
+    the next :data:`SAMPLES` times, and from then on from the disk only when it cost at most :data:`FASTER_BY`
+    of the copy's time (the least of each store's measures: a worker's first read of its disk costs ten to a
+    hundred times more, its caches cold). The server sends the choice with the job
+    (:attr:`~.job.Admission.on_disk`) and reads remembered jobs the same way.
 
     - The disk is tried only for a job whose copy's cost is at most :data:`TRY_DISK_SHARE` of its time limit:
       the disk may be 12 times slower, and the trial must not make a job that the copy answers in time fail.
       A trial that fails all the same (a timeout, a worker that died) settles it: the copy from then on.
-    - The disk is chosen only when its answer is the copy's, byte for byte: the two engines may order
+    - The disk is chosen only when its answers are the copy's, byte for byte: the two engines may order
       differently what SPARQL leaves unordered (rows tied under ``ORDER BY``, a ``GROUP_CONCAT``), and a client
       must get the same answer to the same job each time. :meth:`record` says when a disk's answer differs;
       that answer is dropped, the copy asked, and the job read from the copy from then on.
@@ -220,9 +240,7 @@ class FasterStore:
 
     def __init__(self, most: int = REMEMBERED) -> None:
         self.most = most
-        self.costs: OrderedDict[Hashable, tuple[float | None, float | None, int]] = OrderedDict()
-        """Each job's key, the CPU seconds it cost from the copy and from the disk (``None``: not measured; the
-        disk's is infinite when its answer differed or its trial failed), and the hash of the copy's answer."""
+        self.measures: OrderedDict[Hashable, StoreMeasures] = OrderedDict()
 
     @staticmethod
     def worth_learning(job: QueryJob, admission: Admission) -> bool:
@@ -230,57 +248,58 @@ class FasterStore:
         return not job.whole and not admission.endpoints and len(job.query) <= REMEMBERED_TEXT
 
     def on_disk(self, job: QueryJob, seconds: float) -> bool:
-        """Whether to read ``job`` (time limit ``seconds``) from the disk: to try it there (its second time), or
-        because it was faster there."""
-        memory, disk, _ = self.costs.get(cost_key(job), (None, None, 0))
-        if memory is None:
+        """Whether to read ``job`` (time limit ``seconds``) from the disk: to try it there, or because it was
+        faster there."""
+        known = self.measures.get(cost_key(job))
+        if known is None or known.copies < SAMPLES or known.refused:
             return False
-        if disk is None:
-            return memory <= seconds * TRY_DISK_SHARE
-        return disk <= memory * FASTER_BY
+        if known.disks < SAMPLES:
+            return known.copy <= seconds * TRY_DISK_SHARE
+        return known.disk <= known.copy * FASTER_BY
 
     def best(self, job: QueryJob, seconds: float) -> float | None:
         """The CPU seconds of ``job`` (time limit ``seconds``) on the store :meth:`on_disk` picks, once that is
-        settled (else ``None``): the copy's when the disk is not to be tried."""
-        memory, disk, _ = self.costs.get(cost_key(job), (None, None, 0))
-        if memory is None:
+        settled (else ``None``)."""
+        known = self.measures.get(cost_key(job))
+        if known is None or known.copies < SAMPLES:
             return None
-        if disk is None:
-            return None if memory <= seconds * TRY_DISK_SHARE else memory
-        return disk if disk <= memory * FASTER_BY else memory
+        if known.refused:
+            return known.copy
+        if known.disks < SAMPLES:
+            return None if known.copy <= seconds * TRY_DISK_SHARE else known.copy
+        return known.disk if known.disk <= known.copy * FASTER_BY else known.copy
 
     def record(self, job: QueryJob, output: QueryOutput) -> bool:
-        """Keep what a worker measured for the store it read (the first measure of each: one evaluation is enough
-        to choose, and a later one on a busy machine would only add noise); ``False`` when it read the disk and
-        its answer is not the copy's (then it must not be sent: the caller asks the copy)."""
+        """Keep what a worker measured for the store it read; ``False`` when it read the disk and its answer is
+        not the copy's (then it must not be sent: the caller asks the copy). Every answer from the disk is
+        compared, not only the first (two requests may be on their trial there at once)."""
         if output.cpu_seconds is None or output.from_disk is None:
             return True
         key = cost_key(job)
-        memory, disk, digest = self.costs.get(key, (None, None, 0))
+        known = self.measures.get(key) or StoreMeasures()
         same = True
-        if output.from_disk and memory is not None:
-            same = hash(output.body) == digest  # every answer from the disk, not only the first
-            if not same:
-                disk = math.inf
-            elif disk is None:
-                disk = output.cpu_seconds
-        elif not output.from_disk and memory is None:
-            memory, digest = output.cpu_seconds, hash(output.body)
-        self.keep(key, (memory, disk, digest))
+        if not output.from_disk:
+            known.copy, known.copies = min(known.copy, output.cpu_seconds), known.copies + 1
+            if known.digest is None:
+                known.digest = hash(output.body)
+        elif known.digest is not None:  # (a worker still on disk while the copies are made: nothing to compare)
+            same = hash(output.body) == known.digest
+            known.refused = known.refused or not same
+            known.disk, known.disks = min(known.disk, output.cpu_seconds), known.disks + 1
+        self.keep(key, known)
         return same
 
     def failed_on_disk(self, job: QueryJob) -> None:
         """The job's trial on the disk failed (a timeout, a worker that died): read it from the copy from now on."""
-        key = cost_key(job)
-        memory, _, digest = self.costs.get(key, (None, None, 0))
-        if memory is not None:
-            self.keep(key, (memory, math.inf, digest))
+        known = self.measures.get(cost_key(job))
+        if known is not None:
+            known.refused = True
 
-    def keep(self, key: Hashable, costs: tuple[float | None, float | None, int]) -> None:
-        self.costs[key] = costs
-        self.costs.move_to_end(key)
-        while len(self.costs) > self.most:
-            self.costs.popitem(last=False)
+    def keep(self, key: Hashable, known: StoreMeasures) -> None:
+        self.measures[key] = known
+        self.measures.move_to_end(key)
+        while len(self.measures) > self.most:
+            self.measures.popitem(last=False)
 
 
 THREAD_TURNS = 4
