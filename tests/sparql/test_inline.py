@@ -78,13 +78,18 @@ def test_the_recogniser_reads_hostile_text_in_linear_time() -> None:
     assert time.process_time() - started < 1.0  # 80 texts; exponential backtracking would take years
 
 
+async def started(engine: WorkerEngine) -> None:
+    """Start ``engine`` and wait until a worker has counted the store (the integrity check inline answers wait for)."""
+    await engine.start()
+    for _ in range(3000):
+        if engine.ready_workers and engine.problem is None and counted(engine):
+            return
+        await asyncio.sleep(0.01)
+
+
 def run(engine: WorkerEngine, *jobs: QueryJob) -> list[QueryOutput]:
     async def go() -> list[QueryOutput]:
-        await engine.start()
-        for _ in range(3000):  # until a worker has counted the store (the integrity check inline answers wait for)
-            if engine.ready_workers and engine.problem is None and counted(engine):
-                break
-            await asyncio.sleep(0.01)
+        await started(engine)
         try:
             return [await engine.run(job) for job in jobs]
         finally:
@@ -197,11 +202,7 @@ def test_when_every_thread_turn_is_taken_a_worker_answers(store_path: Path) -> N
     job = QueryJob(LABEL_COUNT, JSON_RESULTS)
 
     async def go() -> tuple[QueryOutput, bool, QueryOutput]:
-        await engine.start()
-        for _ in range(3000):
-            if counted(engine):
-                break
-            await asyncio.sleep(0.01)
+        await started(engine)
         try:
             await engine.run(QueryJob(LABEL_COUNT.replace("?n", "?count"), JSON_RESULTS))
             measured = await engine.run(job)
@@ -325,11 +326,7 @@ def test_moving_to_another_build_forgets_the_cheap_jobs(store_path: Path) -> Non
     engine = engine_over(store_path)
 
     async def go() -> tuple[int, int]:
-        await engine.start()
-        for _ in range(3000):
-            if counted(engine):
-                break
-            await asyncio.sleep(0.01)
+        await started(engine)
         try:
             await engine.run(QueryJob(SMALL_JOIN.replace("?name", "?label"), JSON_RESULTS))  # warms the worker up
             await engine.run(QueryJob(SMALL_JOIN, JSON_RESULTS))
