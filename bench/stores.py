@@ -24,10 +24,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from sdkg.sparql import allocator
+
 from .__main__ import REPO, catalog
 from .requestpath import LIGHT
-
-JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 
 
 def run_once(store: ox.Store, query: str) -> None:
@@ -64,10 +64,10 @@ def geomean(values: list[float]) -> float:
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
 
 
-def copy_against_disk(allocator: str, times: dict[str, dict[str, float]]) -> str:
+def copy_against_disk(label: str, times: dict[str, dict[str, float]]) -> str:
     slower = [name for name, t in times.items() if t["memory"] > t["disk"]]
     return (
-        f"With {allocator}, the copy is faster on {len(times) - len(slower)} of {len(times)} queries (geometric "
+        f"With {label}, the copy is faster on {len(times) - len(slower)} of {len(times)} queries (geometric "
         f"mean {geomean([t['disk'] / t['memory'] for t in times.values()]):.2f}×; the faster of the two per query: "
         f"{geomean([max(t['disk'] / t['memory'], 1.0) for t in times.values()]):.2f}×); slower on "
         + ", ".join(f"`{name}` ({t['memory'] / t['disk']:.2f}×)" for name, t in times.items() if name in slower)
@@ -88,9 +88,9 @@ def report(glibc: dict[str, dict[str, float]], jemalloc: dict[str, dict[str, flo
             f"{other.get('disk', float('nan')):,.1f} | {other.get('memory', float('nan')):,.1f} | {gain} |"
         )
     lines.append("")
-    for allocator, measures in (("glibc", glibc), ("jemalloc", jemalloc or {})):
+    for name, measures in (("glibc", glibc), ("jemalloc", jemalloc or {})):
         if measures:
-            lines.append(copy_against_disk(allocator, measures))
+            lines.append(copy_against_disk(name, measures))
     if jemalloc:
         gains = [glibc[n]["memory"] / jemalloc[n]["memory"] for n in glibc if n in jemalloc]
         lines.append(f"jemalloc: the copy's queries take {1 - 1 / geomean(gains):.0%} less time (geometric mean).")
@@ -109,15 +109,15 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(store_path, args.seconds)))
         return 0
     command = [sys.executable, "-m", "bench.stores", "--corpus", str(args.corpus), "--seconds", str(args.seconds)]
-    environ = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+    environ = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", allocator.VARIABLE)}
     results: dict[str, Any] = {}
-    for allocator, extra in (("glibc", {}), ("jemalloc", {"LD_PRELOAD": JEMALLOC})):
-        if extra and not Path(JEMALLOC).is_file():
-            continue
+    jemalloc = allocator.library({})  # the machine's, as the server would preload it
+    runs = [("glibc", environ)] + ([("jemalloc", allocator.environment(environ))] if jemalloc else [])
+    for name, environment in runs:
         output = subprocess.run(
-            [*command, "--json-only"], env={**environ, **extra}, cwd=REPO, check=True, capture_output=True, text=True
+            [*command, "--json-only"], env=environment, cwd=REPO, check=True, capture_output=True, text=True
         ).stdout
-        results[allocator] = json.loads(output)
+        results[name] = json.loads(output)
     text = report(results["glibc"], results.get("jemalloc"))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "stores-latest.json").write_text(json.dumps(results, indent=1), encoding="utf-8")

@@ -144,7 +144,7 @@ class CheapJobs:
 
     def cost(self, job: QueryJob) -> float | None:
         """The CPU seconds a worker took for ``job``, when it is remembered (then it is the most recently asked)."""
-        key = self.key(job)
+        key = cost_key(job)
         cost = self.costs.get(key)
         if cost is not None:
             self.costs.move_to_end(key)
@@ -158,11 +158,7 @@ class CheapJobs:
         may change its cost; whether it did."""
         if not self.cheap(job, output, admission) or output.cpu_seconds is None:
             return False
-        key = self.key(job)
-        self.costs[key] = output.cpu_seconds
-        self.costs.move_to_end(key)
-        while len(self.costs) > self.most:
-            self.costs.popitem(last=False)
+        put_recent(self.costs, cost_key(job), output.cpu_seconds, self.most)
         return True
 
     @staticmethod
@@ -180,14 +176,21 @@ class CheapJobs:
             and _MAY_CHANGE_COST.search(unescape(job.query)) is None  # SPARQL reads \u escapes first: so do we
         )
 
-    @staticmethod
-    def key(job: QueryJob) -> Hashable:
-        return cost_key(job)
-
 
 def cost_key(job: QueryJob) -> Hashable:
     """What makes two jobs cost the same: not their time limit, row cap or compression."""
     return (job.query, job.results_format, job.graph_format, job.dataset, job.substitutions)
+
+
+V = TypeVar("V")
+
+
+def put_recent(entries: OrderedDict[Hashable, V], key: Hashable, value: V, most: int) -> None:
+    """``entries[key] = value`` as the most recent entry, the least recent ones dropped past ``most``."""
+    entries[key] = value
+    entries.move_to_end(key)
+    while len(entries) > most:
+        entries.popitem(last=False)
 
 
 FASTER_BY = 0.8
@@ -286,7 +289,7 @@ class FasterStore:
             same = hash(output.body) == known.digest
             known.refused = known.refused or not same
             known.disk, known.disks = min(known.disk, output.cpu_seconds), known.disks + 1
-        self.keep(key, known)
+        put_recent(self.measures, key, known, self.most)
         return same
 
     def failed_on_disk(self, job: QueryJob) -> None:
@@ -294,12 +297,6 @@ class FasterStore:
         known = self.measures.get(cost_key(job))
         if known is not None:
             known.refused = True
-
-    def keep(self, key: Hashable, known: StoreMeasures) -> None:
-        self.measures[key] = known
-        self.measures.move_to_end(key)
-        while len(self.measures) > self.most:
-            self.measures.popitem(last=False)
 
 
 THREAD_TURNS = 4

@@ -398,7 +398,7 @@ class WorkerEngine:
         if self.corrupt is not None:
             raise StoreCorrupted(self.corrupt)
         setup = self.setup  # the build this job is answered from (a swap may come while it waits)
-        if self.choosing_stores() and self.faster.on_disk(job, admission.seconds):
+        if self.copies_wanted() and self.faster.on_disk(job, admission.seconds):
             admission = replace(admission, on_disk=True)
         cost = self.remembered_cost(job)
         if inline.eligible(job) or (cost is not None and cost <= inline.CHEAP_CPU_SECONDS):
@@ -532,7 +532,7 @@ class WorkerEngine:
         (:class:`~.inline.FasterStore`), and whether it is cheap enough to answer here next time, at its cost on
         the store it will be read from (so, with two stores, once both were measured). ``False``: the disk's
         answer is not the copy's, and must not be sent (the copy's answer is)."""
-        if not self.choosing_stores():
+        if not self.copies_wanted():
             self.cheap.remember(job, output, admission)
             return True
         if not inline.FasterStore.worth_learning(job, admission):
@@ -544,9 +544,9 @@ class WorkerEngine:
             self.cheap.remember(job, replace(output, cpu_seconds=best), admission)
         return True
 
-    def choosing_stores(self) -> bool:
-        """Whether a job may be read from either of two stores: a small build the workers copy into memory (not
-        when their copies failed: they read the disk)."""
+    def copies_wanted(self) -> bool:
+        """Whether the workers answer from copies of a small build in memory (not when their copies failed: they
+        read the disk). Then a job may be read from either of two stores, and the server copies the build too."""
         pool = self.pools.get(False)
         return self.setup.in_memory and not (pool is not None and pool.copies_failed)
 
@@ -560,9 +560,7 @@ class WorkerEngine:
         """Whether the server's inline store is of the kind the workers measured cheap jobs on: the disk for a large
         build, its copy in memory for a small one (until it is made, a job a copy answered in 0.5 ms could take
         ten times longer here), or the disk again when the workers could not copy it."""
-        pool = self.pools.get(False)
-        copies_failed = pool is not None and pool.copies_failed
-        return not self.setup.in_memory or self.inline_copy is not None or copies_failed
+        return not self.copies_wanted() or self.inline_copy is not None
 
     def inline_store(self, on_disk: bool = False) -> ox.Store | None:
         """The server's own read-only handle on the store, once a worker has counted it (the integrity check); its
@@ -715,7 +713,7 @@ class WorkerEngine:
         pool = self.pools.get(False)
         members = [worker for worker in pool.members if worker.connected] if pool is not None else []
         copies = sum(worker.setup.in_memory for worker in members)
-        copies_wanted = self.setup.in_memory and not (pool is not None and pool.copies_failed)
+        copies_wanted = self.copies_wanted()
         inline_copy = self.inline_copy is not None
         return {
             "running": len(members),
