@@ -41,6 +41,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from sdkg.catalog import CannedQuery, CatalogError, Parameter, read_query
+from sdkg.sparql import allocator
 from sdkg.sparql.bindings import substitute
 from sdkg.web.canned import makes_graph
 from sdkg.web.paging import DEFAULT_SIZE
@@ -159,7 +160,7 @@ def build(root: Path, memory_mb: float) -> dict[str, Any]:
     The child's address space is capped at ``memory_mb`` (``RLIMIT_AS``, what ``prlimit --as``
     sets), so that a build that outgrows it fails alone instead of starving the machine.
     """
-    env = {k: v for k, v in os.environ.items() if k != "SDKG_STATE"}
+    env = allocator.environment({k: v for k, v in os.environ.items() if k != "SDKG_STATE"})  # as `sdkg build`
     env["SDKG_SOURCES"] = str(root / "sources")
     command = [sys.executable, "-m", "bench.buildrun", str(root)]
     limit = int(memory_mb * 2**20)

@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sdkg.sparql import allocator
+
 from .memtree import TreeSampler
 from .synthetic import generate
 
@@ -34,7 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def child(root: Path, memory_mb: float, reference: bool, keep: bool = False) -> dict[str, Any]:
     """One run of the build (or the reference path) in a capped child: its JSON, wall time and peak RSS."""
-    env = {k: v for k, v in os.environ.items() if k != "SDKG_STATE"}
+    env = allocator.environment({k: v for k, v in os.environ.items() if k != "SDKG_STATE"})  # as `sdkg build`
     env["SDKG_SOURCES"] = str(root / "sources")
     command = [sys.executable, "-m", "bench.buildrun", str(root)] + (["--reference"] if reference else [])
     limit = int(memory_mb * 2**20)

@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,6 +39,7 @@ from sdkg.build.pipeline import load
 from sdkg.layout import ProjectLayout
 from sdkg.progress import Progress
 from sdkg.project import RDF_KINDS, discover, read_rdf_file
+from sdkg.sparql import allocator
 
 
 def log(message: str) -> None:
@@ -45,20 +47,23 @@ def log(message: str) -> None:
 
 
 def ours(root: Path, location: Path) -> dict[str, float]:
-    """Our load phase, in a child process so that its peak memory is its own (wait4)."""
+    """Our load phase, in a child process so that its peak memory is its own (wait4), with the allocator
+    ``sdkg build`` has (jemalloc when the machine has it: :mod:`sdkg.sparql.allocator`)."""
     started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:  # the child: load, flush, exit without tearing down the parent's state
-        store = ox.Store(str(location))
-        load(discover(ProjectLayout.at(root)), store, Progress(enabled=False), lenient=True)
-        store.flush()
-        del store
-        os._exit(0)
-    _, status, usage = os.wait4(pid, 0)
+    command = [sys.executable, "-m", "bench.loadratio", "--load-only", str(root), "--work", str(location)]
+    process = subprocess.Popen(command, env=allocator.environment(dict(os.environ)))
+    _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError("our load failed")
     seconds = time.monotonic() - started
     return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "size_mb": servers.size_mb(location)}
+
+
+def load_only(root: Path, location: Path) -> None:
+    """The child's work: load, flush."""
+    store = ox.Store(str(location))
+    load(discover(ProjectLayout.at(root)), store, Progress(enabled=False), lenient=True)
+    store.flush()
 
 
 TURTLE = "oxigraph load"
@@ -113,7 +118,11 @@ def main() -> int:
     parser.add_argument("root", type=Path, help="a project (e.g. from python -m bench.synthetic)")
     parser.add_argument("--work", type=Path, default=Path("var/bench/loadratio"))
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--load-only", action="store_true", help="(the child) our load alone, into --work")
     args = parser.parse_args()
+    if args.load_only:
+        load_only(args.root.resolve(), args.work.resolve())
+        return 0
     result = measure(args.root.resolve(), args.work.resolve(), args.runs)
     log(
         f"load ratio (oxigraph load ÷ ours, best of {args.runs}): {result['ratio']:.2f}× against the Turtle files "

@@ -130,7 +130,8 @@ async def mixed_load(server: servers.Server, args: argparse.Namespace, cap_mb: i
     async def memory() -> None:
         while time.monotonic() < stop:
             for pid in servers.process_tree(server.process.pid)[1:]:
-                peak["rss_mb"] = max(peak["rss_mb"], rss_mb(pid))
+                if not serving_process(pid):  # the workers (not the processes serving HTTP, which hold no cap)
+                    peak["rss_mb"] = max(peak["rss_mb"], rss_mb(pid))
             await asyncio.sleep(0.05)
 
     cpu = resource.getrusage(resource.RUSAGE_SELF)
@@ -197,6 +198,14 @@ def copy_mb(server: servers.Server) -> int:
     if not health["workers"]["copies_wanted"]:
         return 0
     return math.ceil(health["triples"] * BYTES_PER_QUAD_IN_MEMORY / 2**20)
+
+
+def serving_process(pid: int) -> bool:
+    """Whether ``pid`` is one of several processes serving HTTP (:mod:`sdkg.web.processes`), not a worker."""
+    try:
+        return b"sdkg.web.processes" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def rss_mb(pid: int) -> float:

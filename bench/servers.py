@@ -144,11 +144,15 @@ def wait_settled(server: Server, health: str, limit: float) -> Server:
     """Wait until the server says it is settled (``/health``'s ``workers``): every worker that is to answer from a
     copy of the store does, and the server holds its own copy for inline answers. The server answers at once from
     the disk, and copies the store into its workers one at a time meanwhile, then into itself; a measurement that
-    starts before would be of a mix."""
+    starts before would be of a mix. With several serving processes, each of them must say so."""
     started = time.monotonic()
+    settled: set[int] = set()
     while time.monotonic() - started < limit:
-        workers = httpx.get(health, timeout=30).json().get("workers") or {}
-        if workers.get("settled", True):
+        body = httpx.get(health, timeout=30).json()
+        process = body.get("process") or {"slot": 0, "of": 1}
+        if (body.get("workers") or {}).get("settled", True):
+            settled.add(process["slot"])
+        if len(settled) >= process["of"]:
             server.started_s += time.monotonic() - started
             return server
         time.sleep(0.2)

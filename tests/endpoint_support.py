@@ -69,8 +69,13 @@ def sdkg_server(
     """A real ``sdkg serve`` process on a free port (with ``options``); yields its base URL once it answers
     ``/health`` (healthy or not) and the process. Stopped with SIGTERM at the end (killed if it lingers).
     Its error output (and, with ``log``, its query log too) goes to a file, never a pipe: a pipe nobody
-    reads fills up and stops the server's writes."""
+    reads fills up and stops the server's writes.
+
+    One serving process unless ``options`` say ``--processes``: the tests that look at the server's workers
+    (``children``) or its memory look at one process's; ``tests/web/test_processes.py`` serves with several."""
     port = free_port()
+    if "--processes" not in options:
+        options = ("--processes", "1", *options)
     output = log.open("w+b") if log is not None else tempfile.TemporaryFile()
     server = subprocess.Popen(
         [sys.executable, "-m", "sdkg.cli", "--root", str(root), "serve", "--port", str(port), *options],
@@ -106,11 +111,15 @@ def settle(base: str, deadline: float) -> None:
     """Wait until the server says it is settled (``/health``'s ``workers``): the workers that are to answer from a
     copy of the store do, and the server holds its own copy for inline answers. While it copies, workers on disk
     and copies answer together, and they may order what SPARQL leaves unordered (a ``GROUP_CONCAT``, rows without
-    ``ORDER BY``) differently."""
+    ``ORDER BY``) differently. With several serving processes, each of them must say so."""
+    settled: set[int] = set()
     while time.monotonic() < deadline:
         health = httpx.get(base + "/health", timeout=5)
-        workers = health.json().get("workers") or {} if health.status_code == 200 else {}
-        if workers.get("settled", True):
+        body = health.json() if health.status_code == 200 else {}
+        process = body.get("process") or {"slot": 0, "of": 1}
+        if (body.get("workers") or {}).get("settled", True) and health.status_code == 200:
+            settled.add(process["slot"])
+        if len(settled) >= process["of"]:
             return
         time.sleep(0.1)
 

@@ -52,6 +52,10 @@ Commands = argparse._SubParsersAction  # what each ``add_*`` function adds its p
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .sparql import allocator
+
+    # started from the command line: start again with jemalloc first (the load and the queries of the build)
+    malloc = allocator.restart_with_it() if args.from_command_line else allocator.in_use()
     try:
         result = build(args.layout, progress=Progress())
     except BuildFailed as failure:
@@ -69,6 +73,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     log(
         f"built {result.triples} triples from {len(result.files)} files in {result.seconds:.1f} s"
         f" ({len(result.report.warnings) if result.report else 0} warning(s)); published {result.path}"
+        f" (allocated with {'jemalloc' if malloc else 'glibc malloc'})"
     )
     return EXIT_OK
 
@@ -263,19 +268,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     malloc = allocator.restart_with_it() if args.from_command_line else allocator.in_use()
     log(f"queries allocate with {malloc}" if malloc else "queries allocate with glibc's malloc (libjemalloc2: faster)")
 
-    import logging
-    import logging.handlers
     import os
-    import queue
-
-    import uvicorn
 
     from .project import declared_prefixes
     from .sparql.guard import WIKIDATA_SERVICES
-    from .web.app import Settings, create_app
-    from .web.http import protocol_with_url_limit
-    from .web.metrics import stderr_log
-    from .web.settings import default_worker_memory_mb
+    from .web.processes import Listen, default_processes, divided, serve
+    from .web.settings import Settings, default_worker_memory_mb
 
     layout: ProjectLayout = args.layout
     prefixes = None
@@ -325,38 +323,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if args.worker_memory is not None
         else default_worker_memory_mb(args.workers),
     )
-    # the server's warnings on stderr, written by a thread of their own (never in a request's path)
-    lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    for name, level in (("sdkg.server", logging.INFO), ("sdkg.workers", logging.INFO), ("uvicorn", logging.WARNING)):
-        logger = logging.getLogger(name)
-        logger.setLevel(level)
-        logger.addHandler(logging.handlers.QueueHandler(lines))  # type: ignore[arg-type]
-    listener = logging.handlers.QueueListener(lines, logging.StreamHandler(sys.stderr))  # type: ignore[arg-type]
-    listener.start()
-    app = create_app(settings)
-    query_log = stderr_log()  # one JSON line per query on stderr, in batches
-    app.state.server.metrics.log = query_log
-    query_log.start()
+    processes = args.processes if args.processes is not None else default_processes(writes=bool(settings.admin_token))
+    if processes < 1 or (processes > 1 and settings.admin_token):
+        log("--processes: at least 1, and 1 with an admin token (an admin change is made by one process at a time)")
+        return EXIT_USAGE
+    if processes > 1:
+        settings = divided(settings, processes)
     mode = "read-write (admin token set)" if settings.admin_token else "read-only"
     served = args.store_url or store_path
-    log(f"serving {served} on http://{args.host}:{args.port}/ (SPARQL endpoint /sparql, {mode})")
-    try:
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_level="warning",
-            log_config=None,  # uvicorn's messages go through the queue above, as the server's own do
-            http=protocol_with_url_limit(settings.max_url_bytes),
-            loop="uvloop",
-            proxy_headers=False,  # X-Forwarded-* are not trusted: the public URL is configured
-            server_header=False,
-            timeout_graceful_shutdown=int(max(1, args.grace)),
-        )
-    finally:
-        query_log.close()
-        listener.stop()
-    return EXIT_OK
+    each = f", {processes} processes" if processes > 1 else ""
+    log(f"serving {served} on http://{args.host}:{args.port}/ (SPARQL endpoint /sparql, {mode}{each})")
+    return serve(settings, Listen(args.host, args.port, args.grace))
 
 
 def public_url(args: argparse.Namespace) -> str:
@@ -494,7 +471,13 @@ def add_serve(commands: Commands) -> None:
     p.add_argument(
         "--max-answer-bytes", type=int, default=50_000_000, help="most bytes per answer, 0 for no cap (default: 50 MB)"
     )
-    p.add_argument("--workers", type=int, help="query worker processes (default: two per core and six more)")
+    p.add_argument(
+        "--processes",
+        type=int,
+        help="processes serving HTTP on the port, the workers divided between them (default: one per core, at most "
+        "four; 1 with an admin token)",
+    )
+    p.add_argument("--workers", type=int, help="query worker processes in all (default: two per core and six more)")
     p.add_argument(
         "--worker-memory",
         type=int,

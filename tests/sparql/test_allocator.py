@@ -1,10 +1,13 @@
-"""The query workers and ``sdkg serve`` run with jemalloc when the machine has it (:mod:`sdkg.sparql.allocator`),
-and with glibc's allocator when asked to (``SDKG_ALLOCATOR=system``)."""
+"""The query workers, ``sdkg serve`` (each of its serving processes) and ``sdkg build`` run with jemalloc when
+the machine has it (:mod:`sdkg.sparql.allocator`), and with glibc's allocator when asked to
+(``SDKG_ALLOCATOR=system``)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -13,7 +16,7 @@ import pytest
 from sdkg.sparql import allocator
 from sdkg.sparql.job import JSON_RESULTS, EngineConfig, Limits, QueryJob
 from sdkg.sparql.workers import WorkerEngine
-from tests.endpoint_support import people, published_project, sdkg_server
+from tests.endpoint_support import children, people, published_project, sdkg_server
 
 
 def jemalloc() -> str:
@@ -83,3 +86,27 @@ def test_sdkg_serve_restarts_itself_with_jemalloc_in_the_same_process(tmp_path: 
     said = log.read_text(encoding="utf-8")
     assert (f"queries allocate with {path}" in said) is not system
     assert ("queries allocate with glibc's malloc" in said) is system
+
+
+@pytest.mark.parametrize("system", [False, True])
+def test_sdkg_build_restarts_itself_with_jemalloc_and_says_so(project_copy: Path, system: bool) -> None:
+    jemalloc()
+    root = project_copy
+    env = {k: v for k, v in os.environ.items() if k not in ("SDKG_STATE", allocator.RESTARTED)}
+    if system:
+        env[allocator.VARIABLE] = allocator.SYSTEM
+    done = subprocess.run(
+        [sys.executable, "-m", "sdkg.cli", "--root", str(root), "build"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    said = "allocated with glibc malloc" if system else "allocated with jemalloc"
+    assert said in done.stderr, done.stderr[-2000:]
+
+
+def test_serving_processes_run_with_jemalloc(tmp_path: Path) -> None:
+    path = jemalloc()
+    root = published_project(tmp_path, people())
+    env = {k: v for k, v in os.environ.items() if k != allocator.RESTARTED}
+    with sdkg_server(root, "--processes", "2", env=env) as (_, process):
+        serving = children(process.pid)
+        assert len(serving) == 2 and all(allocator.loaded(path, pid) for pid in serving)

@@ -37,6 +37,7 @@ from . import (
     ui,
 )
 from .front import Front
+from .metrics import Metrics
 from .settings import Settings
 from .state import ServerState
 
@@ -69,9 +70,10 @@ class App(Front):
         return self.app
 
 
-def create_app(settings: Settings) -> App:
-    """Serve the store at ``settings.store_path``."""
-    state = ServerState.serving(settings)
+def create_app(settings: Settings, metrics: Metrics | None = None) -> App:
+    """Serve the store at ``settings.store_path`` (counting its queries in ``metrics``: shared between serving
+    processes, :mod:`.processes`)."""
+    state = ServerState.serving(settings, metrics)
     atexit.register(state.engine.close)
     atexit.register(state.stop_serving)
 

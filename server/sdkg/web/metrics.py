@@ -13,7 +13,7 @@ import json
 import sys
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -81,39 +81,64 @@ def stderr_log() -> QueryLog:
     return QueryLog(sys.stderr)
 
 
+STATUSES = (200, 400, 401, 403, 404, 406, 408, 409, 413, 414, 415, 422, 429, 500, 501, 502, 503, 504, 507)
+"""The statuses counted one by one; any other is counted as ``status="other"``."""
+IN_FLIGHT, TIMEOUTS, TRUNCATIONS, DURATION_SUM, DURATION_COUNT = range(5)
+FIRST_BUCKET = 5
+FIRST_STATUS = FIRST_BUCKET + len(BUCKETS)
+SLOT = FIRST_STATUS + len(STATUSES) + 1
+"""Numbers one serving process keeps (doubles: exact counts up to 2**53)."""
+
+
+def counter_block(processes: int, started: float | None = None) -> memoryview[float]:
+    """Room for ``processes`` slots of counters and, first, when the server started: a private block for one
+    process, or the view of a shared one (:func:`shared_counters`) that every serving process writes its own slot of."""
+    block = memoryview(bytearray(8 * (1 + processes * SLOT))).cast("d")
+    block[0] = time.time() if started is None else started
+    return block
+
+
 @dataclass
 class Metrics:
-    """Counters for the query endpoint; safe to update from any thread."""
+    """Counters for the query endpoint; safe to update from any thread.
 
-    started: float = field(default_factory=time.time)
-    in_flight: int = 0
-    timeouts: int = 0
-    truncations: int = 0
-    by_status: Counter[int] = field(default_factory=Counter)
-    bucket_counts: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
-    duration_sum: float = 0.0
-    duration_count: int = 0
+    The numbers live in ``block``, a slot per serving process (this one writes slot ``slot``): with several
+    processes (:mod:`.processes`) the block is shared memory, so ``/metrics`` sums every process's counts,
+    whichever process answers it, and a replaced process's counts are kept."""
+
+    block: memoryview[float] = field(default_factory=lambda: counter_block(1))
+    slot: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     log: QueryLog = field(default_factory=QueryLog)
 
+    def __post_init__(self) -> None:
+        self.base = 1 + self.slot * SLOT
+        self.slots = (len(self.block) - 1) // SLOT
+        self.block[self.base + IN_FLIGHT] = 0  # a replaced process's queries are not in flight any more
+
+    @property
+    def started(self) -> float:
+        return self.block[0]
+
     def begin(self) -> float:
         with self.lock:
-            self.in_flight += 1
+            self.block[self.base + IN_FLIGHT] += 1
         return time.monotonic()
 
     def end(self, started: float, status: int, rows: int | None, truncated: bool, kind: str | None, query: str) -> None:
         """Record one finished query and write its log line."""
         seconds = time.monotonic() - started
+        block, base = self.block, self.base
         with self.lock:
-            self.in_flight -= 1
-            self.by_status[status] += 1
-            self.timeouts += status == 504
-            self.truncations += truncated
-            self.duration_sum += seconds
-            self.duration_count += 1
+            block[base + IN_FLIGHT] -= 1
+            block[base + FIRST_STATUS + status_index(status)] += 1
+            block[base + TIMEOUTS] += status == 504
+            block[base + TRUNCATIONS] += truncated
+            block[base + DURATION_SUM] += seconds
+            block[base + DURATION_COUNT] += 1
             for index, bound in enumerate(BUCKETS):
                 if seconds <= bound:
-                    self.bucket_counts[index] += 1
+                    block[base + FIRST_BUCKET + index] += 1
         if self.log.out is not None:
             self.log.write(
                 {
@@ -127,38 +152,56 @@ class Metrics:
                 }
             )
 
+    def totals(self) -> list[float]:
+        """Each number summed over the serving processes' slots."""
+        block = self.block
+        return [sum(block[1 + slot * SLOT + index] for slot in range(self.slots)) for index in range(SLOT)]
+
     def render(self) -> str:
         with self.lock:
-            lines = [
-                "# HELP sdkg_query_duration_seconds Time to answer a SPARQL query.",
-                "# TYPE sdkg_query_duration_seconds histogram",
-            ]
-            # the counts are cumulative already: a query counts in every bucket it fits
-            for bound, count in zip(BUCKETS, self.bucket_counts, strict=True):
-                lines.append(f'sdkg_query_duration_seconds_bucket{{le="{bound}"}} {count}')
-            lines += [
-                f'sdkg_query_duration_seconds_bucket{{le="+Inf"}} {self.duration_count}',
-                f"sdkg_query_duration_seconds_sum {self.duration_sum:.6f}",
-                f"sdkg_query_duration_seconds_count {self.duration_count}",
-                "# HELP sdkg_queries_total Queries answered, by HTTP status.",
-                "# TYPE sdkg_queries_total counter",
-            ]
-            lines += [f'sdkg_queries_total{{status="{s}"}} {n}' for s, n in sorted(self.by_status.items())]
-            lines += [
-                "# HELP sdkg_query_timeouts_total Queries stopped at the time limit.",
-                "# TYPE sdkg_query_timeouts_total counter",
-                f"sdkg_query_timeouts_total {self.timeouts}",
-                "# HELP sdkg_query_truncations_total Answers cut at the row limit.",
-                "# TYPE sdkg_query_truncations_total counter",
-                f"sdkg_query_truncations_total {self.truncations}",
-                "# HELP sdkg_queries_in_flight Queries being answered now.",
-                "# TYPE sdkg_queries_in_flight gauge",
-                f"sdkg_queries_in_flight {self.in_flight}",
-                "# HELP sdkg_uptime_seconds Seconds since the server started.",
-                "# TYPE sdkg_uptime_seconds gauge",
-                f"sdkg_uptime_seconds {time.time() - self.started:.0f}",
-            ]
+            totals = [int(n) if index != DURATION_SUM else n for index, n in enumerate(self.totals())]
+        lines = [
+            "# HELP sdkg_query_duration_seconds Time to answer a SPARQL query.",
+            "# TYPE sdkg_query_duration_seconds histogram",
+        ]
+        # the counts are cumulative already: a query counts in every bucket it fits
+        for index, bound in enumerate(BUCKETS):
+            lines.append(f'sdkg_query_duration_seconds_bucket{{le="{bound}"}} {totals[FIRST_BUCKET + index]}')
+        lines += [
+            f'sdkg_query_duration_seconds_bucket{{le="+Inf"}} {totals[DURATION_COUNT]}',
+            f"sdkg_query_duration_seconds_sum {totals[DURATION_SUM]:.6f}",
+            f"sdkg_query_duration_seconds_count {totals[DURATION_COUNT]}",
+            "# HELP sdkg_queries_total Queries answered, by HTTP status.",
+            "# TYPE sdkg_queries_total counter",
+        ]
+        for index, status in enumerate((*STATUSES, "other")):
+            if totals[FIRST_STATUS + index]:
+                lines.append(f'sdkg_queries_total{{status="{status}"}} {totals[FIRST_STATUS + index]}')
+        lines += [
+            "# HELP sdkg_query_timeouts_total Queries stopped at the time limit.",
+            "# TYPE sdkg_query_timeouts_total counter",
+            f"sdkg_query_timeouts_total {totals[TIMEOUTS]}",
+            "# HELP sdkg_query_truncations_total Answers cut at the row limit.",
+            "# TYPE sdkg_query_truncations_total counter",
+            f"sdkg_query_truncations_total {totals[TRUNCATIONS]}",
+            "# HELP sdkg_queries_in_flight Queries being answered now.",
+            "# TYPE sdkg_queries_in_flight gauge",
+            f"sdkg_queries_in_flight {totals[IN_FLIGHT]}",
+            "# HELP sdkg_serving_processes Processes serving HTTP on the port.",
+            "# TYPE sdkg_serving_processes gauge",
+            f"sdkg_serving_processes {self.slots}",
+            "# HELP sdkg_uptime_seconds Seconds since the server started.",
+            "# TYPE sdkg_uptime_seconds gauge",
+            f"sdkg_uptime_seconds {time.time() - self.started:.0f}",
+        ]
         return "\n".join(lines) + "\n"
+
+
+def status_index(status: int) -> int:
+    try:
+        return STATUSES.index(status)
+    except ValueError:
+        return len(STATUSES)
 
 
 class MeteredEngine:

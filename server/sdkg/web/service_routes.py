@@ -88,6 +88,7 @@ async def health(request: Request) -> Response:
     workers = state.worker_engine
     if workers is not None:
         body["workers"] = workers.workers()
+    body["process"] = {"slot": state.settings.process_slot, "of": state.settings.processes}
     return JSONResponse(body)
 
 

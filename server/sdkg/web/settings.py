@@ -39,7 +39,11 @@ class Settings:
     """Most bytes in one answer (SPARQL JSON results: as written; other formats: their terms as N-Triples); longer
     answers are cut and say so, like the row cap."""
     workers: int | None = None
-    """Query worker processes (default: two per core and six more)."""
+    """Query worker processes (default: two per core and six more), of one serving process."""
+    processes: int = 1
+    """Processes serving HTTP on the port (:mod:`.processes`), each with its own workers."""
+    process_slot: int = 0
+    """Which of them this one is (``/health`` says it; its counters are this slot of ``/metrics``)."""
     worker_memory_mb: int = field(default_factory=lambda: default_worker_memory_mb())
     """Memory a query worker may add for its queries (0: no cap); past it the query answers 507."""
     in_memory_max_quads: int = 500_000

@@ -90,8 +90,8 @@ class ServerState:
     _search: tuple[Path, SearchIndex] | None = None
 
     @classmethod
-    def serving(cls, settings: Settings) -> ServerState:
-        metrics = Metrics()
+    def serving(cls, settings: Settings, metrics: Metrics | None = None) -> ServerState:
+        metrics = metrics if metrics is not None else Metrics()
         version, modified = data_version(settings.store_path.parent)
         engine = MeteredEngine(make_engine(settings), metrics)
         return cls(settings, engine, metrics, settings.store_path, version, modified, OntologyFiles(settings.root))

@@ -1,0 +1,178 @@
+"""Several processes serving one port (:mod:`sdkg.web.processes`), tried against a real ``sdkg serve``: they
+share the port and the metrics, a killed one is replaced, and stopping (or killing) the supervisor leaves
+no process behind. Builds while serving with two processes: ``test_reliability.py``."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sdkg.web.metrics import Metrics, counter_block
+from tests.endpoint_support import EX, children, free_port, people, published_project, sdkg_server
+
+SMALL = f"SELECT ?l WHERE {{ <{EX}person/1> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"
+JSON = {"Accept": "application/sparql-results+json"}
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return published_project(tmp_path_factory.mktemp("processes"), people(200))
+
+
+def slots_seen(base: str, tries: int = 200) -> set[int]:
+    """The serving processes that answered ``/health`` (each request on a new connection)."""
+    seen: set[int] = set()
+    for _ in range(tries):
+        health = httpx.get(base + "/health", timeout=10).json()
+        assert health["process"]["of"] == 2
+        seen.add(health["process"]["slot"])
+        if len(seen) == 2:
+            break
+    return seen
+
+
+def query_count(text: str) -> int:
+    match = re.search(r"^sdkg_query_duration_seconds_count (\d+)$", text, re.MULTILINE)
+    assert match, text
+    return int(match.group(1))
+
+
+def descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        for child in children(todo.pop()):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_counters_of_every_slot_are_summed_and_a_new_process_is_not_in_flight() -> None:
+    block = counter_block(2)
+    first, second = Metrics(block=block, slot=0), Metrics(block=block, slot=1)
+    for metrics, status in ((first, 200), (second, 200), (second, 504), (second, 418)):
+        metrics.end(metrics.begin(), status, 1, False, "solutions", "ASK {}")
+    second.begin()
+    text = first.render()
+    assert 'sdkg_queries_total{status="200"} 2' in text
+    assert 'sdkg_queries_total{status="504"} 1' in text and "sdkg_query_timeouts_total 1" in text
+    assert 'sdkg_queries_total{status="other"} 1' in text
+    assert "sdkg_queries_in_flight 1" in text and "sdkg_serving_processes 2" in text
+    assert query_count(text) == 4
+    replaced = Metrics(block=block, slot=1)  # a new process in slot 1 keeps the counts, not the old one's in flight
+    assert query_count(replaced.render()) == 4 and "sdkg_queries_in_flight 0" in replaced.render()
+
+
+@pytest.mark.slow
+def test_two_processes_share_the_port_and_metrics_count_every_query(root: Path) -> None:
+    with sdkg_server(root, "--processes", "2", "--result-cache", "0") as (base, server):
+        assert slots_seen(base) == {0, 1}
+        serving = children(server.pid)
+        assert len(serving) == 2, serving
+        for _ in range(60):  # a new connection each: the kernel gives them to either process
+            answer = httpx.get(base + "/sparql", params={"query": SMALL}, headers=JSON, timeout=10)
+            assert answer.status_code == 200 and "Person 1" in answer.text
+        counts = {query_count(httpx.get(base + "/metrics", timeout=10).text) for _ in range(10)}
+        assert counts == {60}, counts  # whichever process answers /metrics, it counts the other's queries too
+        assert "sdkg_serving_processes 2" in httpx.get(base + "/metrics").text
+
+
+@pytest.mark.slow
+def test_a_killed_serving_process_is_replaced_and_its_counts_stay(root: Path) -> None:
+    with sdkg_server(root, "--processes", "2", "--result-cache", "0") as (base, server):
+        for _ in range(20):
+            assert httpx.get(base + "/sparql", params={"query": SMALL}, headers=JSON).status_code == 200
+        before = query_count(httpx.get(base + "/metrics").text)
+        victim = children(server.pid)[0]
+        its_workers = descendants(victim)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while True:
+            serving = children(server.pid)
+            if len(serving) == 2 and victim not in serving:
+                break
+            assert time.monotonic() < deadline, "the killed serving process was not replaced"
+            time.sleep(0.2)
+        assert slots_seen(base) == {0, 1}
+        for _ in range(20):
+            assert httpx.get(base + "/sparql", params={"query": SMALL}, headers=JSON).status_code == 200
+        assert query_count(httpx.get(base + "/metrics").text) == before + 20
+        deadline = time.monotonic() + 20
+        while any(alive(pid) for pid in its_workers):  # the killed process's workers follow it
+            assert time.monotonic() < deadline, [pid for pid in its_workers if alive(pid)]
+            time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_sigterm_stops_every_process_and_sigkill_leaves_none_serving(root: Path) -> None:
+    for how in (signal.SIGTERM, signal.SIGKILL):
+        with sdkg_server(root, "--processes", "2") as (base, server):
+            assert slots_seen(base) == {0, 1}
+            tree = descendants(server.pid)
+            assert len(tree) >= 4, tree  # two serving processes and their workers
+            server.send_signal(how)
+            status = server.wait(timeout=30)
+            if how == signal.SIGTERM:
+                assert status == 0
+            deadline = time.monotonic() + 20
+            while any(alive(pid) for pid in tree):
+                assert time.monotonic() < deadline, f"left after {how.name}: {[p for p in tree if alive(p)]}"
+                time.sleep(0.2)
+            with pytest.raises(httpx.TransportError):
+                httpx.get(base + "/health", timeout=2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--processes", "0"], "--processes: at least 1"),
+        (["--processes", "2", "--admin-token", "secret"], "1 with an admin token"),
+    ],
+)
+def test_a_wrong_process_count_is_a_usage_error(root: Path, options: list[str], message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sdkg.cli", "--root", str(root), "serve", "--port", str(free_port()), *options],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_a_process_that_keeps_dying_at_its_start_stops_the_server_with_a_clear_error(
+    root: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "serve.log"
+    with sdkg_server(root, "--processes", "2", log=log) as (_, server):
+        killed: set[int] = set()
+        deadline = time.monotonic() + 60
+        while server.poll() is None:  # each replacement is killed as soon as it is seen (within 10 s of its start)
+            for pid in children(server.pid):
+                if pid not in killed and len(killed) < 5:  # five over two slots: one dies three times
+                    os.kill(pid, signal.SIGKILL)
+                    killed.add(pid)
+                    break
+            assert time.monotonic() < deadline, "the supervisor went on replacing a process that keeps dying"
+            time.sleep(0.05)
+        assert server.returncode == 1
+    text = log.read_text(errors="replace")
+    assert "ended 3 times at its start (last: signal 9): stopping" in text, text[-2000:]
+    assert "Traceback" not in text
