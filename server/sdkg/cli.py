@@ -327,13 +327,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if processes < 1 or (processes > 1 and settings.admin_token):
         log("--processes: at least 1, and 1 with an admin token (an admin change is made by one process at a time)")
         return EXIT_USAGE
+    if not 1 <= args.frozen_after < float("inf"):
+        log("--frozen-after: a number of seconds, at least 1")
+        return EXIT_USAGE
     if processes > 1:
         settings = divided(settings, processes)
     mode = "read-write (admin token set)" if settings.admin_token else "read-only"
     served = args.store_url or store_path
     each = f", {processes} processes" if processes > 1 else ""
     log(f"serving {served} on http://{args.host}:{args.port}/ (SPARQL endpoint /sparql, {mode}{each})")
-    return serve(settings, Listen(args.host, args.port, args.grace))
+    return serve(settings, Listen(args.host, args.port, args.grace, args.frozen_after))
 
 
 def public_url(args: argparse.Namespace) -> str:
@@ -478,6 +481,13 @@ def add_serve(commands: Commands) -> None:
         "four; 1 with an admin token)",
     )
     p.add_argument("--workers", type=int, help="query worker processes in all (default: two per core and six more)")
+    p.add_argument(
+        "--frozen-after",
+        type=float,
+        default=30.0,
+        help="with several processes: one whose event loop has not turned for this many seconds is replaced "
+        "(default: 30)",
+    )
     p.add_argument(
         "--worker-memory",
         type=int,

@@ -4,6 +4,7 @@ disk gives (:func:`sdkg.sparql.workers.open_store`, :func:`~sdkg.sparql.workers.
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,10 @@ def test_copies_are_for_builds_whose_size_is_known_small_and_that_fit_in_a_quart
     assert not copies_fit(10_000, 10, 0)  # turned off
     assert not copies_fit(500_001, 10, 500_000)
     assert not copies_fit(10**10, 10, 10**12)  # 6 TB of copies: not on this machine
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    fits_once = memory // 4 // (12 * BYTES_PER_QUAD_IN_MEMORY)  # the quads whose 12 copies just fit
+    assert copies_fit(fits_once, 10, 10**12, processes=1)
+    assert not copies_fit(fits_once, 10, 10**12, processes=2)  # each serving process has its workers and a copy
 
 
 def answers(store_path: Path, most_quads: int) -> tuple[list[QueryOutput], list[bool]]:

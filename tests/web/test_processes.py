@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -143,6 +144,8 @@ def test_sigterm_stops_every_process_and_sigkill_leaves_none_serving(root: Path)
     [
         (["--processes", "0"], "--processes: at least 1"),
         (["--processes", "2", "--admin-token", "secret"], "1 with an admin token"),
+        (["--frozen-after", "0"], "--frozen-after: a number of seconds, at least 1"),
+        (["--frozen-after", "nan"], "--frozen-after: a number of seconds, at least 1"),
     ],
 )
 def test_a_wrong_process_count_is_a_usage_error(root: Path, options: list[str], message: str) -> None:
@@ -176,3 +179,41 @@ def test_a_process_that_keeps_dying_at_its_start_stops_the_server_with_a_clear_e
     text = log.read_text(errors="replace")
     assert "ended 3 times at its start (last: signal 9): stopping" in text, text[-2000:]
     assert "Traceback" not in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_a_port_in_use_is_a_clear_error(root: Path, processes: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "sdkg.cli", "--root", str(root), "serve", "--port", str(port)]
+            + ["--processes", processes],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 3, done.stderr  # uvicorn's start-up failure, with one process or several
+    assert "address already in use" in done.stderr.lower() and "Traceback" not in done.stderr, done.stderr
+
+
+@pytest.mark.slow
+def test_a_frozen_serving_process_is_replaced_and_the_other_serves_meanwhile(root: Path, tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    with sdkg_server(root, "--processes", "2", "--frozen-after", "3", log=log) as (base, server):
+        frozen = children(server.pid)[0]
+        os.kill(frozen, signal.SIGSTOP)  # its event loop stops turning, as under a request that never yields
+        try:
+            deadline = time.monotonic() + 30
+            while frozen in children(server.pid) or len(children(server.pid)) < 2:
+                assert time.monotonic() < deadline, "the frozen serving process was not replaced"
+                time.sleep(0.2)
+        finally:
+            if alive(frozen):
+                os.kill(frozen, signal.SIGCONT)
+        assert slots_seen(base) == {0, 1}
+        answer = httpx.get(base + "/sparql", params={"query": SMALL}, headers=JSON, timeout=10)
+        assert answer.status_code == 200
+    assert "its event loop has not turned for" in log.read_text(errors="replace")

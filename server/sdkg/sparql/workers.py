@@ -342,13 +342,15 @@ class WorkerEngine:
         memory_mb: int = 0,
         expected_triples: int | None = None,
         in_memory_max_quads: int = 0,
+        processes: int = 1,
     ):
         config = config or EngineConfig()
         self.limits = config.limits
         allowed = dict(self.limits.allowed_services)
         self.size = size or default_workers()
         self.in_memory_max_quads = in_memory_max_quads
-        in_memory = copies_fit(expected_triples, self.size, in_memory_max_quads)
+        self.processes = processes
+        in_memory = copies_fit(expected_triples, self.size, in_memory_max_quads, processes)
         self.setup = WorkerSetup(
             str(store_path),
             config.prefixes,
@@ -678,7 +680,7 @@ class WorkerEngine:
             self._swap(store_path, expected_triples)
 
     def _swap(self, store_path: Path, expected_triples: int | None) -> None:
-        in_memory = copies_fit(expected_triples, self.size, self.in_memory_max_quads)
+        in_memory = copies_fit(expected_triples, self.size, self.in_memory_max_quads, self.processes)
         self.setup = replace(
             self.setup, store_path=str(store_path), expected_triples=expected_triples, in_memory=in_memory
         )
@@ -732,10 +734,11 @@ BYTES_PER_QUAD_IN_MEMORY = 1_200
 corpus (270,000 quads, terms shared between quads) and 950-1,130 when every quad brings new terms."""
 
 
-def copies_fit(quads: int | None, workers: int, most_quads: int) -> bool:
+def copies_fit(quads: int | None, workers: int, most_quads: int, processes: int = 1) -> bool:
     """Whether each worker answers from its own copy of the store in memory: when the build recorded its size,
     holds at most ``most_quads`` quads, and the copies of all the workers (the one that may reach the network
-    too) and the server's own (for inline answers) take at most a quarter of the machine's memory. Each copy is
+    too) and the server's own (for inline answers), in each of the ``processes`` serving HTTP, take at most a
+    quarter of the machine's memory. Each copy is
     read at the worker's start (about 2 s of CPU at 270,000 quads), so it is for small builds: larger ones are
     read from disk."""
     if quads is None or most_quads <= 0 or quads > most_quads:
@@ -744,7 +747,7 @@ def copies_fit(quads: int | None, workers: int, most_quads: int) -> bool:
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError):
         return False
-    return (workers + 2) * quads * BYTES_PER_QUAD_IN_MEMORY <= memory // 4
+    return processes * (workers + 2) * quads * BYTES_PER_QUAD_IN_MEMORY <= memory // 4
 
 
 def default_workers() -> int:

@@ -86,14 +86,27 @@ STATUSES = (200, 400, 401, 403, 404, 406, 408, 409, 413, 414, 415, 422, 429, 500
 IN_FLIGHT, TIMEOUTS, TRUNCATIONS, DURATION_SUM, DURATION_COUNT = range(5)
 FIRST_BUCKET = 5
 FIRST_STATUS = FIRST_BUCKET + len(BUCKETS)
-SLOT = FIRST_STATUS + len(STATUSES) + 1
+HEARTBEAT = FIRST_STATUS + len(STATUSES) + 1
+"""When the process's event loop last turned (``time.monotonic()``, one clock for every process), for the
+supervisor (:mod:`.processes`); 0 before the first turn."""
+SLOT = HEARTBEAT + 1
 """Numbers one serving process keeps (doubles: exact counts up to 2**53)."""
 
 
+def block_bytes(processes: int) -> int:
+    return 8 * (1 + processes * SLOT)
+
+
+def beat_index(slot: int) -> int:
+    """Where in the block serving process ``slot`` says when its event loop last turned (0: not yet)."""
+    return 1 + slot * SLOT + HEARTBEAT
+
+
 def counter_block(processes: int, started: float | None = None) -> memoryview[float]:
-    """Room for ``processes`` slots of counters and, first, when the server started: a private block for one
-    process, or the view of a shared one (:func:`shared_counters`) that every serving process writes its own slot of."""
-    block = memoryview(bytearray(8 * (1 + processes * SLOT))).cast("d")
+    """Room for ``processes`` slots of counters and, first, when the server started, in this process's memory.
+    The block several serving processes share (:class:`.processes.SharedCounters`) has the same layout, and
+    each of them writes its own slot."""
+    block = memoryview(bytearray(block_bytes(processes))).cast("d")
     block[0] = time.time() if started is None else started
     return block
 
@@ -115,6 +128,11 @@ class Metrics:
         self.base = 1 + self.slot * SLOT
         self.slots = (len(self.block) - 1) // SLOT
         self.block[self.base + IN_FLIGHT] = 0  # a replaced process's queries are not in flight any more
+        self.block[beat_index(self.slot)] = 0
+
+    def beat(self) -> None:
+        """Say that this process's event loop turns (called from it)."""
+        self.block[beat_index(self.slot)] = time.monotonic()
 
     @property
     def started(self) -> float:
@@ -155,7 +173,7 @@ class Metrics:
     def totals(self) -> list[float]:
         """Each number summed over the serving processes' slots."""
         block = self.block
-        return [sum(block[1 + slot * SLOT + index] for slot in range(self.slots)) for index in range(SLOT)]
+        return [sum(block[1 + slot * SLOT + index] for slot in range(self.slots)) for index in range(HEARTBEAT)]
 
     def render(self) -> str:
         with self.lock:

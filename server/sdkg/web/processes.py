@@ -15,7 +15,9 @@ machine's workers and the result cache are divided between them).
 
 The supervisor is the process ``sdkg serve`` started: it binds the socket, starts the serving
 processes (``python -m sdkg.web.processes``, their settings on standard input), restarts one that
-ends unasked (and stops, saying so, when one keeps failing at its start), and on SIGTERM or SIGINT
+ends unasked (and stops, saying so, when one keeps failing at its start), kills and replaces one whose
+event loop has stopped turning (each loop writes a heartbeat into the shared block about every second,
+from uvicorn's main loop), and on SIGTERM or SIGINT
 stops them all, each with the grace period for its requests. A serving process whose supervisor is
 gone (even killed) is stopped by the kernel (``PR_SET_PDEATHSIG``).
 """
@@ -34,17 +36,20 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from types import FrameType
 
 from ..sparql import allocator
-from .metrics import SLOT, Metrics, stderr_log
+from .metrics import Metrics, beat_index, block_bytes, stderr_log
 from .settings import Settings
 
 QUICK_FAILURE_SECONDS = 10.0
 """A serving process that ends within this many seconds of its start failed at its start."""
 QUICK_FAILURES = 3
 """After this many failures at the start in a row, the supervisor stops the server."""
+STARTUP_FAILURE = 3
+"""The exit status when the port cannot be had (uvicorn's, when it serves alone)."""
 MAX_PROCESSES = 4
 PR_SET_PDEATHSIG = 1
 
@@ -56,6 +61,8 @@ class Listen:
     host: str
     port: int
     grace_seconds: float
+    frozen_after: float = 30.0
+    """A serving process whose event loop has not turned for this many seconds is replaced."""
 
 
 class SharedCounters:
@@ -64,7 +71,7 @@ class SharedCounters:
 
     def __init__(self, processes: int):
         self.processes = processes
-        self.size = 8 * (1 + processes * SLOT)
+        self.size = block_bytes(processes)
         self.fd = os.memfd_create("sdkg-metrics", 0)
         os.ftruncate(self.fd, self.size)
         view = self.view(self.fd, self.size)
@@ -146,12 +153,23 @@ def serve_here(settings: Settings, listen: Listen, metrics: Metrics, sock: socke
         proxy_headers=False,  # X-Forwarded-* are not trusted: the public URL is configured
         server_header=False,
         timeout_graceful_shutdown=int(max(1, listen.grace_seconds)),
+        callback_notify=heartbeat(metrics) if sock is not None else None,  # for the supervisor's watchdog
+        timeout_notify=1,
     )
     try:
         uvicorn.Server(config).run(sockets=[sock] if sock is not None else None)
     finally:
         query_log.close()
         listener.stop()
+
+
+def heartbeat(metrics: Metrics) -> Callable[[], Awaitable[None]]:
+    """What uvicorn's main loop calls about every second, from the event loop: a frozen loop stops calling it."""
+
+    async def beat() -> None:
+        metrics.beat()
+
+    return beat
 
 
 def listening_socket(listen: Listen) -> socket.socket:
@@ -177,8 +195,13 @@ class Supervisor:
         self.failures: dict[int, int] = {}
 
     def run(self) -> int:
-        self.socket = listening_socket(self.listen)
+        try:
+            self.socket = listening_socket(self.listen)
+        except OSError as error:
+            say(f"cannot listen on {self.listen.host}:{self.listen.port}: {error.strerror or error}")
+            return STARTUP_FAILURE
         self.counters = SharedCounters(self.count)
+        self.beats = SharedCounters.view(self.counters.fd, self.counters.size)
         previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             for slot in range(self.count):
@@ -195,6 +218,7 @@ class Supervisor:
         self.stopping = True
 
     def start(self, slot: int) -> None:
+        self.beats[beat_index(slot)] = 0  # (the one it replaces may have left a stale beat)
         assignment = Assignment(
             settings=self.settings,
             listen=self.listen,
@@ -221,6 +245,8 @@ class Supervisor:
         while not self.stopping:
             for slot, process in list(self.processes.items()):
                 status = process.poll()
+                if status is None:
+                    self.replace_if_frozen(slot, process)
                 if status is None or self.stopping:
                     continue
                 quick = time.monotonic() - self.started[slot] < QUICK_FAILURE_SECONDS
@@ -233,6 +259,18 @@ class Supervisor:
                 self.start(slot)
             time.sleep(0.2)
         return 0
+
+    def replace_if_frozen(self, slot: int, process: subprocess.Popen[bytes]) -> None:
+        """Kill a serving process whose event loop has stopped turning (the loop then replaces it): a request
+        that froze it must not take its share of the connections down with it."""
+        beat = self.beats[beat_index(slot)]
+        if beat and time.monotonic() - beat > self.listen.frozen_after:
+            say(
+                f"serving process {slot} (pid {process.pid}): its event loop has not turned for "
+                f"{time.monotonic() - beat:.0f} s; replacing it"
+            )
+            process.kill()
+            process.wait()
 
     def stop_all(self) -> None:
         """SIGTERM to each serving process (uvicorn then finishes its requests within the grace period)."""

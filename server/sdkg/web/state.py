@@ -65,6 +65,7 @@ def make_engine(settings: Settings) -> Engine:
             settings.worker_memory_mb,
             expected_triples(settings.store_path),
             settings.in_memory_max_quads,
+            settings.processes,
         )
     if settings.result_cache_mb > 0:
         engine = CachingEngine(engine, settings.result_cache_mb * 2**20)
