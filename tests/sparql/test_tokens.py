@@ -57,3 +57,19 @@ def test_where_group() -> None:
     assert where_group("SELECT * { SELECT ?s { ?s ?p ?o } }") == ("SELECT", None)
     assert where_group("INSERT DATA { <a> <b> <c> }") == (None, None)
     assert closing_brace("{ a { b } '}' c } d", 1) == len("{ a { b } '}' c ")
+
+
+def test_the_route_remembers_whether_a_short_text_is_an_update_and_not_a_long_one() -> None:
+    from sdkg.web.sparql_routes import REMEMBERED_TEXT, remembered_is_update, update_sent_as_query
+
+    remembered_is_update.cache_clear()
+    update = "# with a comment that says WITH\nINSERT DATA { <http://e/a> <http://e/b> <http://e/c> }"
+    query = "# with a comment that says WITH\nSELECT * WHERE { ?s ?p ?o }"
+    assert [update_sent_as_query(update), update_sent_as_query(query), update_sent_as_query(update)] == [
+        True,
+        False,
+        True,
+    ]
+    assert remembered_is_update.cache_info().hits == 1 and remembered_is_update.cache_info().currsize == 2
+    long_update = "#" + "x" * REMEMBERED_TEXT + "\n" + update
+    assert update_sent_as_query(long_update) and remembered_is_update.cache_info().currsize == 2

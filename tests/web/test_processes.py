@@ -75,8 +75,13 @@ def test_counters_of_every_slot_are_summed_and_a_new_process_is_not_in_flight() 
     assert 'sdkg_queries_total{status="other"} 1' in text
     assert "sdkg_queries_in_flight 1" in text and "sdkg_serving_processes 2" in text
     assert query_count(text) == 4
+    first.end(first.begin() - 0.3, 200, 1, False, "solutions", "ASK {}")  # 0.3 s: in le=0.5 and above only
+    first.end(first.begin() - 40, 200, 1, False, "solutions", "ASK {}")  # past every bound: +Inf only
+    text = first.render()
+    assert 'bucket{le="0.005"} 4' in text and 'bucket{le="0.25"} 4' in text and 'bucket{le="0.5"} 5' in text
+    assert 'bucket{le="30.0"} 5' in text and 'bucket{le="+Inf"} 6' in text and query_count(text) == 6
     replaced = Metrics(block=block, slot=1)  # a new process in slot 1 keeps the counts, not the old one's in flight
-    assert query_count(replaced.render()) == 4 and "sdkg_queries_in_flight 0" in replaced.render()
+    assert query_count(replaced.render()) == 6 and "sdkg_queries_in_flight 0" in replaced.render()
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ import json
 import sys
 import threading
 import time
+from bisect import bisect_left
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,9 +155,9 @@ class Metrics:
             block[base + TRUNCATIONS] += truncated
             block[base + DURATION_SUM] += seconds
             block[base + DURATION_COUNT] += 1
-            for index, bound in enumerate(BUCKETS):
-                if seconds <= bound:
-                    block[base + FIRST_BUCKET + index] += 1
+            bucket = bisect_left(BUCKETS, seconds)  # the first bound it fits (counted there only; rendered cumulative)
+            if bucket < len(BUCKETS):
+                block[base + FIRST_BUCKET + bucket] += 1
         if self.log.out is not None:
             self.log.write(
                 {
@@ -182,9 +183,10 @@ class Metrics:
             "# HELP sdkg_query_duration_seconds Time to answer a SPARQL query.",
             "# TYPE sdkg_query_duration_seconds histogram",
         ]
-        # the counts are cumulative already: a query counts in every bucket it fits
+        cumulative = 0  # each query is counted in the first bucket it fits; Prometheus's buckets are cumulative
         for index, bound in enumerate(BUCKETS):
-            lines.append(f'sdkg_query_duration_seconds_bucket{{le="{bound}"}} {totals[FIRST_BUCKET + index]}')
+            cumulative += int(totals[FIRST_BUCKET + index])
+            lines.append(f'sdkg_query_duration_seconds_bucket{{le="{bound}"}} {cumulative}')
         lines += [
             f'sdkg_query_duration_seconds_bucket{{le="+Inf"}} {totals[DURATION_COUNT]}',
             f"sdkg_query_duration_seconds_sum {totals[DURATION_SUM]:.6f}",
