@@ -15,7 +15,7 @@ import pytest
 from sdkg.sparql.errors import QueryTimeout
 from sdkg.sparql.job import JSON_RESULTS, EngineConfig, Limits, QueryJob, QueryOutput
 from sdkg.sparql.negotiation import GRAPH_FORMATS
-from sdkg.sparql.workers import BYTES_PER_QUAD_IN_MEMORY, WorkerEngine, WorkerSetup, copies_fit, open_store
+from sdkg.sparql.workers import BYTES_PER_QUAD_IN_MEMORY, Pool, WorkerEngine, WorkerSetup, copies_fit, open_store
 
 EX = "http://example.org/"
 QUERIES = [
@@ -181,23 +181,32 @@ def test_a_worker_killed_at_its_deadline_is_followed_by_one_on_disk_and_the_copi
 
 
 def test_a_pool_of_copies_starts_on_disk_and_copies_the_store_into_its_workers_one_at_a_time(
-    store_path: Path,
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     on_disk = ox.Store.read_only(str(store_path))
     engine = WorkerEngine(store_path, EngineConfig(Limits(timeout=10.0)), 3, 0, len(on_disk), 10_000_000)
     copying: list[int] = []
     server_copy_while_workers_copied: list[bool] = []
+    copies_starting = [0]  # workers being started to copy the store, counted from the call to its end
+    start_one = Pool.start_one
+
+    async def counted(pool: Pool, copy: bool = True) -> None:
+        copies = copy and pool.setup.in_memory
+        copies_starting[0] += copies
+        try:
+            await start_one(pool, copy)
+        finally:
+            copies_starting[0] -= copies
+
+    monkeypatch.setattr(Pool, "start_one", counted)
 
     async def go() -> tuple[list[bool], list[bool], bool]:
         await engine.start()
         pool = engine.pools[False]
         at_start = sorted(worker.setup.in_memory for worker in pool.members)
         settled_at_start = engine.workers()["settled"]
-        disk_started = False
         for _ in range(4000):  # no query needed: the pool converts itself in the background, then the server copies
-            disk_started = disk_started or len(pool.members) >= 2
-            if disk_started:  # the workers on disk have started: what starts now is a copy
-                copying.append(len(pool.starting) + (engine.inline_copy_started and engine.inline_copy is None))
+            copying.append(copies_starting[0] + (engine.inline_copy_started and engine.inline_copy is None))
             if engine.inline_copy_started:
                 server_copy_while_workers_copied.append(pool.copying)
             if engine.workers()["inline_copy"] and len(pool.idle) == 3:
