@@ -9,6 +9,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -148,16 +149,21 @@ def wait_settled(server: Server, health: str, limit: float) -> Server:
     started = time.monotonic()
     settled: set[int] = set()
     while time.monotonic() - started < limit:
-        body = httpx.get(health, timeout=30).json()
-        process = body.get("process") or {"slot": 0, "of": 1}
-        if (body.get("workers") or {}).get("settled", True):
-            settled.add(process["slot"])
-        if len(settled) >= process["of"]:
+        if every_process_settled(httpx.get(health, timeout=30).json(), settled):
             server.started_s += time.monotonic() - started
             return server
         time.sleep(0.2)
     server.stop()
     raise RuntimeError(f"{server.name}: its workers did not all copy the store within {limit:g} s; see {server.log}")
+
+
+def every_process_settled(health: dict[str, Any], settled: set[int]) -> bool:
+    """Note in ``settled`` the serving process that answered ``/health`` when it says it is settled; whether every
+    one of them has now (a server without ``process`` or ``workers`` in its health is one, settled)."""
+    process = health.get("process") or {"slot": 0, "of": 1}
+    if (health.get("workers") or {}).get("settled", True):
+        settled.add(process["slot"])
+    return len(settled) >= process["of"]
 
 
 def start_naive(where: Path, logs: Path, memory: bool) -> Server:

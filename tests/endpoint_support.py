@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
+from bench.servers import every_process_settled
 from sdkg.build.publish import write_store
 from sdkg.builds import BUILD_INFO
 
@@ -115,12 +116,8 @@ def settle(base: str, deadline: float) -> None:
     settled: set[int] = set()
     while time.monotonic() < deadline:
         health = httpx.get(base + "/health", timeout=5)
-        body = health.json() if health.status_code == 200 else {}
-        process = body.get("process") or {"slot": 0, "of": 1}
-        if (body.get("workers") or {}).get("settled", True) and health.status_code == 200:
-            settled.add(process["slot"])
-        if len(settled) >= process["of"]:
-            return
+        if every_process_settled(health.json() if health.status_code == 200 else {}, settled):
+            return  # (an unhealthy server has nothing to settle: its tests look at the failure)
         time.sleep(0.1)
 
 

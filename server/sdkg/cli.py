@@ -51,11 +51,17 @@ def log(message: str) -> None:
 Commands = argparse._SubParsersAction  # what each ``add_*`` function adds its parser to
 
 
-def cmd_build(args: argparse.Namespace) -> int:
+def with_jemalloc(args: argparse.Namespace) -> str | None:
+    """Started from the command line, start this process again with jemalloc first (returns only when it does
+    not restart); called in-process (``main(argv)``), the process is the caller's and is left as it is. The
+    jemalloc library in use (``None``: glibc's allocator)."""
     from .sparql import allocator
 
-    # started from the command line: start again with jemalloc first (the load and the queries of the build)
-    malloc = allocator.restart_with_it() if args.from_command_line else allocator.in_use()
+    return allocator.restart_with_it() if args.from_command_line else allocator.in_use()
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    malloc = with_jemalloc(args)  # the load and the queries of the build allocate a great deal
     try:
         result = build(args.layout, progress=Progress())
     except BuildFailed as failure:
@@ -261,11 +267,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .sparql import allocator
-
-    # started from the command line: start again with jemalloc first (returns only when it does not restart);
-    # called in-process (``main(argv)``), the process is the caller's and is left as it is
-    malloc = allocator.restart_with_it() if args.from_command_line else allocator.in_use()
+    malloc = with_jemalloc(args)  # before the server is imported
     log(f"queries allocate with {malloc}" if malloc else "queries allocate with glibc's malloc (libjemalloc2: faster)")
 
     import os

@@ -250,27 +250,31 @@ class FasterStore:
         """Jobs whose stores are compared: not those that reach the network or are read whole, nor long texts."""
         return not job.whole and not admission.endpoints and len(job.query) <= REMEMBERED_TEXT
 
+    def choice(self, job: QueryJob, seconds: float) -> str:
+        """Where ``job`` (time limit ``seconds``) is read: ``measuring`` (the copy, its first answers),
+        ``trying`` (the disk, its first answers), then ``copy`` or ``disk``, settled."""
+        known = self.measures.get(cost_key(job))
+        if known is None or known.copies < SAMPLES:
+            return "measuring"
+        if known.refused or (known.disks < SAMPLES and known.copy > seconds * TRY_DISK_SHARE):
+            return "copy"
+        if known.disks < SAMPLES:
+            return "trying"
+        return "disk" if known.disk <= known.copy * FASTER_BY else "copy"
+
     def on_disk(self, job: QueryJob, seconds: float) -> bool:
         """Whether to read ``job`` (time limit ``seconds``) from the disk: to try it there, or because it was
         faster there."""
-        known = self.measures.get(cost_key(job))
-        if known is None or known.copies < SAMPLES or known.refused:
-            return False
-        if known.disks < SAMPLES:
-            return known.copy <= seconds * TRY_DISK_SHARE
-        return known.disk <= known.copy * FASTER_BY
+        return self.choice(job, seconds) in ("trying", "disk")
 
     def best(self, job: QueryJob, seconds: float) -> float | None:
         """The CPU seconds of ``job`` (time limit ``seconds``) on the store :meth:`on_disk` picks, once that is
         settled (else ``None``)."""
+        settled = self.choice(job, seconds)
         known = self.measures.get(cost_key(job))
-        if known is None or known.copies < SAMPLES:
+        if known is None or settled not in ("copy", "disk"):
             return None
-        if known.refused:
-            return known.copy
-        if known.disks < SAMPLES:
-            return None if known.copy <= seconds * TRY_DISK_SHARE else known.copy
-        return known.disk if known.disk <= known.copy * FASTER_BY else known.copy
+        return known.disk if settled == "disk" else known.copy
 
     def record(self, job: QueryJob, output: QueryOutput) -> bool:
         """Keep what a worker measured for the store it read; ``False`` when it read the disk and its answer is

@@ -738,9 +738,8 @@ def copies_fit(quads: int | None, workers: int, most_quads: int, processes: int 
     """Whether each worker answers from its own copy of the store in memory: when the build recorded its size,
     holds at most ``most_quads`` quads, and the copies of all the workers (the one that may reach the network
     too) and the server's own (for inline answers), in each of the ``processes`` serving HTTP, take at most a
-    quarter of the machine's memory. Each copy is
-    read at the worker's start (about 2 s of CPU at 270,000 quads), so it is for small builds: larger ones are
-    read from disk."""
+    quarter of the machine's memory. Each copy is read at the worker's start (about 2 s of CPU at 270,000 quads),
+    so it is for small builds: larger ones are read from disk."""
     if quads is None or most_quads <= 0 or quads > most_quads:
         return False
     try:

@@ -95,20 +95,25 @@ SLOT = HEARTBEAT + 1
 
 
 def block_bytes(processes: int) -> int:
-    return 8 * (1 + processes * SLOT)
+    return 8 * slot_base(processes)
+
+
+def slot_base(slot: int) -> int:
+    """Where serving process ``slot``'s numbers start in the block (after when the server started)."""
+    return 1 + slot * SLOT
 
 
 def beat_index(slot: int) -> int:
     """Where in the block serving process ``slot`` says when its event loop last turned (0: not yet)."""
-    return 1 + slot * SLOT + HEARTBEAT
+    return slot_base(slot) + HEARTBEAT
 
 
-def counter_block(processes: int, started: float | None = None) -> memoryview[float]:
+def counter_block(processes: int) -> memoryview[float]:
     """Room for ``processes`` slots of counters and, first, when the server started, in this process's memory.
     The block several serving processes share (:class:`.processes.SharedCounters`) has the same layout, and
     each of them writes its own slot."""
     block = memoryview(bytearray(block_bytes(processes))).cast("d")
-    block[0] = time.time() if started is None else started
+    block[0] = time.time()
     return block
 
 
@@ -126,14 +131,14 @@ class Metrics:
     log: QueryLog = field(default_factory=QueryLog)
 
     def __post_init__(self) -> None:
-        self.base = 1 + self.slot * SLOT
+        self.base = slot_base(self.slot)
         self.slots = (len(self.block) - 1) // SLOT
         self.block[self.base + IN_FLIGHT] = 0  # a replaced process's queries are not in flight any more
-        self.block[beat_index(self.slot)] = 0
+        self.block[self.base + HEARTBEAT] = 0
 
     def beat(self) -> None:
         """Say that this process's event loop turns (called from it)."""
-        self.block[beat_index(self.slot)] = time.monotonic()
+        self.block[self.base + HEARTBEAT] = time.monotonic()
 
     @property
     def started(self) -> float:
@@ -174,7 +179,7 @@ class Metrics:
     def totals(self) -> list[float]:
         """Each number summed over the serving processes' slots."""
         block = self.block
-        return [sum(block[1 + slot * SLOT + index] for slot in range(self.slots)) for index in range(HEARTBEAT)]
+        return [sum(block[slot_base(slot) + index] for slot in range(self.slots)) for index in range(HEARTBEAT)]
 
     def render(self) -> str:
         with self.lock:

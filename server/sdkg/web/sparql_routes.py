@@ -20,6 +20,7 @@ from ..build.changes import sparql_update
 from ..catalog.rdf import catalog_triples
 from ..sparql.dataset import with_using
 from ..sparql.guard import admit
+from ..sparql.inline import REMEMBERED_TEXT
 from ..sparql.negotiation import GRAPH_FORMATS, negotiate
 from ..sparql.tokens import is_update
 from .errors import BadRequest, Forbidden, HttpError
@@ -31,7 +32,6 @@ from .writes import authorize, write
 
 router = APIRouter()
 PROLOGUE_READ = 65_536
-REMEMBERED_TEXT = 16_384
 """Characters read in the event loop to tell an update from a query (the engine's parser refuses the rest)."""
 
 QUERY_PARAMETERS: list[dict[str, Any]] = [
@@ -117,7 +117,7 @@ def remembered_is_update(text: str) -> bool:
 def update_sent_as_query(query: str) -> bool:
     """Whether ``query`` is an update, told by its first keyword. A text whose comments hold an update's word
     (``with``, ``add``, ``load``...) is tokenised to know, which a canned query would pay at every request: short
-    texts' answers are remembered (1,024 of them, 16 MB at most)."""
+    texts' answers are remembered (1,024 of them, as long as the cheap jobs :mod:`~sdkg.sparql.inline` remembers)."""
     head = query[:PROLOGUE_READ]
     return remembered_is_update(head) if len(head) <= REMEMBERED_TEXT else is_update(head)
 
