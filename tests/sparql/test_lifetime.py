@@ -15,19 +15,10 @@ from pathlib import Path
 import httpx
 
 from sdkg.sparql.sandbox import PARENT_VARIABLE, child_environment
-from tests.endpoint_support import children, make_store, people, published_project, sdkg_server
+from tests.endpoint_support import children, make_store, people, published_project, running, sdkg_server
 
 SLOW_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 SLOW_RULE = f"CONSTRUCT {{ <http://example.org/a> <http://example.org/n> ?n }} WHERE {{ {{ {SLOW_COUNT} }} }}"
-
-
-def running(pid: int) -> bool:
-    """Whether ``pid`` is a live process (a zombie, dead but not yet reaped by its new parent, is not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 def wait_until(condition: Callable[[], bool], seconds: float) -> bool:

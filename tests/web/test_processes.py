@@ -16,8 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.servers import process_tree
 from sdkg.web.metrics import Metrics, counter_block
-from tests.endpoint_support import EX, children, free_port, people, published_project, sdkg_server
+from tests.endpoint_support import EX, children, free_port, people, published_project, running, sdkg_server
 
 SMALL = f"SELECT ?l WHERE {{ <{EX}person/1> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"
 JSON = {"Accept": "application/sparql-results+json"}
@@ -44,23 +45,6 @@ def query_count(text: str) -> int:
     match = re.search(r"^sdkg_query_duration_seconds_count (\d+)$", text, re.MULTILINE)
     assert match, text
     return int(match.group(1))
-
-
-def descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        for child in children(todo.pop()):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def test_counters_of_every_slot_are_summed_and_a_new_process_is_not_in_flight() -> None:
@@ -105,7 +89,7 @@ def test_a_killed_serving_process_is_replaced_and_its_counts_stay(root: Path) ->
             assert httpx.get(base + "/sparql", params={"query": SMALL}, headers=JSON).status_code == 200
         before = query_count(httpx.get(base + "/metrics").text)
         victim = children(server.pid)[0]
-        its_workers = descendants(victim)
+        its_workers = process_tree(victim)[1:]
         os.kill(victim, signal.SIGKILL)
         deadline = time.monotonic() + 60
         while True:
@@ -119,8 +103,8 @@ def test_a_killed_serving_process_is_replaced_and_its_counts_stay(root: Path) ->
             assert httpx.get(base + "/sparql", params={"query": SMALL}, headers=JSON).status_code == 200
         assert query_count(httpx.get(base + "/metrics").text) == before + 20
         deadline = time.monotonic() + 20
-        while any(alive(pid) for pid in its_workers):  # the killed process's workers follow it
-            assert time.monotonic() < deadline, [pid for pid in its_workers if alive(pid)]
+        while any(running(pid) for pid in its_workers):  # the killed process's workers follow it
+            assert time.monotonic() < deadline, [pid for pid in its_workers if running(pid)]
             time.sleep(0.2)
 
 
@@ -129,15 +113,15 @@ def test_sigterm_stops_every_process_and_sigkill_leaves_none_serving(root: Path)
     for how in (signal.SIGTERM, signal.SIGKILL):
         with sdkg_server(root, "--processes", "2") as (base, server):
             assert slots_seen(base) == {0, 1}
-            tree = descendants(server.pid)
+            tree = process_tree(server.pid)[1:]
             assert len(tree) >= 4, tree  # two serving processes and their workers
             server.send_signal(how)
             status = server.wait(timeout=30)
             if how == signal.SIGTERM:
                 assert status == 0
             deadline = time.monotonic() + 20
-            while any(alive(pid) for pid in tree):
-                assert time.monotonic() < deadline, f"left after {how.name}: {[p for p in tree if alive(p)]}"
+            while any(running(pid) for pid in tree):
+                assert time.monotonic() < deadline, f"left after {how.name}: {[p for p in tree if running(p)]}"
                 time.sleep(0.2)
             with pytest.raises(httpx.TransportError):
                 httpx.get(base + "/health", timeout=2)
@@ -216,7 +200,7 @@ def test_a_frozen_serving_process_is_replaced_and_the_other_serves_meanwhile(roo
                 assert time.monotonic() < deadline, "the frozen serving process was not replaced"
                 time.sleep(0.2)
         finally:
-            if alive(frozen):
+            if running(frozen):
                 os.kill(frozen, signal.SIGCONT)
         assert slots_seen(base) == {0, 1}
         answer = httpx.get(base + "/sparql", params={"query": SMALL}, headers=JSON, timeout=10)
