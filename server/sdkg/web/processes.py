@@ -74,9 +74,9 @@ class SharedCounters:
         self.size = block_bytes(processes)
         self.fd = os.memfd_create("sdkg-metrics", 0)
         os.ftruncate(self.fd, self.size)
-        view = self.view(self.fd, self.size)
-        view[0] = time.time()
-        view.release()
+        self.block = self.view(self.fd, self.size)
+        """The supervisor's view: when the server started, and each process's heartbeat."""
+        self.block[0] = time.time()
 
     @staticmethod
     def view(fd: int, size: int) -> memoryview[float]:
@@ -201,7 +201,6 @@ class Supervisor:
             say(f"cannot listen on {self.listen.host}:{self.listen.port}: {error.strerror or error}")
             return STARTUP_FAILURE
         self.counters = SharedCounters(self.count)
-        self.beats = SharedCounters.view(self.counters.fd, self.counters.size)
         previous = {sig: signal.signal(sig, self.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             for slot in range(self.count):
@@ -218,7 +217,7 @@ class Supervisor:
         self.stopping = True
 
     def start(self, slot: int) -> None:
-        self.beats[beat_index(slot)] = 0  # (the one it replaces may have left a stale beat)
+        self.counters.block[beat_index(slot)] = 0  # (the one it replaces may have left a stale beat)
         assignment = Assignment(
             settings=self.settings,
             listen=self.listen,
@@ -263,7 +262,7 @@ class Supervisor:
     def replace_if_frozen(self, slot: int, process: subprocess.Popen[bytes]) -> None:
         """Kill a serving process whose event loop has stopped turning (the loop then replaces it): a request
         that froze it must not take its share of the connections down with it."""
-        beat = self.beats[beat_index(slot)]
+        beat = self.counters.block[beat_index(slot)]
         if beat and time.monotonic() - beat > self.listen.frozen_after:
             say(
                 f"serving process {slot} (pid {process.pid}): its event loop has not turned for "
