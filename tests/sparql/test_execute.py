@@ -86,3 +86,29 @@ def test_the_byte_cap_counts_what_is_sent(store: ox.Store) -> None:
         fits = max(n for n in range(len(rows) + 1) if sum(sizes[:n]) <= cap)
         assert kept == rows[:fits] and output.truncated is (fits < len(rows))
         assert len(output.body.decode("utf-8")) <= cap + envelope + 10
+
+
+def test_an_answer_of_known_rows_is_written_by_oxigraph_with_the_same_bytes(store: ox.Store) -> None:
+    """``known_rows``: Oxigraph's own writer, whose bytes are the row-by-row writer's (escapes, languages,
+    datatypes, blank nodes, unbound variables), ``"truncated": false`` included."""
+    for text in (QUERY, "SELECT * WHERE { ?s ?p ?o }", f"SELECT ?x WHERE {{ <{EX}a> <{EX}nothing> ?x }}"):
+        for fmt in RESULT_FORMATS:
+            job = QueryJob(text, results_format=fmt)
+            by_rows = execute(store, job, None)
+            whole = execute(store, job, None, known_rows=by_rows.rows)
+            assert whole.body == by_rows.body, (text, fmt.name)
+            assert (whole.rows, whole.truncated, whole.media_type) == (by_rows.rows, False, by_rows.media_type)
+
+
+def test_an_answer_of_known_rows_still_keeps_to_the_row_and_byte_caps(store: ox.Store) -> None:
+    """Known rows over the job's row cap, or Oxigraph's answer over the byte cap: read row by row and cut, as
+    without them."""
+    job = QueryJob(QUERY, results_format=RESULT_FORMATS[0])
+    whole = execute(store, job, None)
+    assert whole.rows == 6
+    assert execute(store, job, 4, known_rows=6).body == execute(store, job, 4).body
+    for cap in (0, 50, 200, len(whole.body) - 1):  # (the last one: the rows fit, the document around them not)
+        cut, by_rows = (execute(store, job, None, max_bytes=cap, known_rows=known) for known in (6, None))
+        assert (cut.body, cut.rows, cut.truncated) == (by_rows.body, by_rows.rows, by_rows.truncated)
+        assert cut.truncated is (cap != len(whole.body) - 1)
+    assert execute(store, job, None, max_bytes=len(whole.body), known_rows=6).body == whole.body

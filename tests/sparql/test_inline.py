@@ -9,10 +9,12 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
 
+import sdkg.sparql.workers as workers_module
 from sdkg.sparql import inline
 from sdkg.sparql.dataset import Dataset
 from sdkg.sparql.errors import EngineBusy, MalformedQuery
@@ -320,6 +322,67 @@ def test_the_memory_of_cheap_jobs_is_bounded_and_forgets_the_least_recently_aske
     cheap.remember(c, cheap_output(), ADMITTED)
     assert len(cheap) == 2 and a in cheap and c in cheap and b not in cheap
     assert replace(a, timeout=1.0, max_rows=3, gzip=True) in cheap  # the same cost whatever its limits
+
+
+def test_the_rows_of_small_steady_json_answers_are_known() -> None:
+    """What :class:`~sdkg.sparql.inline.KnownAnswers` keeps: the rows of whole, small SPARQL JSON answers to SELECTs
+    whose answer cannot change; not an ASK's, another format's, a cut answer's, a long one's, nor a RAND's."""
+    job = QueryJob(SMALL_JOIN, JSON_RESULTS)
+    known = inline.KnownAnswers()
+    known.remember(job, cheap_output(rows=3), ADMITTED)
+    assert known.known_rows(job) == 3
+    assert known.known_rows(replace(job, timeout=1.0, gzip=True)) == 3
+    csv = next(f for f in RESULT_FORMATS if f.media_type == "text/csv")
+    refused = [
+        (job, replace(cheap_output(), kind="boolean")),
+        (replace(job, results_format=csv), replace(cheap_output(), media_type="text/csv")),
+        (job, cheap_output(truncated=True)),
+        (job, cheap_output(rows=inline.ROWS)),
+        (job, cheap_output(body=b"x" * (inline.BYTES + 1))),
+        (job, replace(cheap_output(), rows=None)),
+        (QueryJob("SELECT * WHERE { ?s ?p ?o FILTER (rand() < 0.5) }", JSON_RESULTS), cheap_output()),
+        (replace(job, whole=True), cheap_output()),
+    ]
+    for refused_job, output in refused:
+        fresh = inline.KnownAnswers()
+        fresh.remember(refused_job, output, ADMITTED)
+        assert fresh.known_rows(refused_job) is None, output
+
+
+def test_a_repeated_lookup_is_written_by_oxigraph_and_is_the_same_answer(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second answer to a point lookup and the inline answers to a join a worker answered come from Oxigraph's
+    writer (the engine knows their rows), byte for byte the first; moving to another build forgets what was known."""
+    engine = engine_over(store_path)
+    lookup = QueryJob(f"SELECT ?p ?o WHERE {{ <{RENEWAL}> ?p ?o }}", JSON_RESULTS)
+    join = QueryJob(SMALL_JOIN, JSON_RESULTS)
+    known_rows_read: list[int | None] = []  # what each inline read was told of its answer's rows
+    read = workers_module.execute
+
+    def recording(*args: Any) -> QueryOutput:
+        known_rows_read.append(args[6])
+        return read(*args)
+
+    monkeypatch.setattr(workers_module, "execute", recording)
+
+    async def go() -> tuple[list[QueryOutput], int | None, int | None]:
+        await started(engine)
+        try:
+            warm_up = QueryJob(SMALL_JOIN.replace("?name", "?label"), JSON_RESULTS)
+            outputs = [await engine.run(job) for job in (warm_up, lookup, lookup, join, join, join)]
+            before = engine.known.known_rows(lookup)
+            engine.swap(store_path)
+            return outputs, before, engine.known.known_rows(lookup)
+        finally:
+            await engine.stop()
+
+    outputs, before, after = asyncio.run(go())
+    _, first, second, by_worker, third, fourth = outputs
+    assert first.body == second.body and len(rows(first)) == before and after is None
+    assert by_worker.cpu_seconds is not None and third.cpu_seconds is None and fourth.cpu_seconds is None
+    assert by_worker.body == third.body == fourth.body
+    assert known_rows_read == [None, before, len(rows(by_worker)), len(rows(by_worker))]
 
 
 def test_moving_to_another_build_forgets_the_cheap_jobs(store_path: Path) -> None:

@@ -4,6 +4,8 @@ no process behind. Builds while serving with two processes: ``test_reliability.p
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import re
 import signal
@@ -17,7 +19,7 @@ import httpx
 import pytest
 
 from bench.servers import process_tree
-from sdkg.web.metrics import Metrics, counter_block
+from sdkg.web.metrics import Metrics, QueryLog, counter_block
 from tests.endpoint_support import EX, children, free_port, people, published_project, running, sdkg_server
 
 SMALL = f"SELECT ?l WHERE {{ <{EX}person/1> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"
@@ -66,6 +68,27 @@ def test_counters_of_every_slot_are_summed_and_a_new_process_is_not_in_flight() 
     assert 'bucket{le="30.0"} 5' in text and 'bucket{le="+Inf"} 6' in text and query_count(text) == 6
     replaced = Metrics(block=block, slot=1)  # a new process in slot 1 keeps the counts, not the old one's in flight
     assert query_count(replaced.render()) == 6 and "sdkg_queries_in_flight 0" in replaced.render()
+
+
+def test_each_query_is_one_json_line_of_the_log_and_a_flood_is_dropped_and_counted() -> None:
+    """The query log keeps what a request ends with and writes the lines in its thread: a JSON object per query
+    with its text's first 200 characters; past its limit the oldest go, and the next batch says how many."""
+    out = io.StringIO()
+    metrics = Metrics()
+    metrics.log = QueryLog(out, limit=3)
+    long_text = "SELECT ?é WHERE { ?s ?p ?o } # " + "x" * 300
+    for status in (200, 504, 200, 400):
+        metrics.end(metrics.begin() - 0.01234, status, 5 if status == 200 else None, False, "solutions", long_text)
+    metrics.log.flush()
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line.get("status") for line in lines] == [504, 200, 400, None]
+    assert lines[-1] == {"event": "log-dropped", "lines": 1}
+    first = lines[0]
+    assert first["event"] == "query" and first["query"] == long_text[:200] and first["rows"] is None
+    assert first["kind"] == "solutions" and first["truncated"] is False and 12.3 <= first["duration_ms"] < 100
+    assert "SELECT ?é WHERE" in out.getvalue()  # written as it is, not escaped
+    metrics.log.flush()
+    assert len(out.getvalue().splitlines()) == 4  # nothing written twice
 
 
 @pytest.mark.slow

@@ -381,6 +381,8 @@ class WorkerEngine:
         """Queries answered in the server's process (:mod:`.inline`) since it started."""
         self.cheap = inline.CheapJobs()
         """The jobs a worker answered cheaply from this build: answered inline when they come again."""
+        self.known = inline.KnownAnswers()
+        """The small answers of this build whose rows are known: Oxigraph writes them when they are read here."""
         self.faster = inline.FasterStore()
         """For a small build copied into memory: which of the copy and the disk answers each job faster."""
         self.threads = inline.QueryThreads()
@@ -477,7 +479,11 @@ class WorkerEngine:
         store = self.inline_store(admission.on_disk)
         if store is None:
             return None
-        return self.judge_inline(admission, self.read_inline(store, job, admission))
+        known_rows = self.known.known_rows(job)
+        output = self.judge_inline(admission, self.read_inline(store, job, admission, known_rows))
+        if output is not None and known_rows is None:
+            self.known.remember(job, output, admission)
+        return output
 
     async def answer_in_thread(self, job: QueryJob, admission: Admission) -> QueryOutput | None:
         """:meth:`answer_inline` in one of :attr:`threads`, in the turn the caller took, for a remembered job that
@@ -488,7 +494,8 @@ class WorkerEngine:
             self.threads.turns.release()
             return None
         try:
-            outcome = await self.threads.run(self.read_inline, store, job, admission)
+            known_rows = self.known.known_rows(job)
+            outcome = await self.threads.run(self.read_inline, store, job, admission, known_rows)
         except RuntimeError:  # the threads were shut down: the engine is stopping
             return None
         if self.setup is not setup and (isinstance(outcome, StoreCorrupted) or not isinstance(outcome, QueryOutput)):
@@ -496,14 +503,19 @@ class WorkerEngine:
         output = self.judge_inline(admission, outcome)
         if output is not None:
             self.threads.answers += 1
+            if known_rows is None and self.setup is setup:  # (the build before a swap teaches nothing of the new)
+                self.known.remember(job, output, admission)
         return output
 
-    def read_inline(self, store: ox.Store, job: QueryJob, admission: Admission) -> QueryOutput | BaseException:
+    def read_inline(
+        self, store: ox.Store, job: QueryJob, admission: Admission, known_rows: int | None = None
+    ) -> QueryOutput | BaseException:
         """The job's answer from ``store`` within the inline caps, or what it raised (on whichever thread runs it:
-        the event loop's judges it, :meth:`judge_inline`)."""
+        the event loop's judges it, :meth:`judge_inline`). ``known_rows``: its answer's rows, when
+        :attr:`known` remembers them (looked up in the event loop, which alone changes that memory)."""
         rows, size = inline.caps(admission)
         try:
-            return execute(store, job, rows, self.setup.prefixes, self.setup.base_iri, size)
+            return execute(store, job, rows, self.setup.prefixes, self.setup.base_iri, size, known_rows)
         except BaseException as error:  # noqa: BLE001 - a Rust panic (pyo3's PanicException) is no Exception
             return error.with_traceback(None)
 
@@ -536,6 +548,7 @@ class WorkerEngine:
         answer is not the copy's, and must not be sent (the copy's answer is)."""
         if not self.copies_wanted():
             self.cheap.remember(job, output, admission)
+            self.known.remember(job, output, admission)
             return True
         if not inline.FasterStore.worth_learning(job, admission):
             return True
@@ -544,6 +557,7 @@ class WorkerEngine:
         best = self.faster.best(job, admission.seconds)
         if best is not None:
             self.cheap.remember(job, replace(output, cpu_seconds=best), admission)
+        self.known.remember(job, output, admission)
         return True
 
     def copies_wanted(self) -> bool:
@@ -638,6 +652,7 @@ class WorkerEngine:
         self.inline_copy = None
         self.inline_copy_started = False
         self.cheap = inline.CheapJobs()
+        self.known = inline.KnownAnswers()
         self.faster = inline.FasterStore()
 
     def triple_count(self) -> int:

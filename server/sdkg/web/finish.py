@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -41,9 +42,29 @@ BYTE_LIMIT = "X-SDKG-Byte-Limit"
 JSON_LD = "application/ld+json"
 
 
+REMEMBERED_PART = 16_384
+"""Entity tags are remembered for answers whose parts (a job's text) are at most this long: at most 16 MB kept."""
+
+
 def etag(version: str, *parts: object) -> str:
+    """The entity tag of an answer: the served build's version and a digest of what tells answers apart."""
+    if any(isinstance(part, str) and len(part) > REMEMBERED_PART for part in parts):
+        return made_etag(version, parts)  # (a long query's text is not kept)
+    try:
+        return remembered_etag(version, parts)
+    except TypeError:  # a part that cannot key the memory
+        return made_etag(version, parts)
+
+
+def made_etag(version: str, parts: tuple[object, ...]) -> str:
     digest = hashlib.sha256("\x1f".join(str(p) for p in (__version__, *parts)).encode("utf-8")).hexdigest()[:24]
     return f'"{version}-{digest}"'
+
+
+@lru_cache(maxsize=1024)
+def remembered_etag(version: str, parts: tuple[object, ...]) -> str:
+    """:func:`made_etag`, remembered for the answers asked again (hashing a job's text costs more than finding it)."""
+    return made_etag(version, parts)
 
 
 def http_date(when: datetime) -> str:

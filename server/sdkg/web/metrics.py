@@ -26,25 +26,47 @@ from .errors import as_http
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
+QueryRecord = tuple[float, int, int | None, bool, str | None, str]
+"""What the log keeps of one query: seconds, status, rows, whether it was cut, its kind, its text's start."""
+
+
+def query_line(record: QueryRecord) -> str:
+    """One query's log line, a JSON object: ``event``, ``duration_ms``, ``status``, ``rows``, ``truncated``,
+    ``kind``, ``query`` (its first 200 characters)."""
+    seconds, status, rows, truncated, kind, query = record
+    return json.dumps(
+        {
+            "event": "query",
+            "duration_ms": round(seconds * 1000, 2),
+            "status": status,
+            "rows": rows,
+            "truncated": truncated,
+            "kind": kind,
+            "query": query,
+        },
+        ensure_ascii=False,
+    )
+
+
 class QueryLog:
-    """One JSON line per query, kept in memory and written every ``every`` seconds by a thread (one write per
-    batch: the request pays for a ``json.dumps`` and an append). At most ``limit`` lines wait; beyond that
-    the oldest are dropped and the next batch says how many."""
+    """One JSON line per query (:func:`query_line`), kept in memory and written every ``every`` seconds by a
+    thread (one write per batch: the request pays for appending a tuple; the thread writes the lines). At most
+    ``limit`` queries wait; beyond that the oldest are dropped and the next batch says how many."""
 
     def __init__(self, out: TextIO | None = None, every: float = 0.5, limit: int = 100_000):
         self.out = out
         self.every = every
-        self.lines: deque[str] = deque(maxlen=limit)
+        self.lines: deque[QueryRecord] = deque(maxlen=limit)
         self.written = self.dropped = 0
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
 
-    def write(self, record: dict[str, object]) -> None:
+    def write(self, record: QueryRecord) -> None:
         if self.out is None:
             return
         if len(self.lines) == self.lines.maxlen:
             self.dropped += 1
-        self.lines.append(json.dumps(record, ensure_ascii=False))
+        self.lines.append(record)
 
     def start(self) -> None:
         if self.out is not None and self.thread is None:
@@ -61,7 +83,7 @@ class QueryLog:
             return
         batch = []
         while self.lines:
-            batch.append(self.lines.popleft())
+            batch.append(query_line(self.lines.popleft()))
         if self.dropped:
             batch.append(json.dumps({"event": "log-dropped", "lines": self.dropped}))
             self.dropped = 0
@@ -163,18 +185,7 @@ class Metrics:
             bucket = bisect_left(BUCKETS, seconds)  # the first bound it fits (counted there only; rendered cumulative)
             if bucket < len(BUCKETS):
                 block[base + FIRST_BUCKET + bucket] += 1
-        if self.log.out is not None:
-            self.log.write(
-                {
-                    "event": "query",
-                    "duration_ms": round(seconds * 1000, 2),
-                    "status": status,
-                    "rows": rows,
-                    "truncated": truncated,
-                    "kind": kind,
-                    "query": query[:200],
-                }
-            )
+        self.log.write((seconds, status, rows, truncated, kind, query[:200]))  # (not the whole text, kept a while)
 
     def totals(self) -> list[float]:
         """Each number summed over the serving processes' slots."""

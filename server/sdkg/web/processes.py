@@ -152,6 +152,7 @@ def serve_here(settings: Settings, listen: Listen, metrics: Metrics, sock: socke
         loop="uvloop",
         proxy_headers=False,  # X-Forwarded-* are not trusted: the public URL is configured
         server_header=False,
+        access_log=False,  # the server's query log is its own; uvicorn's formats a line per request to drop it
         timeout_graceful_shutdown=int(max(1, listen.grace_seconds)),
         callback_notify=heartbeat(metrics) if sock is not None else None,  # for the supervisor's watchdog
         timeout_notify=1,

@@ -128,7 +128,20 @@ def unquoted(encoded: bytes) -> str:
     return decoded.decode("utf-8")
 
 
+REMEMBERED_QUERY_STRING = 16_384
+"""Query strings up to this length are read once and remembered (:func:`remembered_get`)."""
+
+
 def parse_get(query_string: bytes | str) -> QueryRequest:
+    if len(query_string) <= REMEMBERED_QUERY_STRING:
+        return remembered_get(query_string)
+    return from_pairs(pairs_of(query_string))
+
+
+@lru_cache(maxsize=256)
+def remembered_get(query_string: bytes | str) -> QueryRequest:
+    """A short query string's request, read once: a client, a page or a canned query asks the same one again and
+    again, and reading it costs a tenth of a point lookup's time in the server (at most 4 MB kept)."""
     return from_pairs(pairs_of(query_string))
 
 
