@@ -42,6 +42,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TypeVar
 
 from .dataset import NO_DATASET
@@ -82,8 +83,13 @@ def single_pattern(query: str) -> bool:
     A repeated variable (``?x ?p ?x``) would make the scan filter, and so read entries that are not
     answers: not bounded by the answer, not eligible.
     """
-    if len(query) > MAX_TEXT:
-        return False
+    return len(query) <= MAX_TEXT and recognised(query)
+
+
+@lru_cache(maxsize=1024)
+def recognised(query: str) -> bool:
+    """:func:`single_pattern` for a text of at most :data:`MAX_TEXT` characters, remembered (at most 2 MB): a
+    client asks the same lookups again and again."""
     match = _PATTERN.fullmatch(query)
     if match is None:
         return False

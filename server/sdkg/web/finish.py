@@ -86,14 +86,18 @@ def not_modified(headers: dict[str, str], tag: str, modified: datetime) -> bool:
     return False
 
 
+CONDITIONS = (b"if-none-match", b"if-modified-since")
+
+
 def validators(request: Request, *key: object) -> tuple[Response | None, dict[str, str]]:
     """The answer's validators (ETag of the served version and ``key``), and a 304 when the client has it."""
     state = state_of(request)
     tag = etag(state.version, *key)
     headers = {"ETag": tag, "Last-Modified": state.modified_http, "Cache-Control": "no-cache"}
-    asked = request.headers
-    conditional = "if-none-match" in asked or "if-modified-since" in asked
-    cached = conditional and request.method in ("GET", "HEAD") and not_modified(dict(asked), tag, state.modified)
+    conditional = any(name in CONDITIONS for name, _ in request.scope["headers"])  # (ASGI: names in lower case)
+    cached = (
+        conditional and request.method in ("GET", "HEAD") and not_modified(dict(request.headers), tag, state.modified)
+    )
     return (Response(status_code=304, headers=headers) if cached else None), headers
 
 
