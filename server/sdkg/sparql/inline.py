@@ -150,11 +150,7 @@ class CheapJobs:
 
     def cost(self, job: QueryJob) -> float | None:
         """The CPU seconds a worker took for ``job``, when it is remembered (then it is the most recently asked)."""
-        key = cost_key(job)
-        cost = self.costs.get(key)
-        if cost is not None:
-            self.costs.move_to_end(key)
-        return cost
+        return get_recent(self.costs, cost_key(job))
 
     def __len__(self) -> int:
         return len(self.costs)
@@ -206,11 +202,7 @@ class KnownAnswers:
 
     def known_rows(self, job: QueryJob) -> int | None:
         """The rows of ``job``'s answer, when it is known (then it is the most recently asked)."""
-        key = cost_key(job)
-        rows = self.rows.get(key)
-        if rows is not None:
-            self.rows.move_to_end(key)
-        return rows
+        return get_recent(self.rows, cost_key(job))
 
     def remember(self, job: QueryJob, output: QueryOutput, admission: Admission) -> None:
         """Remember ``output``'s rows when it is a whole, small JSON answer to a SELECT whose answer cannot change."""
@@ -237,6 +229,14 @@ def put_recent(entries: OrderedDict[Hashable, V], key: Hashable, value: V, most:
     entries.move_to_end(key)
     while len(entries) > most:
         entries.popitem(last=False)
+
+
+def get_recent(entries: OrderedDict[Hashable, V], key: Hashable) -> V | None:
+    """``entries[key]`` (``None`` when it is not there), made the most recent entry."""
+    value = entries.get(key)
+    if value is not None:
+        entries.move_to_end(key)
+    return value
 
 
 FASTER_BY = 0.8
