@@ -20,6 +20,7 @@ import pytest
 
 from bench.servers import process_tree
 from sdkg.web.metrics import Metrics, QueryLog, counter_block
+from sdkg.web.processes import hand_over
 from tests.endpoint_support import EX, children, free_port, people, published_project, running, sdkg_server
 
 SMALL = f"SELECT ?l WHERE {{ <{EX}person/1> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"
@@ -68,6 +69,19 @@ def test_counters_of_every_slot_are_summed_and_a_new_process_is_not_in_flight() 
     assert 'bucket{le="30.0"} 5' in text and 'bucket{le="+Inf"} 6' in text and query_count(text) == 6
     replaced = Metrics(block=block, slot=1)  # a new process in slot 1 keeps the counts, not the old one's in flight
     assert query_count(replaced.render()) == 6 and "sdkg_queries_in_flight 0" in replaced.render()
+
+
+@pytest.mark.parametrize("size", [10, 1_000_000], ids=["buffered", "written at once"])
+def test_an_assignment_to_a_process_that_already_ended_is_no_error(size: int) -> None:
+    """A serving process killed before it read its assignment breaks the pipe (at the write, or at the close that
+    flushes it): the supervisor goes on, and counts the death when it sees the process end."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the process is gone
+    pipe = os.fdopen(write_end, "wb")
+    hand_over(pipe, b"x" * size)
+    assert pipe.closed
+    with pytest.raises(OSError):
+        os.fstat(write_end)  # its descriptor closed too
 
 
 def test_each_query_is_one_json_line_of_the_log_and_a_flood_is_dropped_and_counted() -> None:

@@ -24,6 +24,7 @@ gone (even killed) is stopped by the kernel (``PR_SET_PDEATHSIG``).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import logging.handlers
@@ -39,6 +40,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from types import FrameType
+from typing import IO
 
 from ..sparql import allocator
 from .metrics import Metrics, beat_index, block_bytes, stderr_log
@@ -164,6 +166,16 @@ def serve_here(settings: Settings, listen: Listen, metrics: Metrics, sock: socke
         listener.stop()
 
 
+def hand_over(pipe: IO[bytes], assignment: bytes) -> None:
+    """Write a serving process's assignment to its standard input and close it. A process that ended before
+    reading it (killed, or failing at its start) breaks the pipe: that is no error of the supervisor's, whose
+    :meth:`Supervisor.watch` sees the process end and counts it like any other death at its start."""
+    with contextlib.suppress(BrokenPipeError):
+        pipe.write(assignment)
+    with contextlib.suppress(BrokenPipeError):  # (a failed flush still closes the pipe)
+        pipe.close()
+
+
 def heartbeat(metrics: Metrics) -> Callable[[], Awaitable[None]]:
     """What uvicorn's main loop calls about every second, from the event loop: a frozen loop stops calling it."""
 
@@ -235,8 +247,7 @@ class Supervisor:
             env=allocator.environment(dict(os.environ)),
         )
         assert process.stdin is not None
-        process.stdin.write(pickle.dumps(assignment))
-        process.stdin.close()
+        hand_over(process.stdin, pickle.dumps(assignment))
         self.processes[slot] = process
         self.started[slot] = time.monotonic()
 
