@@ -195,7 +195,7 @@ def written_whole(result: ox.QuerySolutions, rows: int, max_bytes: int | None) -
     head_end = body.find(JSON_HEAD_END)
     if head_end < 0 or (max_bytes is not None and len(body) > max_bytes):
         return None
-    body = body[:head_end] + b'},"truncated":false,"results"' + body[head_end + len(b'},"results"') :]
+    body = body[: head_end + 1] + b',"truncated":false' + body[head_end + 1 :]  # after the head's closing brace
     return QueryOutput(body, JSON, "solutions", rows=rows)
 
 

@@ -31,6 +31,7 @@ from .. import __version__
 from ..sparql import jsonld
 from ..sparql.errors import MalformedQuery
 from ..sparql.execute import serialise_graph
+from ..sparql.inline import REMEMBERED_TEXT
 from ..sparql.job import QueryJob, QueryOutput
 from ..sparql.negotiation import Format
 from .errors import HttpError
@@ -42,14 +43,10 @@ BYTE_LIMIT = "X-SDKG-Byte-Limit"
 JSON_LD = "application/ld+json"
 
 
-REMEMBERED_PART = 16_384
-"""Entity tags are remembered for answers whose parts (a job's text) are at most this long: at most 16 MB kept."""
-
-
 def etag(version: str, *parts: object) -> str:
     """The entity tag of an answer: the served build's version and a digest of what tells answers apart."""
-    if any(isinstance(part, str) and len(part) > REMEMBERED_PART for part in parts):
-        return made_etag(version, parts)  # (a long query's text is not kept)
+    if any(isinstance(part, str) and len(part) > REMEMBERED_TEXT for part in parts):
+        return made_etag(version, parts)  # (a long query's text is not kept: at most 16 MB are)
     try:
         return remembered_etag(version, parts)
     except TypeError:  # a part that cannot key the memory

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 from ..sparql.dataset import Dataset
 from ..sparql.errors import NotAcceptable
+from ..sparql.inline import REMEMBERED_TEXT
 from ..sparql.job import QueryJob
 from ..sparql.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Format, media_types, negotiate
 from .errors import HttpError
@@ -128,12 +129,8 @@ def unquoted(encoded: bytes) -> str:
     return decoded.decode("utf-8")
 
 
-REMEMBERED_QUERY_STRING = 16_384
-"""Query strings up to this length are read once and remembered (:func:`remembered_get`)."""
-
-
 def parse_get(query_string: bytes | str) -> QueryRequest:
-    if len(query_string) <= REMEMBERED_QUERY_STRING:
+    if len(query_string) <= REMEMBERED_TEXT:  # (as long as the texts the engine remembers)
         return remembered_get(query_string)
     return from_pairs(pairs_of(query_string))
 
