@@ -4,6 +4,7 @@ no process behind. Builds while serving with two processes: ``test_reliability.p
 
 from __future__ import annotations
 
+import http.client
 import io
 import json
 import os
@@ -71,6 +72,25 @@ def test_counters_of_every_slot_are_summed_and_a_new_process_is_not_in_flight() 
     assert query_count(replaced.render()) == 6 and "sdkg_queries_in_flight 0" in replaced.render()
 
 
+def test_a_process_holds_too_many_connections_only_past_its_share_of_them_all() -> None:
+    block = counter_block(2)
+    first, second = Metrics(block=block, slot=0), Metrics(block=block, slot=1)
+    for _ in range(3):
+        first.connection_opened()
+    second.connection_opened()
+    assert first.holds_more_than_its_share() and not second.holds_more_than_its_share()  # 3 of 4: share 2
+    first.connection_closed()
+    assert not first.holds_more_than_its_share()  # 2 of 3: the share rounds up
+    first.connection_opened()
+    first.connection_opened()
+    assert first.holds_more_than_its_share()  # 4 of 5: share 3
+    assert not Metrics(block=block, slot=1).holds_more_than_its_share()  # a replaced process holds none yet
+    alone = Metrics()
+    for _ in range(100):
+        alone.connection_opened()
+    assert not alone.holds_more_than_its_share()  # a process serving alone has every connection to itself
+
+
 @pytest.mark.parametrize("size", [10, 1_000_000], ids=["buffered", "written at once"])
 def test_an_assignment_to_a_process_that_already_ended_is_no_error(size: int) -> None:
     """A serving process killed before it read its assignment breaks the pipe (at the write, or at the close that
@@ -117,6 +137,34 @@ def test_two_processes_share_the_port_and_metrics_count_every_query(root: Path) 
         counts = {query_count(httpx.get(base + "/metrics", timeout=10).text) for _ in range(10)}
         assert counts == {60}, counts  # whichever process answers /metrics, it counts the other's queries too
         assert "sdkg_serving_processes 2" in httpx.get(base + "/metrics").text
+
+
+@pytest.mark.slow
+def test_connections_opened_in_a_burst_end_up_shared_between_the_processes(root: Path) -> None:
+    """A client that opens 8 keep-alive connections at once (as a load generator or a harvester does) has them
+    in both processes, 4 each, after a few requests: the kernel may give them all to one (one core busy, the
+    other idle), which then closes the ones over its share after an answer, and the client's new ones go to
+    the other. Every request is answered."""
+    with sdkg_server(root, "--processes", "2", "--result-cache", "0") as (base, _):
+        port = int(base.rsplit(":", 1)[1])
+        for burst in range(3):
+            connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(8)]
+            for connection in connections:
+                connection.connect()
+            slots: list[int] = []
+            closed = 0
+            for _ in range(20):
+                slots = []
+                for connection in connections:  # (http.client opens a new one after a "Connection: close")
+                    connection.request("GET", "/health")
+                    response = connection.getresponse()
+                    assert response.status == 200, burst
+                    slots.append(json.loads(response.read())["process"]["slot"])
+                    closed += response.getheader("connection") == "close"
+            assert sorted(slots) == [0] * 4 + [1] * 4, (burst, slots, closed)
+            for connection in connections:
+                connection.close()
+            time.sleep(0.2)  # (the closes counted before the next burst)
 
 
 @pytest.mark.slow

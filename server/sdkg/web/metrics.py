@@ -112,7 +112,9 @@ FIRST_STATUS = FIRST_BUCKET + len(BUCKETS)
 HEARTBEAT = FIRST_STATUS + len(STATUSES) + 1
 """When the process's event loop last turned (``time.monotonic()``, one clock for every process), for the
 supervisor (:mod:`.processes`); 0 before the first turn."""
-SLOT = HEARTBEAT + 1
+CONNECTIONS = HEARTBEAT + 1
+"""The HTTP connections the process holds open, for the balance between processes (:mod:`.http`)."""
+SLOT = CONNECTIONS + 1
 """Numbers one serving process keeps (doubles: exact counts up to 2**53)."""
 
 
@@ -157,10 +159,27 @@ class Metrics:
         self.slots = (len(self.block) - 1) // SLOT
         self.block[self.base + IN_FLIGHT] = 0  # a replaced process's queries are not in flight any more
         self.block[self.base + HEARTBEAT] = 0
+        self.block[self.base + CONNECTIONS] = 0  # (a replaced process's connections closed with it)
 
     def beat(self) -> None:
         """Say that this process's event loop turns (called from it)."""
         self.block[self.base + HEARTBEAT] = time.monotonic()
+
+    def connection_opened(self) -> None:
+        """Count a connection this process accepted (from its event loop, which alone writes its count)."""
+        self.block[self.base + CONNECTIONS] += 1
+
+    def connection_closed(self) -> None:
+        self.block[self.base + CONNECTIONS] -= 1
+
+    def holds_more_than_its_share(self) -> bool:
+        """Whether this process holds more open connections than its share of all the serving processes'
+        (their sum divided among them, rounded up); never when it serves alone."""
+        if self.slots < 2:
+            return False
+        block = self.block
+        counts = [block[slot_base(slot) + CONNECTIONS] for slot in range(self.slots)]
+        return counts[self.slot] > -(-sum(counts) // self.slots)
 
     @property
     def started(self) -> float:

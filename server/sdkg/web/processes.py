@@ -130,7 +130,7 @@ def serve_here(settings: Settings, listen: Listen, metrics: Metrics, sock: socke
     import uvicorn
 
     from .app import create_app
-    from .http import protocol_with_url_limit
+    from .http import http_protocol
 
     # the server's warnings on stderr, written by a thread of their own (never in a request's path)
     lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
@@ -150,7 +150,7 @@ def serve_here(settings: Settings, listen: Listen, metrics: Metrics, sock: socke
         port=listen.port,
         log_level="warning",
         log_config=None,  # uvicorn's messages go through the queue above, as the server's own do
-        http=protocol_with_url_limit(settings.max_url_bytes),
+        http=http_protocol(settings.max_url_bytes, metrics if sock is not None else None),
         loop="uvloop",
         proxy_headers=False,  # X-Forwarded-* are not trusted: the public URL is configured
         server_header=False,
