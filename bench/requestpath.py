@@ -95,6 +95,7 @@ def measure(
     """Each query: its rows (one request), then wrk at each client count."""
     out: dict[str, Any] = {}
     for name, query in queries:
+        wait_idle(server)  # (the probe too: behind the last query's abandoned requests it would time their end)
         rows, took = rows_of(server.url, query, probe_limit or args.timeout)
         entry: dict[str, Any] = {"rows": rows, "first_s": took, "runs": {}}
         out[name] = entry
