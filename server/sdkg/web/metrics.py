@@ -177,9 +177,7 @@ class Metrics:
         (their sum divided among them, rounded up); never when it serves alone."""
         if self.slots < 2:
             return False
-        block = self.block
-        counts = [block[slot_base(slot) + CONNECTIONS] for slot in range(self.slots)]
-        return counts[self.slot] > -(-sum(counts) // self.slots)
+        return self.block[self.base + CONNECTIONS] > -(-self.summed(CONNECTIONS) // self.slots)
 
     @property
     def started(self) -> float:
@@ -206,10 +204,14 @@ class Metrics:
                 block[base + FIRST_BUCKET + bucket] += 1
         self.log.write((seconds, status, rows, truncated, kind, query[:200]))  # (not the whole text, kept a while)
 
-    def totals(self) -> list[float]:
-        """Each number summed over the serving processes' slots."""
+    def summed(self, index: int) -> float:
+        """Number ``index`` of a slot, summed over the serving processes' slots."""
         block = self.block
-        return [sum(block[slot_base(slot) + index] for slot in range(self.slots)) for index in range(HEARTBEAT)]
+        return sum(block[slot_base(slot) + index] for slot in range(self.slots))
+
+    def totals(self) -> list[float]:
+        """Each counted number summed over the serving processes' slots."""
+        return [self.summed(index) for index in range(HEARTBEAT)]
 
     def render(self) -> str:
         with self.lock:
