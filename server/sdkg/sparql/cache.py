@@ -29,21 +29,39 @@ class CachingEngine:
         self.hits = 0
         self.misses = 0
 
+    def answer_now(self, job: QueryJob) -> QueryOutput | None:
+        found = self.found(job)
+        if found is not None:
+            return found
+        output = self.engine.answer_now(job)
+        if output is not None:
+            self.misses += 1
+            self.keep(job, output)
+        return output
+
     async def run(self, job: QueryJob, arrived: float | None = None) -> QueryOutput:
+        found = self.found(job)
+        if found is not None:
+            return found
+        self.misses += 1
+        output = await self.engine.run(job, arrived)
+        self.keep(job, output)
+        return output
+
+    def found(self, job: QueryJob) -> QueryOutput | None:
         found = self.entries.get(job)
         if found is not None:
             self.entries.move_to_end(job)
             self.hits += 1
-            return found
-        self.misses += 1
-        output = await self.engine.run(job, arrived)
+        return found
+
+    def keep(self, job: QueryJob, output: QueryOutput) -> None:
         if len(output.body) <= self.max_entry_bytes:
             self.entries[job] = output
             self.size += len(output.body)
             while self.size > self.max_bytes:
                 _, dropped = self.entries.popitem(last=False)
                 self.size -= len(dropped.body)
-        return output
 
     def clear(self) -> None:
         self.entries.clear()

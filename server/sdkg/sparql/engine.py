@@ -35,6 +35,11 @@ class Engine(Protocol):
         limit counts from ``arrived`` (the request's ``time.monotonic()`` arrival, so waiting counts) when given."""
         ...
 
+    def answer_now(self, job: QueryJob) -> QueryOutput | None:
+        """The job's answer when it can be made at once in the event loop, at a bounded cost (a point lookup);
+        ``None`` when it must wait for :meth:`run`. Raises what :meth:`run` would for the query's own errors."""
+        ...
+
     def triple_count(self) -> int:
         """How many quads the served store holds (may block: call it from a thread)."""
         ...
@@ -88,6 +93,9 @@ class LocalEngine:
     def __init__(self, store_path: Path, config: EngineConfig | None = None):
         self.config = config or EngineConfig()
         self.store = ox.Store.read_only(str(store_path))
+
+    def answer_now(self, job: QueryJob) -> QueryOutput | None:
+        return None  # (every query goes to the thread pool)
 
     async def run(self, job: QueryJob, arrived: float | None = None) -> QueryOutput:
         admission = self.config.limits.admit(job)

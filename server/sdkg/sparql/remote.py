@@ -77,6 +77,9 @@ class RemoteEngine:
         self.client = httpx.AsyncClient(timeout=self.limits.timeout, headers={"User-Agent": USER_AGENT})
         self._count: tuple[float, int] | None = None
 
+    def answer_now(self, job: QueryJob) -> QueryOutput | None:
+        return None  # (every query is a request to the remote store)
+
     async def run(self, job: QueryJob, arrived: float | None = None) -> QueryOutput:
         """Evaluate remotely within the limits; raises the engine-neutral errors of :mod:`.errors`."""
         admission = self.limits.admit(job)

@@ -397,15 +397,11 @@ class WorkerEngine:
         if self.loop is not None and loop is not self.loop:  # another thread's loop (a test client): go to ours
             future = asyncio.run_coroutine_threadsafe(self.run(job, arrived), self.loop)
             return await asyncio.wrap_future(future)
-        admission = self.limits.admit(job, read_text=False)
+        admission = self.admitted(job)
         deadline = (time.monotonic() if arrived is None else arrived) + admission.seconds
-        if self.corrupt is not None:
-            raise StoreCorrupted(self.corrupt)
         setup = self.setup  # the build this job is answered from (a swap may come while it waits)
-        if self.copies_wanted() and self.faster.on_disk(job, admission.seconds):
-            admission = replace(admission, on_disk=True)
         cost = self.remembered_cost(job)
-        if inline.eligible(job) or (cost is not None and cost <= inline.CHEAP_CPU_SECONDS):
+        if self.answerable_now(job, cost):
             inline_output = self.answer_inline(job, admission)
             if inline_output is not None:
                 return inline_output
@@ -421,6 +417,34 @@ class WorkerEngine:
             if admission.on_disk and self.setup is setup:
                 self.faster.failed_on_disk(job)  # a timeout, a failure: that job is read from the copy from now on
             raise
+
+    def answer_now(self, job: QueryJob) -> QueryOutput | None:
+        """The job's answer when the event loop may make it at once (:meth:`answerable_now`: a bounded cost, no
+        thread, no worker), else ``None``; raises the query's own error. The HTTP protocol asks this first, to
+        answer a light query without the framework's machinery (``sdkg.web.front.Front.answer_now``); :meth:`run`
+        does the rest (it asks the same and tries again when ``None`` came from an answer cut by the inline caps:
+        at most :data:`.inline.ROWS` rows read twice)."""
+        if self.loop is None or self.closed:
+            return None
+        cost = self.remembered_cost(job)
+        if not self.answerable_now(job, cost):
+            return None
+        return self.answer_inline(job, self.admitted(job))
+
+    def admitted(self, job: QueryJob) -> Admission:
+        """The job's admission (its limits), read from the disk when that is faster; raises when the store is
+        known to be corrupt."""
+        admission = self.limits.admit(job, read_text=False)
+        if self.corrupt is not None:
+            raise StoreCorrupted(self.corrupt)
+        if self.copies_wanted() and self.faster.on_disk(job, admission.seconds):
+            admission = replace(admission, on_disk=True)
+        return admission
+
+    @staticmethod
+    def answerable_now(job: QueryJob, cost: float | None) -> bool:
+        """Whether ``job`` is answered in the event loop: one triple pattern, or remembered as cheap."""
+        return inline.eligible(job) or (cost is not None and cost <= inline.CHEAP_CPU_SECONDS)
 
     async def run_in_worker(
         self, job: QueryJob, admission: Admission, deadline: float, setup: WorkerSetup

@@ -95,7 +95,8 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> App:
         app.include_router(router)
     document_each_operation_once(app)
     endpoints = {"/sparql": sparql_routes.endpoint}
-    return App(app, endpoints, settings.max_request_bytes, settings.max_url_bytes)
+    at_once = {"/sparql": sparql_routes.endpoint_now}
+    return App(app, endpoints, settings.max_request_bytes, settings.max_url_bytes, at_once)
 
 
 def document_each_operation_once(app: FastAPI) -> None:

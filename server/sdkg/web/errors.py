@@ -172,6 +172,11 @@ def error_response(request: Request, error: HttpError) -> Response:
 async def handle(request: Request, error: Exception) -> Response:
     """The one exception handler, registered for every family of :data:`FAMILIES`; a server-side failure is
     logged with its detail (the client gets a message without it)."""
+    return handled(request, error)
+
+
+def handled(request: Request, error: Exception) -> Response:
+    """:func:`handle`'s answer, made without an event loop turn (the light queries' path, :mod:`.quick`, uses it)."""
     answer = as_http(error)
     if answer.status >= 500 and answer is not error:
         log.warning(

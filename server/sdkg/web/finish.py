@@ -164,22 +164,55 @@ async def respond(
     server wrote (see :func:`server_made`). ``about_output`` adds headers that depend on the answer
     (a page of a canned query: its links to the next and previous pages), last.
     """
-    state = state_of(request)
-    cached, validation = validators(request, job.key(), context_url(request), inline_context)
+    cached, validation, job = prepared(request, job, inline_context)
     if cached is not None:
         return cached
+    engine = state_of(request).engine
     arrived = request.scope.get("sdkg.arrived")
+    if made_by_server is None:
+        output = await engine.run(job, arrived)
+    else:
+        with server_made(made_by_server):
+            output = await engine.run(job, arrived)
+    return answered(request, output, validation, headers, inline_context, about_output)
+
+
+def respond_now(request: Request, job: QueryJob) -> Response | None:
+    """:func:`respond`, when the engine can answer at once (:meth:`~sdkg.sparql.engine.Engine.answer_now`), without
+    awaiting anything: the light queries' path (:mod:`.quick`); ``None`` when :func:`respond` must answer."""
+    cached, validation, job = prepared(request, job)
+    if cached is not None:
+        return cached
+    output = state_of(request).engine.answer_now(job)
+    return None if output is None else answered(request, output, validation)
+
+
+def prepared(
+    request: Request, job: QueryJob, inline_context: bool = False
+) -> tuple[Response | None, dict[str, str], QueryJob]:
+    """Before the engine: the answer's validators (and the 304 when the client has it), and the job compressed
+    in the engine when the client accepts gzip (not JSON-LD whose context is put in after)."""
+    cached, validation = validators(request, job.key(), context_url(request), inline_context)
     if (
-        not job.gzip
+        cached is None
+        and not job.gzip
         and "gzip" in request.headers.get("accept-encoding", "")
         and not (job.graph_format is not None and job.graph_format.media_type == JSON_LD and not inline_context)
     ):
         job = replace(job, gzip=True)
-    if made_by_server is None:
-        output = await state.engine.run(job, arrived)
-    else:
-        with server_made(made_by_server):
-            output = await state.engine.run(job, arrived)
+    return cached, validation, job
+
+
+def answered(
+    request: Request,
+    output: QueryOutput,
+    validation: dict[str, str],
+    headers: dict[str, str] | None = None,
+    inline_context: bool = False,
+    about_output: Callable[[QueryOutput], dict[str, str]] | None = None,
+) -> Response:
+    """After the engine: the response, with validators, truncation headers and the JSON-LD context."""
+    state = state_of(request)
     body = output.body
     if output.media_type == JSON_LD and not inline_context:
         body = jsonld.with_context_url(body, state.prefixes, context_url(request))

@@ -22,10 +22,10 @@ import gzip
 import time
 from collections.abc import Awaitable, Callable, Mapping
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from starlette.types import Message, Receive, Scope, Send
 
-from .errors import HttpError, RequestTooLarge, UrlTooLong, as_http, error_response, handle
+from .errors import HttpError, RequestTooLarge, UrlTooLong, as_http, error_response, handle, handled
 
 GZIP_MIN = 1024
 GZIP_MAX = 256 * 1024
@@ -50,6 +50,10 @@ PREFLIGHT = CORS + [
 ]
 
 Endpoint = Callable[[Scope, Receive, Send], Awaitable[None]]
+AtOnce = Callable[[Scope], Response | None]
+"""An endpoint that answers some requests without awaiting anything, and returns ``None`` for the others."""
+Whole = tuple[int, list[tuple[bytes, bytes]], bytes]
+"""A whole answer: its status, headers and body."""
 
 
 class TooLarge(Exception):
@@ -57,13 +61,20 @@ class TooLarge(Exception):
 
 
 class Front:
-    """Wrap ``app``; ``endpoints`` are paths answered directly by a plain ASGI callable."""
+    """Wrap ``app``; ``endpoints`` are paths answered directly by a plain ASGI callable, ``at_once`` paths whose
+    light requests are answered in the HTTP protocol (:meth:`answer_now`)."""
 
     def __init__(
-        self, app: FastAPI, endpoints: Mapping[str, Endpoint], max_request_bytes: int, max_url_bytes: int
+        self,
+        app: FastAPI,
+        endpoints: Mapping[str, Endpoint],
+        max_request_bytes: int,
+        max_url_bytes: int,
+        at_once: Mapping[str, AtOnce] | None = None,
     ) -> None:
         self.app = app
         self.endpoints = endpoints
+        self.at_once = at_once or {}
         self.max_request_bytes = max_request_bytes
         self.max_url_bytes = max_url_bytes
 
@@ -126,12 +137,7 @@ class Front:
             elif held is not None:
                 start, held = held, None
                 if not message.get("more_body"):
-                    body = gzip.compress(message.get("body", b""), compresslevel=5, mtime=0)
-                    start["headers"] = [(k, v) for k, v in start["headers"] if k != b"content-length"] + [
-                        (b"content-length", str(len(body)).encode()),
-                        (b"content-encoding", b"gzip"),
-                        (b"vary", b"Accept-Encoding"),
-                    ]
+                    start["headers"], body = gzipped(start["headers"], message.get("body", b""))
                     message = {**message, "body": body}
                 await send(start)
             await send(message)
@@ -150,6 +156,33 @@ class Front:
                 raise
             response = await handle(Request(scope, receive), error)
             await response(scope, receive, finished)
+
+    def answer_now(self, scope: Scope) -> Whole | None:
+        """The whole answer to a request that an endpoint of :attr:`at_once` answers without awaiting anything (a
+        light query), with what :meth:`__call__` adds (CORS, compression, the one error answer); ``None``: the
+        request goes the ASGI way (a request with a body, one to refuse, or one the endpoint leaves to it).
+        The HTTP protocol calls it before it starts an ASGI task (:func:`.http.http_protocol`)."""
+        endpoint = self.at_once.get(scope["path"])
+        if endpoint is None or scope["method"] != "GET" or len(scope["query_string"]) > self.max_request_bytes:
+            return None
+        accept_encoding = None
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                return None
+            if name == b"accept-encoding":
+                accept_encoding = value
+        scope["sdkg.arrived"] = time.monotonic()
+        scope["app"] = self.app
+        try:
+            response = endpoint(scope)
+        except Exception as error:
+            response = handled(Request(scope), error)
+        if response is None:
+            return None
+        headers, body = decorate(list(response.raw_headers), True), bytes(response.body)
+        if accept_encoding is not None and b"gzip" in accept_encoding and worth_compressing(headers):
+            headers, body = gzipped(headers, body)
+        return response.status_code, headers, body
 
     def too_large(self) -> HttpError:
         return RequestTooLarge(f"request too large: the limit is {self.max_request_bytes} bytes")
@@ -170,6 +203,17 @@ def decorate(headers: list[tuple[bytes, bytes]], csp: bool) -> list[tuple[bytes,
                 headers.append((b"content-security-policy", CSP))
                 break
     return headers
+
+
+def gzipped(headers: list[tuple[bytes, bytes]], body: bytes) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """A whole body compressed, and its headers saying so."""
+    body = gzip.compress(body, compresslevel=5, mtime=0)
+    headers = [(k, v) for k, v in headers if k != b"content-length"] + [
+        (b"content-length", str(len(body)).encode()),
+        (b"content-encoding", b"gzip"),
+        (b"vary", b"Accept-Encoding"),
+    ]
+    return headers, body
 
 
 def worth_compressing(headers: list[tuple[bytes, bytes]]) -> bool:

@@ -1,4 +1,10 @@
-"""The HTTP/1.1 protocol ``sdkg serve`` runs under uvicorn: its httptools (llhttp) protocol, with three changes.
+"""The HTTP/1.1 protocol ``sdkg serve`` runs under uvicorn: its httptools (llhttp) protocol, with four changes.
+
+- A request the application can answer at once (:meth:`.front.Front.answer_now`: a light query, a cached
+  answer) is answered when its head is read, in one write, without an ASGI task: the task, its messages
+  and the framework's response were most of a point lookup's cost in this process. The next request's head
+  disarms the keep-alive timer that answer armed (uvicorn disarms it only when data arrive, and the next
+  request may be in the same read).
 
 - An overlong request target is refused with 414 while it is still arriving (the parser would
   otherwise reset the connection, or answer a bare 400, before any application code sees it).
@@ -18,11 +24,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
 
 from .metrics import Metrics
+
+Headers = list[tuple[bytes, bytes]]
+AnswerNow = Callable[[dict[str, Any]], "tuple[int, Headers, bytes] | None"]
 
 
 class OneWrite:
@@ -61,12 +71,45 @@ class OneWrite:
         return getattr(self.transport, name)
 
 
-def http_protocol(max_url_bytes: int, balance: Metrics | None = None) -> type[HttpToolsProtocol]:
+def http_protocol(
+    max_url_bytes: int, balance: Metrics | None = None, answer_now: AnswerNow | None = None
+) -> type[HttpToolsProtocol]:
     """The protocol, refusing request targets over ``max_url_bytes``; ``balance``: the counters shared with the
-    other serving processes, whose open connections it balances (``None``: one process serves)."""
+    other serving processes, whose open connections it balances (``None``: one process serves); ``answer_now``:
+    the application's answer to a request it can answer at once (:meth:`.front.Front.answer_now`)."""
 
     class Protocol(HttpToolsProtocol):
         url_too_long = False
+
+        def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
+            """Start answering the request of ``cycle``: at once when the application can, else in an ASGI task."""
+            if balance is not None and not self.pipeline and balance.holds_more_than_its_share():
+                cycle.keep_alive = False  # (not with requests queued behind it: they would be lost)
+            if answer_now is not None and app is self.app and not self.flow.write_paused:
+                whole = answer_now(cycle.scope)  # type: ignore[arg-type]
+                if whole is not None:
+                    self.write_whole(cycle, *whole)
+                    return
+            super()._start_asgi_task(cycle, app)
+
+        def write_whole(self, cycle: RequestResponseCycle, status: int, headers: Headers, body: bytes) -> None:
+            """Write a whole answer as :meth:`RequestResponseCycle.send` does, in one write. Its headers are the
+            server's own (no value comes from the request), so uvicorn's checks of each one are not repeated."""
+            content = [STATUS_LINE[status]]
+            for name, value in (*self.server_state.default_headers, *headers):
+                content.extend((name, b": ", value, b"\r\n"))
+            if not cycle.keep_alive:
+                content.append(b"connection: close\r\n")
+            content.extend((b"\r\n", body))
+            self.transport.write(b"".join(content))
+            cycle.response_started = cycle.response_complete = True
+            if not cycle.keep_alive:
+                self.transport.close()
+            self.on_response_complete()
+
+        def on_headers_complete(self) -> None:
+            self._unset_keepalive_if_required()  # (an answer made at once armed it, with this request in the same read)
+            super().on_headers_complete()
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -78,14 +121,6 @@ def http_protocol(max_url_bytes: int, balance: Metrics | None = None) -> type[Ht
             if balance is not None:
                 balance.connection_closed()
             super().connection_lost(exc)
-
-        def on_headers_complete(self) -> None:
-            super().on_headers_complete()
-            cycle = self.cycle  # (none made for an upgrade)
-            if balance is None or cycle is None or cycle.response_complete or self.pipeline:
-                return  # (not with requests queued behind it: they would be lost)
-            if balance.holds_more_than_its_share():
-                cycle.keep_alive = False
 
         def on_url(self, url: bytes) -> None:
             self.url += url

@@ -15,6 +15,8 @@ import threading
 import time
 from bisect import bisect_left
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -114,7 +116,9 @@ HEARTBEAT = FIRST_STATUS + len(STATUSES) + 1
 supervisor (:mod:`.processes`); 0 before the first turn."""
 CONNECTIONS = HEARTBEAT + 1
 """The HTTP connections the process holds open, for the balance between processes (:mod:`.http`)."""
-SLOT = CONNECTIONS + 1
+AT_ONCE = CONNECTIONS + 1
+"""The queries the engine answered at once, in the HTTP protocol (:meth:`MeteredEngine.answer_now`)."""
+SLOT = AT_ONCE + 1
 """Numbers one serving process keeps (doubles: exact counts up to 2**53)."""
 
 
@@ -188,12 +192,27 @@ class Metrics:
             self.block[self.base + IN_FLIGHT] += 1
         return time.monotonic()
 
-    def end(self, started: float, status: int, rows: int | None, truncated: bool, kind: str | None, query: str) -> None:
-        """Record one finished query and write its log line."""
+    def left(self, started: float) -> None:
+        """A query begun here and left to another path, which counts it."""
+        with self.lock:
+            self.block[self.base + IN_FLIGHT] -= 1
+
+    def end(
+        self,
+        started: float,
+        status: int,
+        rows: int | None,
+        truncated: bool,
+        kind: str | None,
+        query: str,
+        at_once: bool = False,
+    ) -> None:
+        """Record one finished query (answered ``at_once`` in the HTTP protocol, or not) and write its log line."""
         seconds = time.monotonic() - started
         block, base = self.block, self.base
         with self.lock:
             block[base + IN_FLIGHT] -= 1
+            block[base + AT_ONCE] += at_once
             block[base + FIRST_STATUS + status_index(status)] += 1
             block[base + TIMEOUTS] += status == 504
             block[base + TRUNCATIONS] += truncated
@@ -241,6 +260,10 @@ class Metrics:
             "# HELP sdkg_query_truncations_total Answers cut at the row limit.",
             "# TYPE sdkg_query_truncations_total counter",
             f"sdkg_query_truncations_total {totals[TRUNCATIONS]}",
+            "# HELP sdkg_queries_answered_at_once_total Queries answered in the HTTP protocol at once, without an"
+            " ASGI task, a thread or a worker (light queries, remembered cheap ones, cached answers).",
+            "# TYPE sdkg_queries_answered_at_once_total counter",
+            f"sdkg_queries_answered_at_once_total {int(self.summed(AT_ONCE))}",
             "# HELP sdkg_queries_in_flight Queries being answered now.",
             "# TYPE sdkg_queries_in_flight gauge",
             f"sdkg_queries_in_flight {totals[IN_FLIGHT]}",
@@ -261,6 +284,13 @@ def status_index(status: int) -> int:
         return len(STATUSES)
 
 
+@dataclass
+class Answer:
+    """What a metered engine call answered (``None``: nothing yet, or it left the job to another call)."""
+
+    output: QueryOutput | None = None
+
+
 class MeteredEngine:
     """An engine whose every query is timed, counted by status and logged (one JSON line)."""
 
@@ -269,18 +299,36 @@ class MeteredEngine:
         self.metrics = metrics
 
     async def run(self, job: QueryJob, arrived: float | None = None) -> QueryOutput:
+        with self.counted(job) as answer:
+            output = answer.output = await self.engine.run(job, arrived)
+        return output
+
+    def answer_now(self, job: QueryJob) -> QueryOutput | None:
+        """:meth:`Engine.answer_now`, timed, counted and logged when it answers or fails (not when it leaves the
+        job to :meth:`run`, which counts it)."""
+        with self.counted(job, at_once=True) as answer:
+            answer.output = self.engine.answer_now(job)
+        return answer.output
+
+    @contextmanager
+    def counted(self, job: QueryJob, at_once: bool = False) -> Iterator[Answer]:
+        """Time the answer to ``job`` made in the ``with`` block, count it by status and log it."""
         started = self.metrics.begin()
-        status, output = 500, None
+        answer = Answer()
+        status = 500  # (also when the block is cancelled: the client left)
         try:
-            output = await self.engine.run(job, arrived)
+            yield answer
             status = 200
-            return output
         except Exception as error:
             status = as_http(error).status
             raise
         finally:
-            rows, truncated, kind = (output.rows, output.truncated, output.kind) if output else (None, False, None)
-            self.metrics.end(started, status, rows, truncated, kind, job.query)
+            output = answer.output
+            if status == 200 and output is None:
+                self.metrics.left(started)
+            else:
+                rows, truncated, kind = (output.rows, output.truncated, output.kind) if output else (None, False, None)
+                self.metrics.end(started, status, rows, truncated, kind, job.query, at_once and output is not None)
 
     def triple_count(self) -> int:
         return self.engine.triple_count()

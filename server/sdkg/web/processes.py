@@ -150,7 +150,7 @@ def serve_here(settings: Settings, listen: Listen, metrics: Metrics, sock: socke
         port=listen.port,
         log_level="warning",
         log_config=None,  # uvicorn's messages go through the queue above, as the server's own do
-        http=http_protocol(settings.max_url_bytes, metrics if sock is not None else None),
+        http=http_protocol(settings.max_url_bytes, metrics if sock is not None else None, app.answer_now),
         loop="uvloop",
         proxy_headers=False,  # X-Forwarded-* are not trusted: the public URL is configured
         server_header=False,

@@ -24,7 +24,7 @@ from ..sparql.inline import REMEMBERED_TEXT
 from ..sparql.negotiation import GRAPH_FORMATS, negotiate
 from ..sparql.tokens import is_update
 from .errors import BadRequest, Forbidden, HttpError
-from .finish import get_and_head, respond, respond_graph
+from .finish import get_and_head, respond, respond_graph, respond_now
 from .protocol import QueryRequest, job_for, parse_get, parse_post
 from .service import SELF_PREFIXES, service_description
 from .state import state_of
@@ -84,6 +84,16 @@ async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     else:
         raise HttpError(f"{method} is not allowed on /sparql", 405, {"Allow": "GET, HEAD, POST, OPTIONS"})
     await response(scope, receive, send)
+
+
+def endpoint_now(scope: Scope) -> Response | None:
+    """``GET /sparql?query=...`` answered without awaiting anything, when the engine can (a light query, see
+    :func:`.finish.respond_now`): the same answer as :func:`sparql_get`'s, or ``None`` and that answers."""
+    parsed = parse_get(scope["query_string"])
+    if parsed.query is None or parsed.update is not None or update_sent_as_query(parsed.query):
+        return None
+    request = Request(scope)
+    return respond_now(request, job_for(parsed.query, request.headers.get("accept"), parsed))
 
 
 @get_and_head(router, "/sparql", "SPARQL 1.1 query (GET); without a query: the service description", QUERY_PARAMETERS)
