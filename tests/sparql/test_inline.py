@@ -136,10 +136,28 @@ def test_an_ask_is_answered_inline(store_path: Path) -> None:
 
 
 def test_a_long_answer_goes_to_a_worker_and_is_complete(store_path: Path) -> None:
+    """A one-pattern job whose answer is longer than the inline caps is read here once, then remembered: a worker
+    answers it at once from then on."""
     engine = engine_over(store_path)
-    (output,) = run(engine, QueryJob("SELECT * WHERE { ?s ?p ?o }", JSON_RESULTS))
-    assert engine.inline_answers == 0
-    assert len(rows(output)) > inline.ROWS * 10 and not output.truncated
+    long, short = (
+        QueryJob("SELECT * WHERE { ?s ?p ?o }", JSON_RESULTS),
+        QueryJob(f"ASK {{ <{RENEWAL}> ?p ?o }}", JSON_RESULTS),
+    )
+
+    async def go() -> tuple[QueryOutput, QueryOutput, bool, bool]:
+        await started(engine)
+        try:
+            await engine.run(short)
+            first = await engine.run(long)
+            remembered = long in engine.long and short not in engine.long
+            return first, await engine.run(long), remembered, engine.answer_now(long) is None
+        finally:
+            await engine.stop()
+
+    first, second, remembered, left_to_run = asyncio.run(go())
+    assert engine.inline_answers == 1  # (the ASK)
+    assert len(rows(first)) > inline.ROWS * 10 and not first.truncated and second.body == first.body
+    assert remembered and left_to_run
 
 
 def test_the_jobs_own_row_cap_cuts_an_inline_answer_and_says_so(store_path: Path) -> None:

@@ -215,6 +215,23 @@ class KnownAnswers:
             put_recent(self.rows, cost_key(job), output.rows, self.most)
 
 
+class LongAnswers:
+    """The one-pattern jobs whose answer from the server's current build was longer than the inline caps: a worker
+    answers them from then on, without their first :data:`ROWS` rows read in the event loop first (the build never
+    changes, so neither does the length of a one-pattern answer). Per build, like :class:`CheapJobs`; at most
+    :data:`REMEMBERED` jobs."""
+
+    def __init__(self, most: int = REMEMBERED) -> None:
+        self.most = most
+        self.jobs: OrderedDict[Hashable, bool] = OrderedDict()
+
+    def __contains__(self, job: QueryJob) -> bool:
+        return get_recent(self.jobs, cost_key(job)) is not None
+
+    def remember(self, job: QueryJob) -> None:
+        put_recent(self.jobs, cost_key(job), True, self.most)
+
+
 def cost_key(job: QueryJob) -> Hashable:
     """What makes two jobs cost the same: not their time limit, row cap or compression."""
     return (job.query, job.results_format, job.graph_format, job.dataset, job.substitutions)

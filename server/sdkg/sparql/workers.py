@@ -383,6 +383,8 @@ class WorkerEngine:
         """The jobs a worker answered cheaply from this build: answered inline when they come again."""
         self.known = inline.KnownAnswers()
         """The small answers of this build whose rows are known: Oxigraph writes them when they are read here."""
+        self.long = inline.LongAnswers()
+        """The one-pattern jobs whose answer is longer than the inline caps: a worker answers them at once."""
         self.faster = inline.FasterStore()
         """For a small build copied into memory: which of the copy and the disk answers each job faster."""
         self.threads = inline.QueryThreads()
@@ -422,8 +424,8 @@ class WorkerEngine:
         """The job's answer when the event loop may make it at once (:meth:`answerable_now`: a bounded cost, no
         thread, no worker), else ``None``; raises the query's own error. The HTTP protocol asks this first, to
         answer a light query without the framework's machinery (``sdkg.web.front.Front.answer_now``); :meth:`run`
-        does the rest (it asks the same and tries again when ``None`` came from an answer cut by the inline caps:
-        at most :data:`.inline.ROWS` rows read twice)."""
+        does the rest (a job whose answer was cut by the inline caps here is remembered in :attr:`long`, and
+        :meth:`run` sends it to a worker)."""
         if self.loop is None or self.closed:
             return None
         cost = self.remembered_cost(job)
@@ -441,10 +443,12 @@ class WorkerEngine:
             admission = replace(admission, on_disk=True)
         return admission
 
-    @staticmethod
-    def answerable_now(job: QueryJob, cost: float | None) -> bool:
-        """Whether ``job`` is answered in the event loop: one triple pattern, or remembered as cheap."""
-        return inline.eligible(job) or (cost is not None and cost <= inline.CHEAP_CPU_SECONDS)
+    def answerable_now(self, job: QueryJob, cost: float | None) -> bool:
+        """Whether ``job`` is answered in the event loop: one triple pattern (unless its answer is known to be
+        longer than the inline caps), or remembered as cheap."""
+        if cost is not None and cost <= inline.CHEAP_CPU_SECONDS:
+            return True
+        return inline.eligible(job) and job not in self.long
 
     async def run_in_worker(
         self, job: QueryJob, admission: Admission, deadline: float, setup: WorkerSetup
@@ -504,8 +508,11 @@ class WorkerEngine:
         if store is None:
             return None
         known_rows = self.known.known_rows(job)
-        output = self.judge_inline(admission, self.read_inline(store, job, admission, known_rows))
-        if output is not None and known_rows is None:
+        outcome = self.read_inline(store, job, admission, known_rows)
+        output = self.judge_inline(admission, outcome)
+        if output is None and isinstance(outcome, QueryOutput):  # cut by the inline caps
+            self.long.remember(job)
+        elif output is not None and known_rows is None:
             self.known.remember(job, output, admission)
         return output
 
@@ -677,6 +684,7 @@ class WorkerEngine:
         self.inline_copy_started = False
         self.cheap = inline.CheapJobs()
         self.known = inline.KnownAnswers()
+        self.long = inline.LongAnswers()
         self.faster = inline.FasterStore()
 
     def triple_count(self) -> int:
