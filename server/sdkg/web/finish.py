@@ -3,7 +3,9 @@
 - :func:`respond` is the one path from a :class:`~sdkg.sparql.job.QueryJob` to a response:
   ETag and Last-Modified (304 when the client has the answer), the engine (metered, see
   :mod:`.metrics`), then :func:`finish`. The endpoint, the Graph Store reads, the canned
-  queries and the pages' RDF all use it.
+  queries and the pages' RDF all use it. :func:`respond_now` is the same path without awaiting
+  anything, for the light queries the HTTP protocol answers at once (:meth:`.front.Front.answer_now`):
+  both are :func:`prepared`, the engine, then :func:`answered`.
 - :func:`respond_graph` does the same for triples the server makes itself (the service
   description, VoID, the catalog); :func:`respond_page` for HTML pages.
 

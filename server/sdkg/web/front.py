@@ -12,8 +12,11 @@ headers of pages, and the one error answer for what fails before or outside a ro
 - HTML pages get a Content-Security-Policy (everything from this origin, nothing inline but
   styles);
 - ``/sparql`` goes straight to its endpoint (:func:`.sparql_routes.endpoint`), without the
-  framework's routing and per-request machinery: the light queries' path. Everything else goes
-  to the FastAPI app.
+  framework's routing and per-request machinery. Everything else goes to the FastAPI app.
+- :meth:`Front.answer_now` is this layer for a request the HTTP protocol answers at once, before
+  any ASGI task (:mod:`.http`): a ``GET /sparql`` the engine can answer without waiting (a light
+  query, a cached answer), through :func:`.sparql_routes.endpoint_now`, with the same limits, CORS,
+  compression and error answer as :meth:`Front.__call__`.
 """
 
 from __future__ import annotations
