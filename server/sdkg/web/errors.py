@@ -176,7 +176,8 @@ async def handle(request: Request, error: Exception) -> Response:
 
 
 def handled(request: Request, error: Exception) -> Response:
-    """:func:`handle`'s answer, made without an event loop turn (the light queries' path, :mod:`.quick`, uses it)."""
+    """:func:`handle`'s answer, made without an event loop turn (the light queries' path,
+    :meth:`.front.Front.answer_now`, uses it)."""
     answer = as_http(error)
     if answer.status >= 500 and answer is not error:
         log.warning(

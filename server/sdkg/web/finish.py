@@ -181,7 +181,8 @@ async def respond(
 
 def respond_now(request: Request, job: QueryJob) -> Response | None:
     """:func:`respond`, when the engine can answer at once (:meth:`~sdkg.sparql.engine.Engine.answer_now`), without
-    awaiting anything: the light queries' path (:mod:`.quick`); ``None`` when :func:`respond` must answer."""
+    awaiting anything: the light queries' path (:meth:`.front.Front.answer_now`); ``None`` when :func:`respond`
+    must answer."""
     cached, validation, job = prepared(request, job)
     if cached is not None:
         return cached
